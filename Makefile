@@ -1,0 +1,19 @@
+# `make install` then `make test`: all the set-up a fresh clone needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# torch 2.13.0, the CPU build on our machines (a wheel on disk); override TORCH_SPEC elsewhere.
+TORCH_SPEC ?= torch==2.13.0
+
+.PHONY: install test clean
+
+install:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install "$(TORCH_SPEC)"
+	$(PY) -m pip install -e ".[test]"
+
+test:
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,27 @@
+"""Seeded test pictures and a helper to find ../shared, used across the test suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def natural_picture(height: int = 96, width: int = 128, seed: int = 0) -> np.ndarray:
+    """An RGB uint8 picture with smooth gradients, a sharp edge and fine texture (seeded)."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = np.stack(
+        [
+            120 + 80 * np.sin(x / max(width, 1) * 3.0 + seed),
+            100 + 60 * np.cos(y / max(height, 1) * 2.5),
+            90 + 50 * np.sin((x + y) / max(width + height, 1) * 4.0),
+        ],
+        axis=-1,
+    )
+    base[:, width // 2 :] += 40  # a vertical step edge
+    texture = rng.normal(0, 12, size=(height, width, 1)) * (x[..., None] > width * 0.75)
+    return np.clip(base + texture, 0, 255).astype(np.uint8)

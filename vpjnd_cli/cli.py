@@ -1,0 +1,102 @@
+"""The `vpjnd` command line: a thin Typer layer over the library, with one error model.
+
+Only typer and the command modules (which import nothing heavy at the top) are imported here,
+so `vpjnd --help` answers quickly; numpy, torch, OpenCV and PyAV load inside the commands.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Annotated
+
+import typer
+
+from vpjnd_cli import __version__
+from vpjnd_cli.commands.decode import decode_command
+from vpjnd_cli.commands.info import info_command
+from vpjnd_cli.errors import ExitCode, VpjndError
+
+app = typer.Typer(
+    name="vpjnd",
+    help=(
+        "Perceptually lossless image compression (VP-JND): find the most compressed file a viewer "
+        "cannot tell from the original.\n\n"
+        "Exit codes: 0 ok, 1 some inputs failed (batch), 2 usage error or unreadable input, "
+        "3 a required external tool or model is missing, 4 internal error, 130 interrupted."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"vpjnd {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback on errors (may be given anywhere).")
+    ] = False,
+) -> None:
+    """Global options (handled before any command runs)."""
+
+
+# Commands, in the order `--help` lists them. Each module keeps heavy imports inside the command.
+app.command("decode")(decode_command)
+app.command("info")(info_command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the app and turn every failure into an exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = _take_debug_flag(args)
+    sys.exit(run(args, debug=debug))
+
+
+def run(args: list[str], *, debug: bool = False) -> int:
+    """Run the CLI with ``args``; print one-line errors; return the exit code.
+
+    Typer itself reports usage errors (exit 2) and turns Ctrl-C into exit 130; commands end
+    with ``typer.Exit(code)`` for batch results; everything else that escapes is mapped here.
+    """
+    try:
+        app(args=args, prog_name="vpjnd", standalone_mode=True)
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else int(done.code is not None)
+    except VpjndError as error:
+        if debug:
+            traceback.print_exc()
+        _error_line(str(error))
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        _error_line("interrupted")
+        return int(ExitCode.INTERRUPTED)
+    except Exception as bug:  # noqa: BLE001 - the last line of defence: no traceback without --debug
+        if debug:
+            traceback.print_exc()
+        _error_line(f"internal error: {type(bug).__name__}: {bug} (rerun with --debug and report it)")
+        return int(ExitCode.INTERNAL)
+    return int(ExitCode.OK)
+
+
+def _take_debug_flag(args: list[str]) -> bool:
+    """Accept --debug before or after the command name (not after a bare `--`)."""
+    end = args.index("--") if "--" in args else len(args)
+    found = "--debug" in args[:end]
+    if found:
+        args[:end] = [a for a in args[:end] if a != "--debug"]
+    return found
+
+
+def _error_line(message: str) -> None:
+    sys.stderr.write(f"vpjnd: error: {message}\n")
+    sys.stderr.flush()

@@ -1,0 +1,297 @@
+"""Load any supported picture as oriented sRGB pixels plus alpha and re-embeddable metadata.
+
+Every command reads its inputs through ``load_image`` so that all of them accept the same
+formats, apply EXIF orientation and ICC profiles the same way, and fail with the same
+one-line errors (``InputError``, exit code 2).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import struct
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from vpjnd_cli.errors import InputError
+from vpjnd_cli.imageio.icc import convert_to_srgb, is_srgb, profile_description
+from vpjnd_cli.imageio.metadata import EXIF_PREFIX, Metadata
+from vpjnd_cli.imageio.orientation import ORIENTATION_TAG, apply_orientation
+
+from vpjnd_cli.limits import DEFAULT_MAX_PIXELS
+
+# Pillow format name -> what users call it. MPO is the multi-picture JPEG many cameras write.
+SUPPORTED_FORMATS = {
+    "PNG": "PNG",
+    "JPEG": "JPEG",
+    "MPO": "JPEG",
+    "TIFF": "TIFF",
+    "BMP": "BMP",
+    "WEBP": "WebP",
+    "AVIF": "AVIF",
+    "HEIF": "HEIC/HEIF",
+    "GIF": "GIF",
+    "PPM": "PNM",
+}
+SUPPORTED_LIST = "PNG, JPEG, TIFF, BMP, WebP, AVIF, HEIC/HEIF, GIF, PNM"
+
+# Formats Pillow cannot identify but users may try: name them instead of "unknown format".
+_KNOWN_SIGNATURES = (
+    (b"%PDF", "PDF document"),
+    (b"\xff\x0a", "JPEG XL"),
+    (b"\x00\x00\x00\x0cJXL ", "JPEG XL"),
+    (b"BPG\xfb", "BPG"),
+    (b"8BPS", "Photoshop PSD"),
+)
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error, IndexError)
+_XMP_ORIENTATION = re.compile(rb'(tiff:Orientation(?:="|>))[1-8]')
+
+
+@dataclass
+class LoadedImage:
+    """A picture as every command sees it.
+
+    rgb: HxWx3 uint8, sRGB, EXIF orientation applied. alpha: HxW uint8 straight alpha, or
+    None when the source has none or is fully opaque. is_grey: the source had no colour.
+    bit_depth: bits per sample of the source (16-bit sources are rounded to 8 bits).
+    """
+
+    path: str
+    format: str
+    rgb: np.ndarray
+    alpha: np.ndarray | None
+    is_grey: bool
+    bit_depth: int
+    metadata: Metadata
+    icc_description: str = ""
+    orientation: int = 1
+    frames: int = 1
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def width(self) -> int:
+        return int(self.rgb.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.rgb.shape[0])
+
+
+def load_image(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, strict: bool = False) -> LoadedImage:
+    """Read, validate and normalise one picture; raise InputError naming the file and the cause.
+
+    ``max_pixels`` guards against decompression bombs (checked on the header, before any
+    pixel is decoded; 0 disables it). With ``strict``, an animated or multi-page input is an
+    error instead of "first frame with a warning".
+    """
+    path = Path(path)
+    data = _read_bytes(path)
+    _register_heif()
+    Image.MAX_IMAGE_PIXELS = None  # our own limit below replaces Pillow's fixed one
+    try:
+        image = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError as exc:
+        raise InputError(_unidentified_message(path, data), path) from exc
+    except _DECODE_ERRORS as exc:
+        raise InputError(f"corrupt image header ({exc})", path) from exc
+    return _normalise(path, image, data, max_pixels=max_pixels, strict=strict)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        if path.is_dir():
+            raise InputError("is a directory, not a picture", path)
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError("no such file", path) from exc
+    except PermissionError as exc:
+        raise InputError("permission denied (cannot read the file)", path) from exc
+    except IsADirectoryError as exc:
+        raise InputError("is a directory, not a picture", path) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror or exc})", path) from exc
+    if not data:
+        raise InputError("empty file (0 bytes)", path)
+    return data
+
+
+def _register_heif() -> None:
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+
+
+def _unidentified_message(path: Path, data: bytes) -> str:
+    for signature, name in _KNOWN_SIGNATURES:
+        if data.startswith(signature):
+            return f"unsupported format: {name} (supported: {SUPPORTED_LIST})"
+    head = data[:512]
+    if head.lstrip().startswith((b"<?xml", b"<svg")) and b"<svg" in head:
+        return f"unsupported format: SVG vector graphics (supported: {SUPPORTED_LIST})"
+    suffix = path.suffix.lower().lstrip(".")
+    claimed = f"not a valid {suffix.upper()} file: " if suffix else ""
+    if _looks_like_text(head):
+        return f"{claimed}the content is text, not a picture"
+    return f"{claimed}the content is not a recognised image format (supported: {SUPPORTED_LIST})"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(ch >= 0x20 or ch in b"\t\r\n\f" for ch in head)
+
+
+def _normalise(path: Path, image: Image.Image, data: bytes, *, max_pixels: int, strict: bool) -> LoadedImage:
+    if image.format not in SUPPORTED_FORMATS:
+        raise InputError(f"unsupported format: {image.format} (supported: {SUPPORTED_LIST})", path)
+    width, height = image.size
+    if max_pixels and width * height > max_pixels:
+        raise InputError(
+            f"picture too large: {width}x{height} = {width * height:,} pixels exceeds the limit of "
+            f"{max_pixels:,} (a decompression bomb guard; raise it with --max-pixels)",
+            path,
+        )
+    if width <= 0 or height <= 0:
+        raise InputError(f"invalid picture size {width}x{height}", path)
+    notes: list[str] = []
+    frames = _frame_count(image)
+    if frames > 1 and image.format != "MPO":
+        if strict:
+            raise InputError(f"animated or multi-page picture ({frames} frames) refused by --strict", path)
+        notes.append(f"{path}: {frames} frames, only the first one is used")
+    try:
+        image.seek(0)
+        deep_colour = _is_16bit_colour(image)  # before getexif(), which may decode the pixels
+        exif = image.getexif()
+        orientation = int(exif.get(ORIENTATION_TAG, 1) or 1)
+        icc = image.info.get("icc_profile") or None
+        pixels, alpha, bit_depth = _decode_16bit_colour(data) if deep_colour else _decode_pixels(image)
+    except InputError:
+        raise
+    except _DECODE_ERRORS as exc:
+        raise InputError(f"truncated or corrupt {SUPPORTED_FORMATS[image.format]} data ({exc})", path) from exc
+
+    is_grey = pixels.ndim == 2
+    icc_description = ""
+    if icc is not None:
+        icc_description = profile_description(icc)
+        if not is_srgb(icc):
+            try:
+                pixels = _to_srgb(pixels, icc)
+            except ValueError as exc:
+                notes.append(f"{path}: {exc}; colours used as they are")
+    if pixels.ndim == 3 and pixels.shape[2] == 4:  # CMYK whose profile was unusable
+        pixels = np.asarray(Image.fromarray(pixels, mode="CMYK").convert("RGB"))
+    rgb = np.repeat(pixels[..., None], 3, axis=2) if pixels.ndim == 2 else pixels
+    if alpha is not None and bool((alpha == 255).all()):
+        alpha = None
+    rgb = apply_orientation(rgb, orientation)
+    alpha = None if alpha is None else apply_orientation(alpha, orientation)
+    metadata = Metadata(exif=_exif_without_orientation(exif), icc=icc, xmp=_xmp_packet(image))
+    return LoadedImage(
+        path=str(path),
+        format=SUPPORTED_FORMATS[image.format],
+        rgb=rgb,
+        alpha=alpha,
+        is_grey=is_grey,
+        bit_depth=bit_depth,
+        metadata=metadata,
+        icc_description=icc_description,
+        orientation=orientation if 1 <= orientation <= 8 else 1,
+        frames=frames,
+        warnings=notes,
+    )
+
+
+def _frame_count(image: Image.Image) -> int:
+    try:
+        return int(getattr(image, "n_frames", 1))
+    except _DECODE_ERRORS:
+        return 1
+
+
+def _decode_pixels(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """Pixels as uint8 (HxW grey, HxWx3 colour or HxWx4 CMYK, not yet colour-managed), alpha,
+    bits per sample of the source."""
+    image.load()
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        return _round_16_to_8(np.asarray(image)), None, 16
+    if mode == "F":
+        raise InputError("32-bit floating-point pictures are not supported")
+    if mode in ("1", "L"):
+        return np.asarray(image.convert("L")), None, 8
+    if mode in ("LA", "La"):
+        la = np.asarray(image.convert("LA"))
+        return la[..., 0].copy(), la[..., 1].copy(), 8
+    if mode == "CMYK" and image.info.get("icc_profile"):
+        return np.asarray(image), None, 8  # CMYK pixels, converted through their profile later
+    if mode in ("RGBA", "RGBa", "PA") or (mode in ("P", "L", "RGB") and "transparency" in image.info):
+        rgba = np.asarray(image.convert("RGBA"))
+        return rgba[..., :3].copy(), rgba[..., 3].copy(), 8
+    return np.asarray(image.convert("RGB")), None, 8
+
+
+def _is_16bit_colour(image: Image.Image) -> bool:
+    """Pillow silently truncates 16-bit RGB(A) PNG/TIFF to 8 bits; those go through OpenCV."""
+    if image.format not in ("PNG", "TIFF") or image.mode not in ("RGB", "RGBA") or not image.tile:
+        return False
+    args = image.tile[0].args
+    rawmode = args[0] if isinstance(args, tuple) else args
+    return isinstance(rawmode, str) and ";16" in rawmode
+
+
+def _decode_16bit_colour(data: bytes) -> tuple[np.ndarray, np.ndarray | None, int]:
+    import cv2
+
+    decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if decoded is None or decoded.ndim != 3:
+        raise ValueError("16-bit colour data could not be decoded")
+    pixels = _round_16_to_8(decoded)
+    rgb = np.ascontiguousarray(pixels[..., 2::-1])  # OpenCV gives BGR(A)
+    alpha = pixels[..., 3].copy() if pixels.shape[2] == 4 else None
+    return rgb, alpha, 16
+
+
+def _round_16_to_8(values: np.ndarray) -> np.ndarray:
+    """Map 0..65535 to 0..255 with rounding (v / 257), not the truncating v >> 8."""
+    v = np.clip(values.astype(np.uint32), 0, 65535)
+    return ((v + 128) // 257).astype(np.uint8)
+
+
+def _to_srgb(pixels: np.ndarray, icc: bytes) -> np.ndarray:
+    if pixels.ndim == 2:
+        mode = "L"
+    elif pixels.shape[2] == 4:
+        mode = "CMYK"
+    else:
+        mode = "RGB"
+    converted = convert_to_srgb(Image.fromarray(pixels, mode=mode), icc)
+    return np.asarray(converted)
+
+
+def _exif_without_orientation(exif: Image.Exif) -> bytes | None:
+    if not len(exif):
+        return None
+    if ORIENTATION_TAG in exif:
+        exif[ORIENTATION_TAG] = 1
+    raw = exif.tobytes()
+    return raw[len(EXIF_PREFIX) :] if raw.startswith(EXIF_PREFIX) else raw
+
+
+def _xmp_packet(image: Image.Image) -> bytes | None:
+    """The raw XMP packet from wherever this format's Pillow plugin puts it."""
+    raw = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
+    if raw is None and image.format == "TIFF":
+        raw = getattr(image, "tag_v2", {}).get(700)  # XMLPacket
+    if not raw:
+        return None
+    packet = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+    return _XMP_ORIENTATION.sub(rb"\g<1>1", packet)
