@@ -15,6 +15,7 @@ import typer
 from vpjnd_cli import __version__
 from vpjnd_cli.commands.decode import decode_command
 from vpjnd_cli.commands.info import info_command
+from vpjnd_cli.commands.jnd import jnd_command
 from vpjnd_cli.errors import ExitCode, VpjndError
 
 app = typer.Typer(
@@ -53,6 +54,7 @@ def _global_options(
 # Commands, in the order `--help` lists them. Each module keeps heavy imports inside the command.
 app.command("decode")(decode_command)
 app.command("info")(info_command)
+app.command("jnd")(jnd_command)
 
 
 def main(argv: list[str] | None = None) -> None:

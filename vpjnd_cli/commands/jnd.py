@@ -1,0 +1,112 @@
+"""`vpjnd jnd`: the pixel-wise JND map of a picture, as a viewable PNG and optionally raw floats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+
+from vpjnd_cli.commands.options import DEFAULT_MAX_PIXELS, Force, InputPath, MaxPixels, OutputPath, Strict, warn
+
+if TYPE_CHECKING:
+    import numpy as np
+
+ModelName = Literal["epc", "namm"]  # must match vpjnd_cli.jnd.MODELS (checked by the tests)
+RAW_SUFFIXES = (".npy", ".tif", ".tiff")
+
+Model = Annotated[
+    ModelName,
+    typer.Option("--model", "-m", help="JND model: epc (Wu 2017, the authors' code) or namm (Yang 2005)."),
+]
+Raw = Annotated[
+    Path | None,
+    typer.Option(
+        "--raw",
+        help="Also save the map as float32 grey levels: .npy (NumPy) or .tif/.tiff (32-bit float TIFF).",
+        show_default=False,
+    ),
+]
+Colormap = Annotated[
+    bool, typer.Option("--colormap", help="Write a colour heat map (turbo) instead of a grey PNG.")
+]
+
+
+def jnd_command(
+    source: InputPath,
+    output: OutputPath,
+    model: Model = "epc",
+    raw: Raw = None,
+    colormap: Colormap = False,
+    force: Force = False,
+    max_pixels: MaxPixels = DEFAULT_MAX_PIXELS,
+    strict: Strict = False,
+) -> None:
+    """Compute the JND map (visibility threshold per pixel, in grey levels) and save it as a PNG.
+
+    The PNG is scaled per picture from min..max to 0..255; use --raw for the values themselves.
+    """
+    from vpjnd_cli.errors import UsageError
+    from vpjnd_cli.imageio import check_output_path, load_image, write_atomic
+
+    if output.suffix.lower() != ".png":
+        raise UsageError(f"the JND map is written as PNG; give -o a name ending in .png, not {output.name!r}")
+    if raw is not None and raw.suffix.lower() not in RAW_SUFFIXES:
+        raise UsageError(f"--raw takes a .npy, .tif or .tiff file name, not {raw.name!r}")
+    outputs = (output,) if raw is None else (output, raw)
+    for path in outputs:  # every output is checked before any work, so a bad one writes nothing
+        check_output_path(path, inputs=(source,), force=force)
+    picture = load_image(source, max_pixels=max_pixels, strict=strict)
+    for note in picture.warnings:
+        warn(note)
+
+    from vpjnd_cli.jnd import jnd_map
+
+    jnd = jnd_map(picture.rgb, model)
+    if raw is not None:
+        write_atomic(raw, _encode_raw(jnd, raw.suffix.lower()), inputs=(source,), force=force)
+    write_atomic(output, _encode_png(jnd, colormap), inputs=(source,), force=force)
+    height, width = jnd.shape
+    typer.echo(
+        f"jnd {model}  {source}  {width}x{height}  "
+        f"min {float(jnd.min()):.2f}  mean {float(jnd.mean()):.2f}  max {float(jnd.max()):.2f}"
+    )
+
+
+def scale_to_8bit(jnd: np.ndarray) -> np.ndarray:
+    """Min..max of this map to 0..255 (the usual way to view a JND map); a constant map gives zeros."""
+    import numpy as np
+
+    low, high = float(jnd.min()), float(jnd.max())
+    if not high > low:
+        return np.zeros(jnd.shape, dtype=np.uint8)
+    scaled = (jnd.astype(np.float64) - low) * (255.0 / (high - low))
+    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+
+
+def _encode_png(jnd: np.ndarray, colormap: bool) -> bytes:
+    """An 8-bit grey PNG, or an RGB heat map (OpenCV colour maps are BGR, which imencode expects)."""
+    import cv2
+
+    grey = scale_to_8bit(jnd)
+    picture = cv2.applyColorMap(grey, cv2.COLORMAP_TURBO) if colormap else grey
+    ok, encoded = cv2.imencode(".png", picture)
+    if not ok:
+        raise RuntimeError("OpenCV could not encode the PNG")
+    return encoded.tobytes()
+
+
+def _encode_raw(jnd: np.ndarray, suffix: str) -> bytes:
+    """float32 values unchanged: NumPy .npy, or a one-channel 32-bit float TIFF."""
+    import io
+
+    import numpy as np
+
+    buffer = io.BytesIO()
+    if suffix == ".npy":
+        np.save(buffer, np.ascontiguousarray(jnd, dtype=np.float32), allow_pickle=False)
+    else:
+        from PIL import Image
+
+        Image.fromarray(np.ascontiguousarray(jnd, dtype=np.float32)).save(buffer, format="TIFF")
+    return buffer.getvalue()
