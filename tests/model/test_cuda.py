@@ -1,0 +1,29 @@
+"""GPU checks: skipped where torch sees no CUDA device (CI); run on a GPU machine when one is lent."""
+
+import numpy as np
+import pytest
+import torch
+from netmodels import answers, picture_set, seeded_model
+
+from vpjnd_cli.model.config import NetConfig
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+
+
+@pytest.mark.parametrize("config", [NetConfig(patches_per_picture=4), NetConfig.released(patches_per_picture=4)])
+def test_gpu_agrees_with_cpu(config):
+    model = seeded_model(config)
+    reference, jnd, candidates = picture_set(300, 400, n=4)
+    on_cpu = answers(model, reference, jnd, candidates)
+    model_gpu = seeded_model(config).cuda()
+    float32 = answers(model_gpu, reference, jnd, candidates, half=False)
+    half = answers(model_gpu, reference, jnd, candidates, half=True, max_patches_per_chunk=3)
+    np.testing.assert_allclose(float32, on_cpu, atol=1e-4)
+    np.testing.assert_allclose(half, on_cpu, atol=2e-2)
+
+
+def test_gpu_chunking_stays_close():
+    model = seeded_model(NetConfig(patches_per_picture=6)).cuda()
+    reference, jnd, candidates = picture_set(300, 400, n=3)
+    whole = answers(model, reference, jnd, candidates, max_patches_per_chunk=64)
+    np.testing.assert_allclose(answers(model, reference, jnd, candidates, max_patches_per_chunk=1), whole, atol=1e-3)

@@ -1,0 +1,86 @@
+import numpy as np
+import pytest
+import torch
+from netmodels import answers, picture_set, seeded_model
+
+from vpjnd_cli.model.config import NetConfig
+from vpjnd_cli.model.inference import PatchJudge
+from vpjnd_cli.model.weights import save_weights
+
+
+def test_probabilities_shape_range_and_repeatability(small_model):
+    reference, jnd, candidates = picture_set()
+    judge = PatchJudge(small_model, "cpu")
+    prepared = judge.prepare(reference, jnd)
+    probs = judge.probabilities(prepared, candidates)
+    assert probs.shape == (3,) and probs.dtype == np.float64
+    assert np.all((probs > 0) & (probs < 1))
+    assert np.array_equal(probs, judge.probabilities(prepared, candidates))
+    assert judge.probabilities(prepared, []).shape == (0,)
+
+
+@pytest.mark.parametrize("chunk", [2, 4, 6])
+def test_chunk_size_does_not_change_a_bit(small_model, chunk):
+    reference, jnd, candidates = picture_set()
+    assert np.array_equal(
+        answers(small_model, reference, jnd, candidates, max_patches_per_chunk=chunk),
+        answers(small_model, reference, jnd, candidates, max_patches_per_chunk=64),
+    )
+
+
+def test_chunk_of_one_patch_at_released_size():
+    """At 128 px every convolution takes the same oneDNN kernel, even for a lone patch."""
+    model = seeded_model(NetConfig(patches_per_picture=2))
+    reference, jnd, candidates = picture_set(128, 256, n=2)
+    assert np.array_equal(
+        answers(model, reference, jnd, candidates, max_patches_per_chunk=1),
+        answers(model, reference, jnd, candidates, max_patches_per_chunk=64),
+    )
+
+
+def test_batch_equals_one_by_one(small_model):
+    reference, jnd, candidates = picture_set()
+    judge = PatchJudge(small_model, "cpu")
+    prepared = judge.prepare(reference, jnd)
+    together = judge.probabilities(prepared, candidates)
+    alone = np.concatenate([judge.probabilities(prepared, [c]) for c in candidates])
+    assert np.array_equal(together, alone)
+
+
+def test_agrees_with_the_plain_forward(small_model, small_config):
+    reference, jnd, candidates = picture_set()
+    judge = PatchJudge(small_model, "cpu")
+    prepared = judge.prepare(reference, jnd)
+
+    def stack(pictures):
+        return torch.from_numpy(np.stack([prepared.grid.cut(p) for p in pictures]))
+
+    with torch.inference_mode():
+        logits = small_model(stack([reference] * 3), stack(candidates), stack([jnd] * 3))
+    np.testing.assert_allclose(judge.probabilities(prepared, candidates), torch.sigmoid(logits).numpy(), atol=1e-6)
+
+
+def test_tiny_picture_and_cover_mode(small_model):
+    reference, jnd, candidates = picture_set(20, 30)
+    assert answers(small_model, reference, jnd, candidates, patches_per_picture="cover").shape == (3,)
+    judge = PatchJudge(small_model, "cpu", patches_per_picture="cover")
+    assert len(judge.prepare(*picture_set(70, 90)[:2]).grid) == 9
+
+
+def test_released_variant_through_the_judge(small_released_config):
+    reference, jnd, candidates = picture_set()
+    probs = answers(seeded_model(small_released_config), reference, jnd, candidates)
+    assert probs.shape == (3,) and np.isfinite(probs).all()
+
+
+def test_from_weights_and_shape_checks(tmp_path, small_model):
+    path = tmp_path / "w.safetensors"
+    save_weights(small_model, path)
+    judge = PatchJudge.from_weights(path, "cpu", patches_per_picture=2)
+    reference, jnd, candidates = picture_set()
+    prepared = judge.prepare(reference, jnd)
+    assert len(prepared.grid) == 2
+    with pytest.raises(ValueError, match="candidate"):
+        judge.probabilities(prepared, [candidates[0][:-1]])
+    with pytest.raises(ValueError, match="JND map"):
+        judge.prepare(reference, jnd[:-1])

@@ -1,0 +1,88 @@
+import json
+
+import pytest
+import torch
+from netmodels import seeded_model
+from safetensors.torch import save_file
+
+from vpjnd_cli.errors import ExitCode, InputError, ToolMissingError
+from vpjnd_cli.model import locate
+from vpjnd_cli.model.weights import load_model, read_header, require_weights, save_weights
+
+
+def inputs(config, seed=3):
+    g = torch.Generator().manual_seed(seed)
+    s = config.patch_size
+    ref = torch.randint(0, 256, (2, 3, 3, s, s), generator=g, dtype=torch.uint8)
+    return ref, ref.flip(-1), torch.rand((2, 3, 1, s, s), generator=g) * 10
+
+
+def test_round_trip_gives_identical_outputs(tmp_path, small_model, small_config):
+    path = tmp_path / "net.safetensors"
+    save_weights(small_model, path, training={"epochs": 3, "sources": "MCL-JCI"}, ema=True)
+    loaded = load_model(path, "cpu")
+    assert loaded.config == small_config and not loaded.training
+    with torch.inference_mode():
+        assert torch.equal(small_model(*inputs(small_config)), loaded(*inputs(small_config)))
+    header = read_header(path)
+    assert header.ema is True and header.training == {"epochs": 3, "sources": "MCL-JCI"}
+    assert not path.with_name("net.safetensors.part").exists()
+
+
+def write_raw(path, model, metadata):
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(path), metadata=metadata)
+
+
+def test_foreign_config_is_refused(tmp_path, small_model, small_config):
+    path = tmp_path / "foreign.safetensors"
+    other = dict(small_config.to_dict(), channels=[16, 32, 32, 64])
+    meta = {"format": "vpjndnet", "format_version": "1", "config": json.dumps(other)}
+    write_raw(path, small_model, meta)
+    with pytest.raises(InputError, match="foreign config") as caught:
+        load_model(path)
+    assert str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "cause"),
+    [
+        (None, "not a VP-JNDnet weights file"),
+        ({"format": "vpjndnet", "format_version": "7", "config": "{}"}, "version"),
+        ({"format": "vpjndnet", "format_version": "1", "config": '{"size": 1}'}, "bad network config"),
+        ({"format": "vpjndnet", "format_version": "1"}, "bad network config"),
+    ],
+)
+def test_bad_headers_are_refused(tmp_path, small_model, metadata, cause):
+    path = tmp_path / "w.safetensors"
+    write_raw(path, small_model, metadata)
+    with pytest.raises(InputError, match=cause):
+        load_model(path)
+
+
+def test_non_safetensors_and_missing_files_are_refused(tmp_path):
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"PK\x03\x04 certainly not safetensors")
+    with pytest.raises(InputError, match="not a readable safetensors file"):
+        load_model(junk)
+    with pytest.raises(InputError, match="not found"):
+        load_model(tmp_path / "absent.safetensors")
+
+
+def test_require_weights_without_any_is_exit_3(tmp_path, monkeypatch):
+    monkeypatch.delenv(locate.ENV_VAR, raising=False)
+    monkeypatch.setattr(locate, "shipped_weights_path", lambda: tmp_path / "none.safetensors")
+    assert locate.default_weights_path() is None
+    with pytest.raises(ToolMissingError, match="--judge pjnd or --weights PATH") as caught:
+        require_weights(None)
+    assert caught.value.exit_code == ExitCode.TOOL_MISSING == 3
+
+
+def test_require_weights_prefers_explicit_then_env(tmp_path, monkeypatch):
+    monkeypatch.setenv(locate.ENV_VAR, str(tmp_path / "env.safetensors"))
+    assert require_weights(None) == tmp_path / "env.safetensors"
+    assert require_weights(tmp_path / "mine.safetensors") == tmp_path / "mine.safetensors"
+
+
+def test_shipped_weights_path_is_next_to_the_package():
+    assert locate.shipped_weights_path().parent.name == "weights"
+    assert (locate.shipped_weights_path().parent.parent / "vpjnd_cli").is_dir()

@@ -1,0 +1,146 @@
+"""Every architectural choice of VP-JNDnet as one frozen, serialisable record.
+
+The config travels inside every weights file, so a file always says which network it belongs to.
+Defaults are OUR variant (method.md section 3) at the released layer sizes; ``NetConfig.released()``
+builds the variant decoded from the authors' checkpoint (section 2).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+POOLINGS = ("meanstd", "none")
+WEIGHT_HEAD_INPUTS = ("figure", "released")
+ATTENTIONS = ("channel", "nonlocal", "none")
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    """Architecture, input normalisation and inference patching of one VP-JNDnet.
+
+    - ``attention``: one entry per block: "channel" (CBAM channel attention: shared MLP C -> C/r -> C
+      over global avg and max, summed, sigmoid), "nonlocal" (embedded Gaussian, theta/phi/g/W with
+      bias, softmax over positions, residual add) or "none".
+    - ``pooling``: "meanstd" = GP_M + GP_S over the whole map (2 x last channels features per stream);
+      "none" = the released graph, whose GP_M/GP_S are 1x1 windows: the raw map followed by an
+      all-constant std half (2 x C x (S/16)^2 = 32,768 features at 128 px).
+    - ``weight_head_input``: "figure" = [F_D, F_JND] as the paper's figure draws; "released" =
+      [F_D, F_R, F_R * F_JND] as the released graph computes. The quality head always reads
+      [F_D, F_R, F_D - F_R].
+    - Pixels enter as x / pixel_divisor - pixel_offset (released: x/255 - 0.5). The JND map (grey
+      levels, typically 3..25) enters as j / jnd_divisor - jnd_offset; ours is j / 32, which keeps
+      its useful range near 0..1 instead of squeezing it into -0.5..-0.4 as /255 - 0.5 would.
+      A 1-channel map is repeated to ``jnd_channels``.
+    - ``share_jnd_extractor``: one extractor for all three streams, as the figure draws (needs
+      jnd_channels == in_channels); released and ours: the JND stream has its own weights.
+    - ``dropout``: in both heads; 0.5 is our choice (the rate is a training-time input of the graph).
+    - ``jnd_crops_aligned``: training crops of the JND map at the image crops' positions (ours) or
+      independently (released). Inference always uses aligned patches.
+    - ``patches_per_picture``: the most patches cut from one picture at inference (a regular grid,
+      see model/patches.py); 8 keeps a 20-candidate search near 3 s on a busy 2-core CPU.
+    """
+
+    name: str = "vpjndnet"
+    version: int = 1
+    channels: tuple[int, ...] = (32, 64, 128, 256)
+    attention: tuple[str, ...] = ("channel", "channel", "channel", "nonlocal")
+    reduction: int = 16
+    in_channels: int = 3
+    jnd_channels: int = 1
+    share_jnd_extractor: bool = False
+    pooling: str = "meanstd"
+    weight_head_input: str = "figure"
+    hidden: int = 512
+    dropout: float = 0.5
+    patch_size: int = 128
+    patches_per_picture: int = 8
+    jnd_crops_aligned: bool = True
+    pixel_divisor: float = 255.0
+    pixel_offset: float = 0.5
+    jnd_divisor: float = 32.0
+    jnd_offset: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("channels", "attention"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        problems = self._problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def _problems(self) -> list[str]:
+        out: list[str] = []
+        if not self.channels or any(c < 1 for c in self.channels):
+            out.append(f"channels must be positive, got {self.channels}")
+        if len(self.attention) != len(self.channels):
+            out.append(f"attention needs one entry per block ({len(self.channels)}), got {self.attention}")
+        out += [f"unknown attention {a!r}" for a in self.attention if a not in ATTENTIONS]
+        if self.pooling not in POOLINGS:
+            out.append(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
+        if self.weight_head_input not in WEIGHT_HEAD_INPUTS:
+            out.append(f"weight_head_input must be one of {WEIGHT_HEAD_INPUTS}, got {self.weight_head_input!r}")
+        for name in ("reduction", "in_channels", "jnd_channels", "hidden", "patch_size", "patches_per_picture"):
+            if getattr(self, name) < 1:
+                out.append(f"{name} must be at least 1")
+        if self.patch_size % (2 ** len(self.channels)):
+            out.append(f"patch_size {self.patch_size} must be a multiple of 2^{len(self.channels)}")
+        if self.share_jnd_extractor and self.jnd_channels != self.in_channels:
+            out.append("share_jnd_extractor needs jnd_channels == in_channels")
+        if not 0.0 <= self.dropout < 1.0:
+            out.append(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.pixel_divisor <= 0 or self.jnd_divisor <= 0:
+            out.append("pixel_divisor and jnd_divisor must be positive")
+        return out
+
+    @property
+    def feature_dim(self) -> int:
+        """Features per patch and stream that the heads read."""
+        last = 2 * self.channels[-1]
+        if self.pooling == "meanstd":
+            return last
+        side = self.patch_size // 2 ** len(self.channels)
+        return last * side * side
+
+    @classmethod
+    def released(cls, **changes: Any) -> NetConfig:
+        """The variant of the authors' released graph (method.md section 2); JND scaling is our guess."""
+        base = dict(pooling="none", weight_head_input="released", share_jnd_extractor=False,
+                    jnd_crops_aligned=False, jnd_divisor=255.0, jnd_offset=0.5, name="vpjndnet-released")
+        return cls(**{**base, **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (tuples become lists)."""
+        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NetConfig:
+        """Build from ``to_dict()`` output; unknown keys, wrong types and bad values raise ValueError."""
+        if not isinstance(data, dict):
+            raise ValueError(f"config must be a JSON object, got {type(data).__name__}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown config keys: {', '.join(unknown)}")
+        defaults = cls()
+        values = {k: _checked(k, v, getattr(defaults, k)) for k, v in data.items()}
+        return cls(**values)
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _checked(key: str, value: Any, default: Any) -> Any:
+    """Check ``value`` against the type of the field's default (JSON has no tuples or int/float split)."""
+    if isinstance(default, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"config {key}: expected a list, got {type(value).__name__}")
+        return tuple(_checked(key, v, default[0]) for v in value)
+    if isinstance(value, bool) != isinstance(default, bool):
+        raise ValueError(f"config {key}: expected {type(default).__name__}, got {type(value).__name__}")
+    if isinstance(default, float) and isinstance(value, int):
+        return float(value)
+    if not isinstance(value, type(default)):
+        raise ValueError(f"config {key}: expected {type(default).__name__}, got {type(value).__name__}")
+    return value

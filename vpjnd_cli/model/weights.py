@@ -1,0 +1,125 @@
+"""VP-JNDnet weights as safetensors: tensors plus a JSON header (config, format, training, EMA).
+
+No pickle anywhere: a weights file cannot run code. The config in the header rebuilds the network,
+and a file whose tensors do not match what that config builds is refused as foreign.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+
+from vpjnd_cli.errors import InputError
+from vpjnd_cli.model.config import NetConfig
+from vpjnd_cli.model.device import resolve_device
+from vpjnd_cli.model.locate import default_weights_path, require_weights
+from vpjnd_cli.model.network import VPJNDNet
+
+FORMAT = "vpjndnet"
+FORMAT_VERSION = 1
+_MAX_LISTED = 3  # mismatching tensor names quoted in a foreign-config message
+
+
+@dataclass(frozen=True)
+class WeightsHeader:
+    """What the safetensors header metadata of a weights file says."""
+
+    config: NetConfig
+    format_version: int
+    training: dict[str, Any]
+    ema: bool
+
+
+def save_weights(
+    model: VPJNDNet, path: Path, *, training: dict[str, Any] | None = None, ema: bool = False
+) -> None:
+    """Write ``model`` with its config; through a .part file so a crash never leaves half a file."""
+    metadata = {
+        "format": FORMAT,
+        "format_version": str(FORMAT_VERSION),
+        "config": json.dumps(model.config.to_dict(), sort_keys=True),
+        "training": json.dumps(training or {}, sort_keys=True),
+        "ema": json.dumps(ema),
+    }
+    tensors = {name: t.detach().to("cpu", torch.float32).contiguous() for name, t in model.state_dict().items()}
+    part = Path(f"{path}.part")
+    save_file(tensors, str(part), metadata=metadata)
+    os.replace(part, path)
+
+
+def read_header(path: Path) -> WeightsHeader:
+    """The header of a VP-JNDnet weights file; anything else is an InputError naming the file."""
+    with _open(path) as f:
+        metadata = f.metadata() or {}
+    if metadata.get("format") != FORMAT:
+        raise InputError(f"not a VP-JNDnet weights file (no format={FORMAT!r} in the safetensors header)", path)
+    version = metadata.get("format_version")
+    if version != str(FORMAT_VERSION):
+        raise InputError(f"weights format version {version!r} is not supported (this vpjnd reads {FORMAT_VERSION})", path)
+    try:
+        config = NetConfig.from_dict(json.loads(metadata["config"]))
+        training = json.loads(metadata.get("training", "{}"))
+        ema = json.loads(metadata.get("ema", "false"))
+    except (KeyError, ValueError) as error:
+        raise InputError(f"bad network config in the weights header: {error}", path) from None
+    if not isinstance(training, dict) or not isinstance(ema, bool):
+        raise InputError("bad weights header: training must be an object and ema a boolean", path)
+    return WeightsHeader(config, FORMAT_VERSION, training, ema)
+
+
+def load_model(path: Path, device: torch.device | str = "cpu") -> VPJNDNet:
+    """The network of a weights file, in eval mode on ``device``; a foreign config is an InputError."""
+    header = read_header(path)
+    model = VPJNDNet(header.config)
+    expected = {name: tuple(t.shape) for name, t in model.state_dict().items()}
+    with _open(path) as f:
+        found = {name: tuple(f.get_slice(name).get_shape()) for name in f.keys()}
+        problem = _mismatch(expected, found)
+        if problem:
+            raise InputError(f"tensors do not match the config in the header (foreign config): {problem}", path)
+        tensors = {name: f.get_tensor(name) for name in expected}
+    not_float = sorted(name for name, t in tensors.items() if not t.is_floating_point())
+    if not_float:
+        raise InputError(f"tensor {not_float[0]} is not floating point", path)
+    model.load_state_dict(tensors, strict=True)
+    target = resolve_device(device) if isinstance(device, str) else device
+    return model.to(target).eval()
+
+
+def _open(path: Path) -> Any:
+    """safe_open with the reasons a file cannot be read turned into InputError."""
+    if not Path(path).is_file():
+        raise InputError("weights file not found", path)
+    try:
+        return safe_open(str(path), framework="pt", device="cpu")
+    except (SafetensorError, OSError) as error:
+        raise InputError(f"not a readable safetensors file ({error})", path) from None
+
+
+def _mismatch(expected: dict[str, tuple[int, ...]], found: dict[str, tuple[int, ...]]) -> str:
+    """A short description of how ``found`` differs from ``expected`` ("" when they agree)."""
+    missing = sorted(set(expected) - set(found))
+    extra = sorted(set(found) - set(expected))
+    reshaped = sorted(n for n in set(expected) & set(found) if expected[n] != found[n])
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} missing ({', '.join(missing[:_MAX_LISTED])})")
+    if extra:
+        parts.append(f"{len(extra)} unexpected ({', '.join(extra[:_MAX_LISTED])})")
+    parts += [f"{n} is {list(found[n])}, the config builds {list(expected[n])}" for n in reshaped[:_MAX_LISTED]]
+    if len(reshaped) > _MAX_LISTED:
+        parts.append(f"{len(reshaped) - _MAX_LISTED} more tensors differ in shape")
+    return "; ".join(parts)
+
+
+__all__ = [
+    "FORMAT", "FORMAT_VERSION", "WeightsHeader", "default_weights_path", "load_model", "read_header",
+    "require_weights", "save_weights",
+]
