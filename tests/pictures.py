@@ -25,3 +25,20 @@ def natural_picture(height: int = 96, width: int = 128, seed: int = 0) -> np.nda
     base[:, width // 2 :] += 40  # a vertical step edge
     texture = rng.normal(0, 12, size=(height, width, 1)) * (x[..., None] > width * 0.75)
     return np.clip(base + texture, 0, 255).astype(np.uint8)
+
+
+LENA_BPG = SHARED / "data" / "bpg-samples" / "lena512color.bpg"
+
+
+def real_photo() -> np.ndarray:
+    """A real 512x512 photo: ../shared's lena512color.bpg (written by bpgenc), decoded by our reader.
+
+    Skips the calling test when ../shared is absent (a user's clone); CI has it.
+    """
+    import pytest
+
+    if not LENA_BPG.is_file():
+        pytest.skip(f"{LENA_BPG} is absent (no ../shared)")
+    from vpjnd_cli.codecs import get_codec
+
+    return get_codec("bpg").decode(LENA_BPG.read_bytes())

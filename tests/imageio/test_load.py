@@ -216,3 +216,49 @@ def test_loaded_bytes_are_the_same_whatever_the_container(tmp_path):
     load_image(path)
     assert path.read_bytes() == before
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(before))), load_image(path).rgb)
+
+
+def test_metadata_to_write_replaces_a_converted_profile_with_srgb(tmp_path):
+    converted = load_image(save(tmp_path / "adobe.png", Image.fromarray(RGB), icc_profile=adobe_rgb_profile()))
+    written = converted.metadata_to_write().icc
+    assert written != adobe_rgb_profile() and "sRGB" in ImageCms.getProfileDescription(
+        ImageCms.ImageCmsProfile(io.BytesIO(written))
+    )
+    plain = load_image(save(tmp_path / "plain.png", Image.fromarray(RGB)))
+    assert plain.metadata_to_write() == plain.metadata
+
+
+def test_bpg_files_written_by_us_load_with_their_metadata(tmp_path):
+    from vpjnd_cli.codecs import get_codec
+    from vpjnd_cli.codecs.base import Level
+    from vpjnd_cli.imageio.metadata import Metadata
+
+    image = Image.fromarray(RGB)
+    exif = image.getexif()
+    exif[0x0112] = 6
+    exif[0x010F] = "TestMake"
+    data = get_codec("bpg").encode_final(RGB, Level(10), Metadata(exif=exif.tobytes()[len(EXIF_PREFIX) :]))
+    path = tmp_path / "p.bpg"
+    path.write_bytes(data)
+    picture = load_image(path)
+    assert picture.format == "BPG" and picture.rgb.shape == (32, 24, 3)  # orientation applied
+    assert np.abs(picture.rgb.astype(int) - np.rot90(RGB, -1)).mean() < 3
+    with pytest.raises(InputError, match="too large"):
+        load_image(path, max_pixels=100)
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match=str(path)):
+        load_image(path)
+
+
+def test_real_bpgenc_files_load(tmp_path):
+    from pictures import SHARED
+
+    samples = SHARED / "data" / "bpg-samples"
+    if not samples.is_dir():
+        pytest.skip("../shared is absent")
+    lena = load_image(samples / "lena512color.bpg")
+    assert lena.rgb.shape == (512, 512, 3) and lena.alpha is None
+    clock = load_image(samples / "clock.bpg")
+    assert clock.alpha is not None and any("only the first one" in note for note in clock.warnings)
+    with pytest.raises(InputError, match="refused by --strict"):
+        load_image(samples / "clock.bpg", strict=True)

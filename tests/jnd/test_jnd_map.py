@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from pictures import SHARED, natural_picture
+from pictures import natural_picture, real_photo
 
 from vpjnd_cli.imageio.colour import luma_bt601
 from vpjnd_cli.jnd import MODELS, epc, jnd_map
@@ -15,7 +14,6 @@ from vpjnd_cli.jnd.chou_li import background, luminance_adaptation
 
 # Lowest possible thresholds: 0.7 x 3 for EPC, 3 for NAMM (the minimum of the LA curve).
 FLOOR = {"epc": 2.1, "namm": 3.0}
-PHOTO_SUFFIXES = {".png", ".jpg", ".jpeg", ".ppm", ".tif", ".tiff", ".webp", ".bmp"}
 
 
 def test_models() -> None:
@@ -94,17 +92,6 @@ def test_texture_gets_larger_thresholds_than_smooth_areas(model: str, ratio: flo
     assert textured > ratio * smooth  # measured: EPC 16.2 vs 2.47, NAMM 4.92 vs 3.64
 
 
-def _real_photo() -> np.ndarray:
-    folder = SHARED / "data"
-    photos = sorted(p for p in folder.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES) if folder.is_dir() else []
-    if not photos:
-        pytest.skip(f"no photo under {folder} (build one with shared/data/photos/build.sh)")
-    from PIL import Image
-
-    with Image.open(photos[0]) as image:
-        image = image.convert("RGB")
-        image.thumbnail((512, 512))  # keeps the test fast; downscaling also hides JPEG artefacts
-        return np.asarray(image)
 
 
 def _la_only(picture: np.ndarray, model: str) -> np.ndarray:
@@ -116,7 +103,7 @@ def _la_only(picture: np.ndarray, model: str) -> np.ndarray:
 def test_real_photo(model: str) -> None:
     """Masking (the map above its luminance-adaptation part) is larger in busy areas than in calm
     ones; comparing the masking part keeps dark smooth areas (high LA) from confusing the check."""
-    picture = _real_photo()
+    picture = real_photo()
     masking = (jnd_map(picture, model) - _la_only(picture, model))[4:-4, 4:-4]
     luma = luma_bt601(picture)
     activity = cv2.blur(cv2.absdiff(luma, cv2.blur(luma, (5, 5))), (5, 5))[4:-4, 4:-4]
@@ -124,6 +111,3 @@ def test_real_photo(model: str) -> None:
     assert masking[busy].mean() > 2.0 * masking[calm].mean() + 0.1
     assert 25.0 < _psnr_of_jnd_noise(picture, model) < 45.0
 
-
-def test_shared_path_is_resolved_next_to_the_repo() -> None:
-    assert SHARED == Path(__file__).resolve().parents[2].parent / "shared"

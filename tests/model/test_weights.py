@@ -2,7 +2,6 @@ import json
 
 import pytest
 import torch
-from netmodels import seeded_model
 from safetensors.torch import save_file
 
 from vpjnd_cli.errors import ExitCode, InputError, ToolMissingError

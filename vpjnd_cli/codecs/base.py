@@ -57,6 +57,7 @@ class Codec(ABC):
 
     name: ClassVar[str]
     extensions: ClassVar[tuple[str, ...]]  # lower case, with the dot; the first is the default
+    setting_name: ClassVar[str] = "level"  # what users call a level's setting: "QF", "QP", "quality"
 
     def __init__(self, options: CodecOptions | None = None) -> None:
         self.options = options or CodecOptions()

@@ -15,6 +15,11 @@ def profile_description(icc: bytes) -> str:
         return ""
 
 
+def srgb_profile() -> bytes:
+    """The ICC profile to embed in files whose pixels were converted to sRGB."""
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
 def is_srgb(icc: bytes) -> bool:
     """True for the usual sRGB profiles, whose conversion would only add rounding noise."""
     return "srgb" in profile_description(icc).lower()

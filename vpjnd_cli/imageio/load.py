@@ -8,18 +8,17 @@ one-line errors (``InputError``, exit code 2).
 from __future__ import annotations
 
 import io
-import os
 import re
 import struct
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from vpjnd_cli.errors import InputError
-from vpjnd_cli.imageio.icc import convert_to_srgb, is_srgb, profile_description
+from vpjnd_cli.imageio.icc import convert_to_srgb, is_srgb, profile_description, srgb_profile
 from vpjnd_cli.imageio.metadata import EXIF_PREFIX, Metadata
 from vpjnd_cli.imageio.orientation import ORIENTATION_TAG, apply_orientation
 
@@ -38,16 +37,16 @@ SUPPORTED_FORMATS = {
     "GIF": "GIF",
     "PPM": "PNM",
 }
-SUPPORTED_LIST = "PNG, JPEG, TIFF, BMP, WebP, AVIF, HEIC/HEIF, GIF, PNM"
+SUPPORTED_LIST = "PNG, JPEG, TIFF, BMP, WebP, AVIF, HEIC/HEIF, GIF, PNM, BPG"
 
 # Formats Pillow cannot identify but users may try: name them instead of "unknown format".
 _KNOWN_SIGNATURES = (
     (b"%PDF", "PDF document"),
     (b"\xff\x0a", "JPEG XL"),
     (b"\x00\x00\x00\x0cJXL ", "JPEG XL"),
-    (b"BPG\xfb", "BPG"),
     (b"8BPS", "Photoshop PSD"),
 )
+BPG_MAGIC = b"BPG\xfb"
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error, IndexError)
 _XMP_ORIENTATION = re.compile(rb'(tiff:Orientation(?:="|>))[1-8]')
 
@@ -69,9 +68,17 @@ class LoadedImage:
     bit_depth: int
     metadata: Metadata
     icc_description: str = ""
+    icc_converted: bool = False  # the pixels were converted from the source profile to sRGB
     orientation: int = 1
     frames: int = 1
     warnings: list[str] = field(default_factory=list)
+
+    def metadata_to_write(self) -> Metadata:
+        """Metadata for an output of these sRGB pixels: a source profile they were converted
+        from is replaced by sRGB's, since embedding it would tell viewers the wrong colours."""
+        if not self.icc_converted:
+            return self.metadata
+        return replace(self.metadata, icc=srgb_profile())
 
     @property
     def width(self) -> int:
@@ -91,15 +98,9 @@ def load_image(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, strict
     """
     path = Path(path)
     data = _read_bytes(path)
-    _register_heif()
-    Image.MAX_IMAGE_PIXELS = None  # our own limit below replaces Pillow's fixed one
-    try:
-        image = Image.open(io.BytesIO(data))
-    except UnidentifiedImageError as exc:
-        raise InputError(_unidentified_message(path, data), path) from exc
-    except _DECODE_ERRORS as exc:
-        raise InputError(f"corrupt image header ({exc})", path) from exc
-    return _normalise(path, image, data, max_pixels=max_pixels, strict=strict)
+    notes: list[str] = []
+    read = _decode_bpg if data.startswith(BPG_MAGIC) else _decode_with_pillow
+    return _finish(path, read(path, data, max_pixels=max_pixels, strict=strict, notes=notes), notes)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -148,43 +149,104 @@ def _looks_like_text(head: bytes) -> bool:
     return all(ch >= 0x20 or ch in b"\t\r\n\f" for ch in head)
 
 
-def _normalise(path: Path, image: Image.Image, data: bytes, *, max_pixels: int, strict: bool) -> LoadedImage:
-    if image.format not in SUPPORTED_FORMATS:
-        raise InputError(f"unsupported format: {image.format} (supported: {SUPPORTED_LIST})", path)
-    width, height = image.size
+@dataclass
+class _Decoded:
+    """What a format reader hands over before colour management and orientation."""
+
+    format: str
+    pixels: np.ndarray  # HxW grey, HxWx3 colour or HxWx4 CMYK, uint8
+    alpha: np.ndarray | None
+    bit_depth: int
+    exif: Image.Exif
+    icc: bytes | None
+    xmp: bytes | None
+    frames: int
+
+
+def _check_size(path: Path, width: int, height: int, max_pixels: int) -> None:
+    if width <= 0 or height <= 0:
+        raise InputError(f"invalid picture size {width}x{height}", path)
     if max_pixels and width * height > max_pixels:
         raise InputError(
             f"picture too large: {width}x{height} = {width * height:,} pixels exceeds the limit of "
             f"{max_pixels:,} (a decompression bomb guard; raise it with --max-pixels)",
             path,
         )
-    if width <= 0 or height <= 0:
-        raise InputError(f"invalid picture size {width}x{height}", path)
-    notes: list[str] = []
+
+
+def _check_frames(path: Path, frames: int | None, strict: bool, notes: list[str]) -> None:
+    """``frames`` None: animated with an unknown frame count."""
+    if frames is not None and frames <= 1:
+        return
+    count = "several" if frames is None else str(frames)
+    if strict:
+        raise InputError(f"animated or multi-page picture ({count} frames) refused by --strict", path)
+    notes.append(f"{path}: {count} frames, only the first one is used")
+
+
+def _decode_with_pillow(path: Path, data: bytes, *, max_pixels: int, strict: bool, notes: list[str]) -> _Decoded:
+    _register_heif()
+    Image.MAX_IMAGE_PIXELS = None  # our own limit replaces Pillow's fixed one
+    try:
+        image = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError as exc:
+        raise InputError(_unidentified_message(path, data), path) from exc
+    except _DECODE_ERRORS as exc:
+        raise InputError(f"corrupt image header ({exc})", path) from exc
+    if image.format not in SUPPORTED_FORMATS:
+        raise InputError(f"unsupported format: {image.format} (supported: {SUPPORTED_LIST})", path)
+    _check_size(path, *image.size, max_pixels)
     frames = _frame_count(image)
-    if frames > 1 and image.format != "MPO":
-        if strict:
-            raise InputError(f"animated or multi-page picture ({frames} frames) refused by --strict", path)
-        notes.append(f"{path}: {frames} frames, only the first one is used")
+    if image.format != "MPO":  # a camera's multi-picture JPEG holds previews, not frames
+        _check_frames(path, frames, strict, notes)
     try:
         image.seek(0)
         deep_colour = _is_16bit_colour(image)  # before getexif(), which may decode the pixels
         exif = image.getexif()
-        orientation = int(exif.get(ORIENTATION_TAG, 1) or 1)
         icc = image.info.get("icc_profile") or None
         pixels, alpha, bit_depth = _decode_16bit_colour(data) if deep_colour else _decode_pixels(image)
     except InputError:
         raise
     except _DECODE_ERRORS as exc:
         raise InputError(f"truncated or corrupt {SUPPORTED_FORMATS[image.format]} data ({exc})", path) from exc
+    return _Decoded(SUPPORTED_FORMATS[image.format], pixels, alpha, bit_depth, exif, icc, _xmp_packet(image), frames)
 
+
+def _decode_bpg(path: Path, data: bytes, *, max_pixels: int, strict: bool, notes: list[str]) -> _Decoded:
+    """BPG through our own reader (no libbpg needed); its header is checked before decoding."""
+    from vpjnd_cli.codecs.bpg.container import PixelFormat, demux
+    from vpjnd_cli.codecs.bpg.reader import read_bpg
+
+    try:
+        header = demux(data).header
+        _check_size(path, header.width, header.height, max_pixels)
+        if header.animation:
+            _check_frames(path, None, strict, notes)
+        picture = read_bpg(data)
+    except InputError as exc:
+        raise InputError(exc.message, path) from exc
+    exif = Image.Exif()
+    if picture.metadata.exif:
+        exif.load(EXIF_PREFIX + picture.metadata.exif)
+    grey = header.pixel_format == PixelFormat.GRAY
+    pixels = picture.rgb[..., 0].copy() if grey else picture.rgb
+    return _Decoded("BPG", pixels, picture.alpha, header.bit_depth, exif, picture.metadata.icc,
+                    picture.metadata.xmp, 1)
+
+
+def _finish(path: Path, decoded: _Decoded, notes: list[str]) -> LoadedImage:
+    """Colour-manage to sRGB, apply the EXIF orientation, gather the metadata to keep."""
+    pixels, alpha, icc = decoded.pixels, decoded.alpha, decoded.icc
+    orientation = int(decoded.exif.get(ORIENTATION_TAG, 1) or 1)
     is_grey = pixels.ndim == 2
     icc_description = ""
+    icc_converted = False
     if icc is not None:
         icc_description = profile_description(icc)
         if not is_srgb(icc):
             try:
                 pixels = _to_srgb(pixels, icc)
+                icc_converted = True
             except ValueError as exc:
                 notes.append(f"{path}: {exc}; colours used as they are")
     if pixels.ndim == 3 and pixels.shape[2] == 4:  # CMYK whose profile was unusable
@@ -194,18 +256,19 @@ def _normalise(path: Path, image: Image.Image, data: bytes, *, max_pixels: int, 
         alpha = None
     rgb = apply_orientation(rgb, orientation)
     alpha = None if alpha is None else apply_orientation(alpha, orientation)
-    metadata = Metadata(exif=_exif_without_orientation(exif), icc=icc, xmp=_xmp_packet(image))
+    xmp = None if decoded.xmp is None else _XMP_ORIENTATION.sub(rb"\g<1>1", decoded.xmp)
     return LoadedImage(
         path=str(path),
-        format=SUPPORTED_FORMATS[image.format],
+        format=decoded.format,
         rgb=rgb,
         alpha=alpha,
         is_grey=is_grey,
-        bit_depth=bit_depth,
-        metadata=metadata,
+        bit_depth=decoded.bit_depth,
+        metadata=Metadata(exif=_exif_without_orientation(decoded.exif), icc=icc, xmp=xmp),
         icc_description=icc_description,
+        icc_converted=icc_converted,
         orientation=orientation if 1 <= orientation <= 8 else 1,
-        frames=frames,
+        frames=decoded.frames,
         warnings=notes,
     )
 
@@ -293,5 +356,4 @@ def _xmp_packet(image: Image.Image) -> bytes | None:
         raw = getattr(image, "tag_v2", {}).get(700)  # XMLPacket
     if not raw:
         return None
-    packet = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
-    return _XMP_ORIENTATION.sub(rb"\g<1>1", packet)
+    return raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)

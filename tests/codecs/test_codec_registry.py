@@ -1,0 +1,67 @@
+"""The registry: names, extensions, lazy imports and its errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import vpjnd_cli.codecs as registry
+from vpjnd_cli.codecs import available_codecs, codec_extensions, codec_for_path, get_codec
+from vpjnd_cli.errors import ToolMissingError, UsageError
+
+OURS = ("jpeg", "heic", "avif", "webp")
+
+
+def test_available_codecs_lists_every_format_with_jpeg_first():
+    assert available_codecs()[0] == "jpeg"
+    assert set(available_codecs()) == {"jpeg", "bpg", "heic", "avif", "webp"}
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("out.jpg", "jpeg"), ("a/b/OUT.JPEG", "jpeg"), ("x.Jpe", "jpeg"), ("x.jfif", "jpeg"),
+        ("x.bpg", "bpg"), ("x.HEIC", "heic"), ("x.heif", "heic"), ("x.avif", "avif"), ("x.webp", "webp"),
+    ],
+)
+def test_codec_for_path_goes_by_extension_case_insensitively(path, name):
+    assert codec_for_path(path) == name
+
+
+@pytest.mark.parametrize("path", ["picture.png", "picture", "archive.jpg.gz"])
+def test_codec_for_path_rejects_unknown_extensions_listing_the_supported_ones(path):
+    with pytest.raises(UsageError) as caught:
+        codec_for_path(path)
+    assert ".jpg" in caught.value.message and ".webp" in caught.value.message and ".heic" in caught.value.message
+    assert caught.value.path == path
+
+
+def test_unknown_codec_name_names_the_valid_ones():
+    with pytest.raises(UsageError, match="jpeg, bpg, heic, avif, webp"):
+        get_codec("png")
+
+
+@pytest.mark.parametrize("name", [*OURS, "bpg"])
+def test_registry_entry_matches_the_codec_class(name):
+    try:
+        codec = get_codec(name.upper())
+    except ToolMissingError as missing:  # the BPG codec is written alongside; skip until it loads
+        pytest.skip(str(missing))
+    assert codec.name == name
+    assert codec.extensions == codec_extensions(name)
+
+
+def test_a_codec_whose_library_is_missing_is_a_tool_missing_error(monkeypatch):
+    broken = registry._Entry("vpjnd_cli.codecs.no_such_module:Codec", (".nope",))
+    monkeypatch.setitem(registry._REGISTRY, "nope", broken)
+    with pytest.raises(ToolMissingError, match="nope codec cannot be loaded"):
+        get_codec("nope")
+
+
+def test_importing_the_registry_loads_no_codec_library():
+    heavy = ["cv2", "pillow_heif", "mozjpeg_lossless_optimization", "PIL.AvifImagePlugin", "vpjnd_cli.codecs.jpeg"]
+    code = f"import sys, vpjnd_cli.codecs; print([m for m in {heavy!r} if m in sys.modules])"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
