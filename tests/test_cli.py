@@ -9,12 +9,11 @@ import subprocess
 import sys
 import time
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 from pictures import natural_picture
+from PIL import Image
 
 from vpjnd_cli.cli import run
 

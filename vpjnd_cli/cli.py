@@ -13,9 +13,12 @@ from typing import Annotated
 import typer
 
 from vpjnd_cli import __version__
+from vpjnd_cli.commands.compress import compress_command
 from vpjnd_cli.commands.decode import decode_command
 from vpjnd_cli.commands.info import info_command
 from vpjnd_cli.commands.jnd import jnd_command
+from vpjnd_cli.commands.judge import judge_command
+from vpjnd_cli.commands.predict import predict_command
 from vpjnd_cli.errors import ExitCode, VpjndError
 
 app = typer.Typer(
@@ -52,9 +55,12 @@ def _global_options(
 
 
 # Commands, in the order `--help` lists them. Each module keeps heavy imports inside the command.
+app.command("compress")(compress_command)
+app.command("predict")(predict_command)
+app.command("judge")(judge_command)
+app.command("jnd")(jnd_command)
 app.command("decode")(decode_command)
 app.command("info")(info_command)
-app.command("jnd")(jnd_command)
 
 
 def main(argv: list[str] | None = None) -> None:

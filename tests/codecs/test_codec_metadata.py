@@ -7,8 +7,8 @@ import io
 import numpy as np
 import pillow_heif
 import pytest
-from PIL import Image, ImageCms
 from pictures import natural_picture
+from PIL import Image, ImageCms
 
 from vpjnd_cli.codecs import get_codec
 from vpjnd_cli.codecs.base import Level

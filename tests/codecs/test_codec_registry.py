@@ -8,7 +8,12 @@ import sys
 import pytest
 
 import vpjnd_cli.codecs as registry
-from vpjnd_cli.codecs import available_codecs, codec_extensions, codec_for_path, get_codec
+from vpjnd_cli.codecs import (
+    available_codecs,
+    codec_extensions,
+    codec_for_path,
+    get_codec,
+)
 from vpjnd_cli.errors import ToolMissingError, UsageError
 
 OURS = ("jpeg", "heic", "avif", "webp")

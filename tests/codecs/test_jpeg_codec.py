@@ -6,12 +6,11 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
 from pictures import natural_picture, real_photo
+from PIL import Image
 
 from vpjnd_cli.codecs import get_codec
 from vpjnd_cli.codecs.base import CodecOptions, Level
-
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 from icc_profiles import adobe_rgb_profile, expected_srgb_from_adobe
-from PIL import Image, ImageCms, ImageOps
 from pictures import natural_picture
+from PIL import Image, ImageCms, ImageOps
 
 from vpjnd_cli.errors import InputError
 from vpjnd_cli.imageio import load_image
@@ -155,9 +155,8 @@ def test_cmyk_jpeg(tmp_path):
 
 
 def test_heic(tmp_path):
-    from pillow_heif import from_bytes  # noqa: F401 - pillow-heif must be importable
-
     import pillow_heif
+    from pillow_heif import from_bytes  # noqa: F401 - pillow-heif must be importable
 
     pillow_heif.register_heif_opener()
     image = Image.fromarray(RGB)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vpjnd_cli.jnd.chou_li import background, edge_height, edge_height_symmetric, luminance_adaptation
+from vpjnd_cli.jnd.chou_li import (
+    background,
+    edge_height,
+    edge_height_symmetric,
+    luminance_adaptation,
+)
 
 
 def test_luminance_adaptation_known_values() -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 from pictures import natural_picture
+from PIL import Image
 
 from vpjnd_cli.commands.jnd import ModelName
 from vpjnd_cli.imageio import load_image

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from vpjnd_cli.jnd import epc, jnd_map
-from vpjnd_cli.jnd.pattern import SMOOTH_BIN, distinct_in_3x3, orientation_bins, orientation_complexity
+from vpjnd_cli.jnd.pattern import (
+    SMOOTH_BIN,
+    distinct_in_3x3,
+    orientation_bins,
+    orientation_complexity,
+)
 
 # 0.7 x LA(bg) with dark backgrounds remapped: bg = round(32 + bg0 * 95 / 127) for bg0 <= 127.
 EPC_LA = {

@@ -1,7 +1,7 @@
 import pytest
 import torch
-
 from netmodels import seeded_model
+
 from vpjnd_cli.model.config import NetConfig
 from vpjnd_cli.model.network import VPJNDNet
 

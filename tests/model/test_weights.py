@@ -6,7 +6,12 @@ from safetensors.torch import save_file
 
 from vpjnd_cli.errors import ExitCode, InputError, ToolMissingError
 from vpjnd_cli.model import locate
-from vpjnd_cli.model.weights import load_model, read_header, require_weights, save_weights
+from vpjnd_cli.model.weights import (
+    load_model,
+    read_header,
+    require_weights,
+    save_weights,
+)
 
 
 def inputs(config, seed=3):

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from vpjnd_cli.commands.options import DEFAULT_MAX_PIXELS, Force, InputPath, MaxPixels, OutputPath, Strict, warn
+from vpjnd_cli.commands.options import (
+    Force,
+    InputPath,
+    MaxPixels,
+    OutputPath,
+    Strict,
+    warn,
+)
+from vpjnd_cli.limits import DEFAULT_MAX_PIXELS
 
 
 def decode_command(

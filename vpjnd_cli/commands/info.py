@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from vpjnd_cli.commands.options import DEFAULT_MAX_PIXELS, Json, MaxPixels, Strict, warn
+from vpjnd_cli.commands.options import Json, MaxPixels, Strict
+from vpjnd_cli.limits import DEFAULT_MAX_PIXELS
 
 
 def info_command(
@@ -18,22 +19,9 @@ def info_command(
     strict: Strict = False,
 ) -> None:
     """Show how vpjnd reads each picture; exit 1 if some of several inputs are unreadable."""
-    from vpjnd_cli.commands.batch import report_failure
-    from vpjnd_cli.errors import ExitCode, VpjndError
-    from vpjnd_cli.imageio import load_image
+    from vpjnd_cli.commands.batch import each_picture
 
-    failures = 0
-    for path in paths:
-        try:
-            picture = load_image(path, max_pixels=max_pixels, strict=strict)
-        except VpjndError as exc:
-            if len(paths) == 1:
-                raise
-            failures += 1
-            report_failure(exc)
-            continue
-        for note in picture.warnings:
-            warn(note)
+    for path, picture in each_picture(paths, max_pixels=max_pixels, strict=strict):
         facts = {
             "path": str(path),
             "format": picture.format,
@@ -48,8 +36,6 @@ def info_command(
             "metadata": [k for k in ("exif", "icc", "xmp") if getattr(picture.metadata, k) is not None],
         }
         typer.echo(json.dumps(facts) if json_output else _describe(facts))
-    if failures:
-        raise typer.Exit(ExitCode.SOME_FAILED)
 
 
 def _describe(facts: dict) -> str:

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from vpjnd_cli.commands.options import DEFAULT_MAX_PIXELS, Force, InputPath, MaxPixels, OutputPath, Strict, warn
+from vpjnd_cli.commands.options import (
+    Force,
+    InputPath,
+    MaxPixels,
+    OutputPath,
+    Strict,
+    warn,
+)
+from vpjnd_cli.limits import DEFAULT_MAX_PIXELS
 
 if TYPE_CHECKING:
     import numpy as np

@@ -1,6 +1,11 @@
 """Reading pictures and writing outputs, shared by every command."""
 
-from vpjnd_cli.imageio.load import DEFAULT_MAX_PIXELS, SUPPORTED_LIST, LoadedImage, load_image
+from vpjnd_cli.imageio.load import (
+    DEFAULT_MAX_PIXELS,
+    SUPPORTED_LIST,
+    LoadedImage,
+    load_image,
+)
 from vpjnd_cli.imageio.metadata import Metadata
 from vpjnd_cli.imageio.write import check_output_path, write_atomic
 

@@ -18,10 +18,14 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from vpjnd_cli.errors import InputError
-from vpjnd_cli.imageio.icc import convert_to_srgb, is_srgb, profile_description, srgb_profile
+from vpjnd_cli.imageio.icc import (
+    convert_to_srgb,
+    is_srgb,
+    profile_description,
+    srgb_profile,
+)
 from vpjnd_cli.imageio.metadata import EXIF_PREFIX, Metadata
 from vpjnd_cli.imageio.orientation import ORIENTATION_TAG, apply_orientation
-
 from vpjnd_cli.limits import DEFAULT_MAX_PIXELS
 
 # Pillow format name -> what users call it. MPO is the multi-picture JPEG many cameras write.

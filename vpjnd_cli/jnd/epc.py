@@ -12,7 +12,11 @@ import cv2
 import numpy as np
 
 from vpjnd_cli.jnd.canny import canny_matlab
-from vpjnd_cli.jnd.chou_li import background_sum, edge_height_symmetric, luminance_adaptation
+from vpjnd_cli.jnd.chou_li import (
+    background_sum,
+    edge_height_symmetric,
+    luminance_adaptation,
+)
 from vpjnd_cli.jnd.filters import DISK3, as_f32, gaussian_filter
 from vpjnd_cli.jnd.pattern import orientation_complexity
 

@@ -10,7 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from vpjnd_cli.jnd.canny import canny_matlab
-from vpjnd_cli.jnd.chou_li import background, edge_height_symmetric, luminance_adaptation
+from vpjnd_cli.jnd.chou_li import (
+    background,
+    edge_height_symmetric,
+    luminance_adaptation,
+)
 from vpjnd_cli.jnd.filters import gaussian_filter
 
 OVERLAP_LUMA = 0.3  # C for luma (0.25 for Cb, 0.2 for Cr)

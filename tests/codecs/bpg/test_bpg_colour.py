@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from vpjnd_cli.codecs.bpg.colour import pad_to_multiple, planes_to_rgb, rgb_to_ycbcr, unpremultiply
+from vpjnd_cli.codecs.bpg.colour import (
+    pad_to_multiple,
+    planes_to_rgb,
+    rgb_to_ycbcr,
+    unpremultiply,
+)
 from vpjnd_cli.codecs.bpg.container import BpgHeader, ColorSpace, PixelFormat
 
 

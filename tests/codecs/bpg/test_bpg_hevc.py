@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from vpjnd_cli.codecs.bpg import hevc, libav, read_bpg
-from vpjnd_cli.codecs.bpg.bits import BitReader, BitWriter, TruncatedError, escape, unescape
+from vpjnd_cli.codecs.bpg.bits import (
+    BitReader,
+    BitWriter,
+    TruncatedError,
+    escape,
+    unescape,
+)
 from vpjnd_cli.codecs.bpg.builtin import bpg_from_stream, x265_stream
 from vpjnd_cli.codecs.bpg.colour import planes_to_rgb
 from vpjnd_cli.codecs.bpg.container import demux

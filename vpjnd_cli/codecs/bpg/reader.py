@@ -44,7 +44,9 @@ def decode_planes(bpg: BpgFile) -> tuple[list[np.ndarray], np.ndarray | None]:
     The alpha picture's NAL units (nuh_layer_id 1) are decoded as a separate monochrome
     stream with their own rebuilt parameter sets.
     """
-    from vpjnd_cli.codecs.bpg import libav  # loads FFmpeg: only when a picture is decoded
+    from vpjnd_cli.codecs.bpg import (
+        libav,  # loads FFmpeg: only when a picture is decoded
+    )
 
     h = bpg.header
     nals = hevc.split_nals(bpg.hevc_data)

@@ -1,0 +1,28 @@
+"""The judge interface: P(a viewer sees no difference) for compressed candidates of one picture."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+
+class Judge(ABC):
+    """Scores candidates against their reference.
+
+    ``prepare`` does the per-picture work once (reference features, JND map scaling);
+    ``probabilities`` then scores a whole block of candidates in one call, so that a network
+    judge can batch them.
+    """
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def prepare(self, reference: np.ndarray, jnd_map: np.ndarray) -> Any:
+        """Per-picture state from the HxWx3 uint8 reference and its float32 JND map."""
+
+    @abstractmethod
+    def probabilities(self, prepared: Any, candidates: Sequence[np.ndarray]) -> np.ndarray:
+        """P(no visible difference) in [0, 1] for each HxWx3 uint8 decoded candidate."""
