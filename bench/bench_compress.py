@@ -60,6 +60,8 @@ def main() -> None:
     parser.add_argument("--judges", default="pjnd,vpjndnet")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--size", default="1920x1080")
+    parser.add_argument("--device", default="auto", help="device for the network judge")
+    parser.add_argument("--weights", type=Path, help="trained weights instead of random ones")
     options = parser.parse_args()
     width, height = (int(v) for v in options.size.split("x"))
     with tempfile.TemporaryDirectory() as folder:
@@ -67,9 +69,11 @@ def main() -> None:
         source = folder / "in.png"
         Image.fromarray(cover_and_crop(load_image(options.image).rgb, width, height)).save(source)
         suffix = {"jpeg": ".jpg"}.get(options.codec, f".{options.codec}")
-        print(f"picture: {options.image} cut to {width}x{height}; codec {options.codec}; best of {options.repeat}")
+        print(f"picture: {options.image} cut to {width}x{height}; codec {options.codec}; best of {options.repeat}; "
+              f"device {options.device}; weights {options.weights or 'random (seed 0)'}")
         for judge in options.judges.split(","):
-            extra = ["--weights", str(random_weights(folder))] if judge == "vpjndnet" else []
+            weights = options.weights or (random_weights(folder) if judge == "vpjndnet" else None)
+            extra = ["--weights", str(weights), "--device", options.device] if judge == "vpjndnet" else []
             args = ["compress", str(source), "-o", str(folder / f"out{suffix}"), "--codec", options.codec,
                     "--judge", judge, *extra]
             records = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import struct
 import subprocess
@@ -14,10 +13,9 @@ import numpy as np
 import pytest
 from pictures import natural_picture
 from PIL import Image
+from processes import CLI, permissions_apply
 
 from vpjnd_cli.cli import run
-
-CLI = [sys.executable, "-m", "vpjnd_cli"]
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -107,14 +105,6 @@ def test_max_pixels_can_be_raised_and_lowered(tmp_path, capsys):
     assert not (tmp_path / "b.png").exists()
 
 
-def _drop_root_file_access() -> None:
-    """In the child: give up CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH so permissions apply to root."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    for capability in (1, 2):
-        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
-
-
 def test_an_unreadable_file(tmp_path):
     source = tmp_path / "secret.png"
     source.write_bytes(png_bytes())
@@ -125,7 +115,7 @@ def test_an_unreadable_file(tmp_path):
         capture_output=True,
         text=True,
         timeout=120,
-        preexec_fn=_drop_root_file_access if os.geteuid() == 0 else None,
+        preexec_fn=permissions_apply(),
     )
     assert result.returncode == 2, result.stderr
     assert result.stderr == f"vpjnd: error: {source}: permission denied (cannot read the file)\n"

@@ -18,7 +18,8 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad command line, unreadable or invalid input, unusable output path
     TOOL_MISSING = 3  # a required external tool or model file is not installed
     INTERNAL = 4  # a bug in vpjnd: rerun with --debug and report the traceback
-    INTERRUPTED = 130  # Ctrl-C / SIGTERM
+    INTERRUPTED = 130  # Ctrl-C (SIGINT): 128 + 2, as a shell reports it
+    TERMINATED = 143  # SIGTERM (kill, a service manager): 128 + 15
 
 
 class VpjndError(Exception):

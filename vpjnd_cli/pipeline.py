@@ -89,16 +89,36 @@ class CandidateJudge:
             self.seconds[stage] += time.perf_counter() - start
 
 
-def predict(rgb: np.ndarray, codec: Codec, judge: Judge, settings: SearchSettings) -> tuple[Prediction, CandidateJudge]:
-    """Search the codec's ladder for the most distorted level the judge passes."""
-    ladder = codec.levels()
+@dataclass(frozen=True)
+class Reference:
+    """The judge's per-picture state, computed once and shared by the searches of several codecs."""
+
+    prepared: object
+    seconds: dict[str, float]  # "jnd" and "prepare"
+
+
+def prepare_reference(rgb: np.ndarray, judge: Judge, settings: SearchSettings) -> Reference:
+    """The JND map and the judge's preparation of the reference picture."""
     start = time.perf_counter()
     jnd = jnd_map(rgb, settings.jnd_model)
     jnd_seconds = time.perf_counter() - start
     start = time.perf_counter()
     prepared = judge.prepare(rgb, jnd)
-    prepare_seconds = time.perf_counter() - start
-    candidates = CandidateJudge(rgb, codec, judge, prepared, ladder)
+    return Reference(prepared, {"jnd": jnd_seconds, "prepare": time.perf_counter() - start})
+
+
+def predict(
+    rgb: np.ndarray, codec: Codec, judge: Judge, settings: SearchSettings, reference: Reference | None = None
+) -> tuple[Prediction, CandidateJudge]:
+    """Search the codec's ladder for the most distorted level the judge passes.
+
+    ``reference``: from ``prepare_reference`` for this picture and judge, when several codecs are
+    searched (its seconds are then reported by every search that shares it).
+    """
+    ladder = codec.levels()
+    if reference is None:
+        reference = prepare_reference(rgb, judge, settings)
+    candidates = CandidateJudge(rgb, codec, judge, reference.prepared, ladder)
     if settings.level is None:
         result = block_search(
             len(ladder), candidates, sur=settings.sur, block_size=settings.block_size, rule=settings.rule
@@ -108,7 +128,7 @@ def predict(rgb: np.ndarray, codec: Codec, judge: Judge, settings: SearchSetting
         index = ladder_index(ladder, settings.level, codec.name)
         probability = float(candidates([index])[0])
         chosen, probabilities, batches = index, {index: probability}, 1
-    seconds = {"jnd": jnd_seconds, "prepare": prepare_seconds, **candidates.seconds}
+    seconds = {**reference.seconds, **candidates.seconds}
     prediction = Prediction(
         codec=codec.name,
         ladder=ladder,

@@ -60,7 +60,9 @@ def test_compress_with_a_fixed_level_and_human_output(tmp_path, capsys):
 
 def test_no_passing_level_keeps_the_least_distorted_one_or_the_original(tmp_path, capsys):
     source = tmp_path / "in.jpg"
-    Image.fromarray(natural_picture(64, 64)).save(source, quality=90)
+    # A large input (QF 100, 4:4:4), so that the least distorted level is smaller than it and is written:
+    # an output larger than its input never is (tests/commands/test_batch.py).
+    Image.fromarray(natural_picture(64, 64)).save(source, quality=100, subsampling=0)
     output = tmp_path / "out.jpg"
     code, record = run_json(capsys, "compress", str(source), "-o", str(output), "--sur", "1.0", "--judge", "pjnd")
     assert code == 0 and not record["passed"] and record["status"] == "no level passed"

@@ -1,16 +1,21 @@
-"""`vpjnd compress`: the smallest file of the chosen format that the judge says looks the same."""
+"""`vpjnd compress`: the smallest file of the chosen format that the judge says looks the same,
+for one picture or many (vpjnd_cli/jobs does the work)."""
 
 from __future__ import annotations
 
 from vpjnd_cli.commands import options as opt
-from vpjnd_cli.commands.options import warn
 from vpjnd_cli.limits import DEFAULT_MAX_PIXELS
 
 
 def compress_command(
-    source: opt.InputPath,
-    output: opt.OutputPath,
+    sources: opt.Inputs,
+    output: opt.OutputTarget = None,
+    name_template: opt.NameTemplate = None,
+    recursive: opt.Recursive = False,
+    include: opt.Include = None,
+    exclude: opt.Exclude = None,
     codec: opt.Codec = None,
+    codecs: opt.CodecList = None,
     judge: opt.JudgeName = None,
     sur: opt.Sur = 0.75,
     level: opt.Level = None,
@@ -23,89 +28,68 @@ def compress_command(
     bpgenc: opt.BpgEncoder = None,
     bpgdec: opt.BpgDecoder = None,
     keep_original: opt.KeepOriginal = False,
+    min_saving: opt.MinSaving = 0.0,
+    skip_existing: opt.SkipExisting = False,
+    dry_run: opt.DryRun = False,
+    strip: opt.Strip = False,
+    keep: opt.Keep = None,
+    preserve_times: opt.PreserveTimes = False,
     background: opt.Background = "ffffff",
+    jobs: opt.Jobs = 1,
+    quiet: opt.Quiet = False,
+    verbose: opt.Verbose = False,
+    report: opt.Report = None,
     json_output: opt.Json = False,
-    force: opt.Force = False,
+    force: opt.Redo = False,
     max_pixels: opt.MaxPixels = DEFAULT_MAX_PIXELS,
     strict: opt.Strict = False,
 ) -> None:
-    """Write the most compressed file that a viewer cannot tell from IN (at the --sur target)."""
-    import json
-    import time
+    """Write the most compressed file that a viewer cannot tell from each IN (at the --sur target).
 
-    import typer
-
-    from vpjnd_cli.codecs import codec_for_path
-    from vpjnd_cli.commands.setup import (
-        build_codec,
-        check_jnd_model,
-        parse_colour,
-        prepare_pixels,
-    )
-    from vpjnd_cli.commands.summary import (
-        level_text,
-        plural,
-        prediction_record,
-        probability_text,
-    )
+    IN may be files, folders (-r: with subfolders) or '-'. Outputs: -o FILE for one input, -o DIR
+    (mirrors the input folders), or --name-template. An output is never larger than its input
+    (else the original is kept), inputs vpjnd wrote are skipped, and one bad file does not stop
+    the others (exit code 1 at the end).
+    """
+    from vpjnd_cli.commands.setup import check_jnd_model, metadata_kinds, parse_colour
+    from vpjnd_cli.commands.summary import compress_line
     from vpjnd_cli.errors import UsageError
-    from vpjnd_cli.imageio import check_output_path, load_image, write_atomic
-    from vpjnd_cli.judges import default_judge, get_judge
-    from vpjnd_cli.pipeline import SearchSettings, finalise, predict
+    from vpjnd_cli.jobs.batch import choose_codecs, run_batch
+    from vpjnd_cli.jobs.picture import JobSettings
+    from vpjnd_cli.judges import default_judge
+    from vpjnd_cli.pipeline import SearchSettings
 
-    started = time.perf_counter()
-    codec_name = codec or codec_for_path(output)
-    check_output_path(output, inputs=(source,), force=force)
-    settings = SearchSettings(sur=sur, block_size=block_size, jnd_model=check_jnd_model(jnd_model), level=level)
-    background_rgb = parse_colour(background)
-    writer = build_codec(codec_name, chroma=chroma, bpg_backend=bpg_backend, bpgenc=bpgenc, bpgdec=bpgdec)
-    if output.suffix.lower() not in writer.extensions:
-        warn(f"{output}: the extension does not match the {writer.name} format ({', '.join(writer.extensions)})")
-    judge_name = judge or default_judge()
-    scorer = get_judge(judge_name, device=device, weights=weights)
-    picture = load_image(source, max_pixels=max_pixels, strict=strict)
-    if keep_original and picture.format.lower().split("/")[0] != writer.name:
-        raise UsageError(f"--keep-original needs an input in the output's format ({writer.name}), not {picture.format}")
-    for note in picture.warnings:
-        warn(note)
-    rgb = prepare_pixels(picture, background_rgb, warn)
-
-    prediction, candidates = predict(rgb, writer, scorer, settings)
-    record = prediction_record(str(source), writer, judge_name, sur, prediction)
-    if prediction.passed or not keep_original:
-        compressed = finalise(prediction, candidates, picture.metadata_to_write(), settings)
-        data, index = compressed.data, compressed.index
-        record.update(written_level=prediction.ladder[index].label, written_probability=compressed.probability)
-        record.update(rejudged=compressed.rejudged)
-    else:
-        data, index = source.read_bytes(), None
-        record.update(written_level=None, written_probability=None, rejudged=False)
-    start_write = time.perf_counter()
-    write_atomic(output, data, inputs=(source,), force=force)
-    seconds = time.perf_counter() - started
-    record["seconds"]["write"] = round(time.perf_counter() - start_write, 4)
-    record.update(
-        output=str(output),
-        bytes_in=source.stat().st_size,
-        bytes_out=len(data),
-        saving=None if index is None else round(1 - candidates.size(index) / candidates.size(0), 6),
-        status="ok" if prediction.passed else ("kept original" if index is None else "no level passed"),
-        total_seconds=round(seconds, 4),
+    if output is None and name_template is None:
+        raise UsageError("say where outputs go: -o FILE, -o DIR, -o - (standard output) or --name-template")
+    if skip_existing and force:
+        raise UsageError("--skip-existing and --force contradict each other")
+    chosen = choose_codecs(codec, codecs, sources, output)
+    if level is not None and len(chosen) > 1:
+        raise UsageError("--level names one codec's setting; it cannot be used with --codec auto")
+    settings = JobSettings(
+        command="compress",
+        codecs=chosen,
+        judge=judge or default_judge(),
+        search=SearchSettings(sur=sur, block_size=block_size, jnd_model=check_jnd_model(jnd_model), level=level),
+        chroma=chroma,
+        bpg_backend=bpg_backend,
+        bpgenc=bpgenc,
+        bpgdec=bpgdec,
+        device=device,
+        weights=weights,
+        background=parse_colour(background),
+        max_pixels=max_pixels,
+        strict=strict,
+        keep=metadata_kinds(strip, keep),
+        min_saving=min_saving,
+        keep_original=keep_original,
+        force=force,
+        skip_existing=skip_existing,
+        dry_run=dry_run,
+        preserve_times=preserve_times,
     )
-    if not prediction.passed:
-        kept = "the original file" if index is None else f"the least distorted level ({level_text(writer, prediction, 0)})"
-        warn(f"{source}: no level reaches SUR {sur:g} with the {judge_name} judge; wrote {kept}")
-    if json_output:
-        typer.echo(json.dumps(record))
-        return
-    if index is None:
-        shown = "original file kept"
-    else:
-        shown = (
-            f"{level_text(writer, prediction, index)} ({probability_text(record['written_probability'])}), "
-            f"{100 * record['saving']:.1f} % smaller than {level_text(writer, prediction, 0)}"
-        )
-    typer.echo(
-        f"{source} -> {output}: {writer.name} {shown}, {len(data):,} bytes, "
-        f"{plural(prediction.evaluations, 'evaluation')} in {plural(prediction.batches, 'batch')}, {seconds:.2f} s"
+    run_batch(
+        settings, sources, describe=compress_line, output=output, template=name_template, recursive=recursive,
+        include=include or (), exclude=exclude or (), jobs=jobs, quiet=quiet, verbose=verbose, report=report,
+        json_output=json_output,
     )

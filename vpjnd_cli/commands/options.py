@@ -31,7 +31,8 @@ def warn(message: str) -> None:
 # The search: shared by compress and predict.
 Codec = Annotated[
     str | None,
-    typer.Option("--codec", "-c", help="jpeg, bpg, heic, avif or webp (compress: default from OUT's extension)."),
+    typer.Option("--codec", "-c", help="jpeg, bpg, heic, avif or webp; compress also takes auto (the smallest "
+                 "passing file of --codecs). Default: OUT's extension (one output file), else jpeg."),
 ]
 JudgeName = Annotated[
     str | None,
@@ -67,8 +68,75 @@ BpgEncoder = Annotated[Path | None, typer.Option("--bpgenc", help="Path to bpgen
 BpgDecoder = Annotated[Path | None, typer.Option("--bpgdec", help="Path to bpgdec (implies the external back-end).")]
 KeepOriginal = Annotated[
     bool,
-    typer.Option("--keep-original", help="When no level passes, copy the input (same format only) instead."),
+    typer.Option("--keep-original", help="When no level passes, keep the original instead of the least distorted level."),
 ]
 Background = Annotated[
     str, typer.Option("--background", help="Colour (hex RRGGBB) that transparent pixels are flattened onto.")
+]
+
+# Many inputs: shared by compress and predict (vpjnd_cli/jobs).
+Inputs = Annotated[
+    list[Path],
+    typer.Argument(help="Input pictures and folders ('-': standard input).", metavar="IN", readable=False,
+                   show_default=False),
+]
+OutputTarget = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", metavar="OUT", show_default=False,
+                 help="Output file (one input), folder (mirrors the input folders) or '-' (standard output)."),
+]
+NameTemplate = Annotated[
+    str | None,
+    typer.Option("--name-template", metavar="TEMPLATE",
+                 help='Output file names, e.g. "{stem}.jpnd{ext}" (fields: stem, name, suffix, ext, codec); '
+                      "without -o, outputs go beside their inputs. Default: {stem}{ext}."),
+]
+Recursive = Annotated[bool, typer.Option("--recursive", "-r", help="Search folders' subfolders too.")]
+Include = Annotated[
+    list[str] | None,
+    typer.Option("--include", metavar="GLOB",
+                 help="Only files matching GLOB (repeatable; case-insensitive, on the name or the path under "
+                      "the folder given). Default: picture extensions."),
+]
+Exclude = Annotated[
+    list[str] | None,
+    typer.Option("--exclude", metavar="GLOB", help="Leave out files and folders matching GLOB (repeatable)."),
+]
+Jobs = Annotated[
+    int,
+    typer.Option("--jobs", "-j", min=0, metavar="N",
+                 help="Worker processes, each loading the codecs and judge once (0: one per CPU)."),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Errors only: no result lines, warnings, progress or summary.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Also list skipped inputs and the plan.")]
+Report = Annotated[
+    Path | None,
+    typer.Option("--report", metavar="FILE", help="Write one row per input to FILE (.json, .csv or .ndjson)."),
+]
+
+# Outputs of compress.
+CodecList = Annotated[
+    str | None,
+    typer.Option("--codecs", metavar="LIST",
+                 help="With --codec auto: the codecs to try, e.g. jpeg,webp,avif,heic,bpg (default jpeg,webp,avif)."),
+]
+MinSaving = Annotated[
+    float,
+    typer.Option("--min-saving", min=0.0, max=100.0, metavar="PCT",
+                 help="Keep the original unless the output is at least PCT % smaller (it is never larger)."),
+]
+SkipExisting = Annotated[bool, typer.Option("--skip-existing", help="Skip inputs whose output file exists.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", "-n", help="Do everything but write: show what would be written.")]
+Strip = Annotated[bool, typer.Option("--strip", help="Write no EXIF, ICC or XMP (the vpjnd marker stays).")]
+Keep = Annotated[
+    str | None,
+    typer.Option("--keep", metavar="KINDS", help="Metadata to keep, e.g. exif,icc (default: exif,icc,xmp)."),
+]
+PreserveTimes = Annotated[
+    bool, typer.Option("--preserve-times", help="Give each output its input's modification and access times.")
+]
+Redo = Annotated[
+    bool,
+    typer.Option("--force", "-f", help="Overwrite existing outputs and compress inputs vpjnd already wrote "
+                 "(never overwrites an input)."),
 ]

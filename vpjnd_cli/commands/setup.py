@@ -69,3 +69,21 @@ def prepare_pixels(
 
     warn(f"{picture.path}: transparency is not kept; flattened onto #{bytes(background).hex()}")
     return flatten_alpha(picture.rgb, picture.alpha, background)
+
+
+def metadata_kinds(strip: bool, keep: str | None) -> frozenset[str]:
+    """--strip (nothing) or --keep exif,icc,xmp (a subset); by default every kind is kept."""
+    from vpjnd_cli.imageio.metadata import METADATA_KINDS
+
+    if strip and keep is not None:
+        raise UsageError("--strip and --keep contradict each other")
+    if strip:
+        return frozenset()
+    if keep is None:
+        return frozenset(METADATA_KINDS)
+    kinds = {kind.strip().lower() for kind in keep.split(",") if kind.strip()}
+    unknown = kinds - set(METADATA_KINDS)
+    if unknown:
+        raise UsageError(f"--keep: unknown metadata kind {', '.join(sorted(unknown))}; choose from "
+                         f"{', '.join(METADATA_KINDS)}")
+    return frozenset(kinds)

@@ -19,6 +19,7 @@ def prediction_record(path: str, codec: Codec, judge: str, sur: float, predictio
     return {
         "path": path,
         "codec": codec.name,
+        "setting_name": codec.setting_name,
         "judge": judge,
         "sur": sur,
         "passed": prediction.passed,
@@ -39,3 +40,34 @@ def probability_text(probability: float | None) -> str:
 
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}{'es' if noun.endswith('ch') else 's'}"
+
+
+def compress_line(record: dict[str, Any], show_skipped: bool) -> str | None:
+    """The human line of a compress record (failures are reported on stderr instead)."""
+    status, path = record["status"], record["path"]
+    seconds = f"{record.get('total_seconds') or 0:.2f} s"
+    dry = " [dry run]" if record.get("note") and "dry run" in record["note"] else ""
+    if status == "skipped":
+        return f"{path}: skipped ({record['note']})" if show_skipped else None
+    if status == "kept original":
+        where = "" if record["output"] == path else f" -> {record['output']}"
+        return f"{path}{where}: original kept ({record['note']}), {seconds}"
+    if status not in ("ok", "no level passed"):
+        return None
+    level = f"{record['codec']} {record['setting_name']} {record['written_level']}"
+    return (
+        f"{path} -> {record['output']}: {level} ({probability_text(record['written_probability'])}), "
+        f"{record['bytes_out']:,} bytes, {100 * record['saving']:.1f} % smaller than the input, "
+        f"{plural(record['evaluations'], 'evaluation')} in {plural(record['batches'], 'batch')}, {seconds}{dry}"
+    )
+
+
+def predict_line(record: dict[str, Any], show_skipped: bool) -> str | None:
+    """The human line of a predict record."""
+    path = record["path"]
+    if record["status"] == "ok":
+        level = f"{record['setting_name']} {record['level']}"
+        return f"{path}: {record['codec']} {level} ({probability_text(record['probability'])})"
+    if record["status"] == "no level passed":
+        return f"{path}: {record['codec']} none (no level reaches SUR {record['sur']:g})"
+    return None

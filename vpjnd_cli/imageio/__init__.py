@@ -5,6 +5,7 @@ from vpjnd_cli.imageio.load import (
     SUPPORTED_LIST,
     LoadedImage,
     load_image,
+    read_file,
 )
 from vpjnd_cli.imageio.metadata import Metadata
 from vpjnd_cli.imageio.write import check_output_path, write_atomic
@@ -16,5 +17,6 @@ __all__ = [
     "Metadata",
     "check_output_path",
     "load_image",
+    "read_file",
     "write_atomic",
 ]

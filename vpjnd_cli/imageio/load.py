@@ -93,21 +93,29 @@ class LoadedImage:
         return int(self.rgb.shape[0])
 
 
-def load_image(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, strict: bool = False) -> LoadedImage:
+def load_image(
+    path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, strict: bool = False, data: bytes | None = None
+) -> LoadedImage:
     """Read, validate and normalise one picture; raise InputError naming the file and the cause.
 
     ``max_pixels`` guards against decompression bombs (checked on the header, before any
     pixel is decoded; 0 disables it). With ``strict``, an animated or multi-page input is an
-    error instead of "first frame with a warning".
+    error instead of "first frame with a warning". ``data``: the file's bytes when the caller
+    already holds them (standard input, or a file it had to read anyway); ``path`` then only
+    names the picture in messages.
     """
     path = Path(path)
-    data = _read_bytes(path)
+    if data is None:
+        data = read_file(path)
+    elif not data:
+        raise InputError("empty file (0 bytes)", path)
     notes: list[str] = []
     read = _decode_bpg if data.startswith(BPG_MAGIC) else _decode_with_pillow
     return _finish(path, read(path, data, max_pixels=max_pixels, strict=strict, notes=notes), notes)
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_file(path: Path) -> bytes:
+    """A picture file's bytes, or an InputError that says why they cannot be read."""
     try:
         if path.is_dir():
             raise InputError("is a directory, not a picture", path)

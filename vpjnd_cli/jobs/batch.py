@@ -1,0 +1,166 @@
+"""A command's run over its inputs: find them, plan outputs, run the jobs, show, report, exit code.
+
+Exit codes: 0 when every input succeeded or was skipped; for a lone input named on the command
+line, its own error's code (2 unreadable, 3 tool missing, ...), as before batches existed; for
+several, 1 when any failed; 130 on SIGINT and 143 on SIGTERM (signals.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from vpjnd_cli.codecs import available_codecs, codec_for_path
+from vpjnd_cli.errors import ExitCode, UsageError
+from vpjnd_cli.jobs.console import Screen
+from vpjnd_cli.jobs.inputs import STDIO, find_sources, plan_tasks
+from vpjnd_cli.jobs.picture import JobSettings, Result, Worker
+from vpjnd_cli.jobs.pool import Runner
+from vpjnd_cli.jobs.report import check_report_path, totals, write_report
+from vpjnd_cli.jobs.signals import (
+    Interrupted,
+    critical,
+    raise_if_stopped,
+    stop_signals_raise,
+)
+from vpjnd_cli.pipeline import ladder_index
+
+AUTO_CODECS = ("jpeg", "webp", "avif")  # what browsers and photo viewers open without plug-ins
+
+Describe = Callable[[dict[str, Any], bool], "str | None"]
+
+
+def choose_codecs(
+    codec: str | None, codecs: str | None, arguments: Sequence[Path], output: Path | None
+) -> tuple[str, ...]:
+    """The codecs to search: --codec NAME, --codec auto [--codecs LIST], else OUT's extension
+    (one output file), else JPEG."""
+    if codecs is not None and codec not in (None, "auto"):
+        raise UsageError("--codecs lists what --codec auto chooses from; drop --codec or set it to auto")
+    if codec == "auto" or codecs is not None:
+        listed = (codecs or ",".join(AUTO_CODECS)).split(",")
+        names = tuple(dict.fromkeys(name.strip().lower() for name in listed if name.strip()))
+        unknown = [name for name in names if name not in available_codecs()]
+        if unknown or not names:
+            raise UsageError(f"--codecs: unknown codec {', '.join(unknown) or '(none given)'}; "
+                             f"choose from {', '.join(available_codecs())}")
+        return names
+    if codec is not None:
+        return (codec.lower(),)
+    one_file = (
+        output is not None and output != STDIO and len(arguments) == 1 and arguments[0] != STDIO
+        and not arguments[0].is_dir() and not output.is_dir() and not str(output).endswith(("/", os.sep))
+    )
+    return (codec_for_path(output),) if one_file else ("jpeg",)
+
+
+def run_batch(
+    settings: JobSettings,
+    arguments: Sequence[Path],
+    *,
+    describe: Describe,
+    output: Path | None = None,
+    template: str | None = None,
+    recursive: bool = False,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    jobs: int = 1,
+    quiet: bool = False,
+    verbose: bool = False,
+    report: Path | None = None,
+    json_output: bool = False,
+) -> None:
+    """Run ``settings.command`` over the inputs; end with typer.Exit for any exit code but 0.
+
+    ``describe(record, show_skipped)`` is the human result line of a record (None: no line).
+    """
+    started = time.perf_counter()
+    if report is not None:
+        check_report_path(report)
+    if output == STDIO and json_output:
+        raise UsageError("-o - writes the picture on stdout; use --report FILE for the numbers")
+    prune = [] if output in (None, STDIO) else [output]
+    sources = find_sources(arguments, recursive=recursive, include=include, exclude=exclude, prune=prune)
+    tasks = plan_tasks(sources, codecs=settings.codecs, output=output, template=template)
+    lone = len(sources) == 1 and not sources[0].found
+    local = Worker(settings)  # fails fast (exit 2 or 3) on a bad codec, judge or weights file
+    if settings.search.level is not None:
+        codec = local.codecs[0]
+        ladder_index(codec.levels(), settings.search.level, codec.name)
+    screen = Screen(quiet=quiet, verbose=verbose, total=len(tasks))
+    if not tasks:
+        screen.warn(f"no pictures found in {', '.join(map(str, arguments))}")
+        return
+    workers = _worker_count(jobs, len(tasks), local, screen)
+    screen.info(f"{len(tasks)} picture(s); {workers} worker process(es); codecs {', '.join(settings.codecs)}; "
+                f"judge {settings.judge}")
+    stdin = sys.stdin.buffer.read() if tasks[0].from_stdin else None
+    runner = Runner(tasks, settings, jobs=workers, local=local, stdin=stdin, raise_bugs=lone)
+    results: dict[int, Result] = {}
+    stopped: Interrupted | None = None
+
+    def show(result: Result) -> None:
+        results[result.index] = result
+        for note in result.notes:
+            screen.warn(note)
+        record = result.record
+        if result.message is not None:
+            screen.error(result.message)
+        if result.data is not None:
+            sys.stdout.buffer.write(result.data)
+            sys.stdout.buffer.flush()
+        if json_output and not (lone and result.message):
+            screen.out(json.dumps(record))
+        elif not json_output and not quiet:
+            line = describe(record, lone or screen.verbose)
+            if line is not None:
+                (screen.note if output == STDIO else screen.out)(line)
+        screen.advance(record["path"])
+
+    with stop_signals_raise():
+        with screen:
+            try:
+                for result in runner.results():
+                    show(result)
+                    raise_if_stopped()
+                raise_if_stopped()
+            except Interrupted as interrupt:
+                stopped = interrupt
+                for result in runner.stop():
+                    show(result)
+            finally:
+                runner.close()
+        records = [results[index].record for index in sorted(results)]
+        summary = totals(records, seconds=time.perf_counter() - started, interrupted=stopped is not None)
+        if report is not None:
+            with critical():
+                write_report(report, records, summary)
+    if stopped is not None:
+        name = "SIGTERM" if stopped.exit_code == ExitCode.TERMINATED else "SIGINT"
+        screen.error(f"interrupted ({name}): {len(results)} of {len(tasks)} pictures finished; "
+                     "every file written is complete")
+        raise typer.Exit(stopped.exit_code)
+    if len(tasks) > 1 or screen.verbose:
+        shown = "compressed" if settings.command == "compress" else "predicted"
+        screen.summary(f"vpjnd {settings.command}", summary, {"ok": shown})
+    failed = [result for result in results.values() if result.message is not None]
+    if failed:
+        raise typer.Exit(failed[0].exit_code if lone else int(ExitCode.SOME_FAILED))
+
+
+def _worker_count(jobs: int, tasks: int, local: Worker, screen: Screen) -> int:
+    """-j N (0: one per CPU), at most one per picture; one when the network runs on an accelerator,
+    whose single process batches the work better than several processes sharing it would."""
+    count = min(jobs or os.cpu_count() or 1, tasks)
+    device = getattr(getattr(local.judge, "scorer", None), "device", None)
+    if count > 1 and device is not None and getattr(device, "type", "cpu") != "cpu":
+        screen.warn(f"the judge runs on {device}: one process serves every picture (-j {jobs} is ignored)")
+        return 1
+    return count

@@ -1,0 +1,138 @@
+"""Running the jobs: in this process, or in worker processes that each build their codecs and
+judge once.
+
+Workers are started with "spawn", which is safe with torch and OpenCV threads and the same on
+every OS. Each job's output depends only on its input and the settings (the codecs pin their
+encoder threads), so the files are byte-identical for any ``-j``. Workers split the CPUs
+between them for torch and OpenCV threads.
+
+Stopping: workers ignore SIGINT (a terminal sends Ctrl-C to the whole process group; the main
+process decides). On Interrupted, the main process cancels the jobs not started and sends
+SIGTERM to its worker processes (multiprocessing.active_children: the CLI starts no others): a
+worker in a job raises Interrupted there (unless it is writing its file, which then completes
+with its job) and takes no further job; the pool then shuts down normally, so the results of
+jobs that finished meanwhile still arrive and are reported.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from types import FrameType
+
+from vpjnd_cli.errors import ExitCode
+from vpjnd_cli.jobs import signals
+from vpjnd_cli.jobs.inputs import Task
+from vpjnd_cli.jobs.picture import JobSettings, Result, Worker
+
+_worker: Worker | None = None
+_busy = False  # a job is running in this worker
+_stopping = False  # SIGTERM came: run no more jobs
+
+
+class Runner:
+    """Yields each task's result as it finishes; ``stop`` ends the run early and cleanly."""
+
+    def __init__(self, tasks: Sequence[Task], settings: JobSettings, *, jobs: int, local: Worker,
+                 stdin: bytes | None = None, raise_bugs: bool = False) -> None:
+        """``local``: the main process's worker (used with one job); ``raise_bugs``: let an
+        unexpected exception end the run (a lone input) instead of failing only its picture."""
+        self.tasks, self.settings, self.local, self.stdin = tasks, settings, local, stdin
+        self.raise_bugs = raise_bugs
+        self.jobs = jobs
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: list[Future] = []
+        self._seen: set[int] = set()
+
+    def results(self) -> Iterator[Result]:
+        if self.jobs == 1:
+            for task in self.tasks:
+                try:
+                    yield self.local.run(task, self.stdin)
+                except Exception as bug:  # noqa: BLE001 - a bug fails its picture, not the batch
+                    yield self._bug(task, bug)
+            return
+        threads = max(1, (os.cpu_count() or 1) // self.jobs)
+        self._pool = ProcessPoolExecutor(
+            self.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+            initargs=(self.settings, threads),
+        )
+        # Workers are started by submit; started with SIGINT ignored, they ignore it from the first instruction.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            self._futures = [self._pool.submit(_run_job, task) for task in self.tasks]
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        tasks = {id(future): task for future, task in zip(self._futures, self.tasks, strict=True)}
+        for future in as_completed(self._futures):
+            self._seen.add(id(future))
+            try:
+                result = future.result()
+            except Exception as bug:  # noqa: BLE001 - a bug (or a killed worker) fails its picture
+                result = self._bug(tasks[id(future)], bug)
+            yield result
+
+    def stop(self) -> list[Result]:
+        """Cancel the jobs not started, stop the workers, and return the results finished meanwhile."""
+        if self._pool is None:
+            return []
+        for future in self._futures:
+            future.cancel()
+        for process in multiprocessing.active_children():
+            process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        return [
+            future.result()
+            for future in self._futures
+            if id(future) not in self._seen and future.done() and not future.cancelled()
+            and future.exception() is None
+        ]
+
+    def _bug(self, task: Task, bug: Exception) -> Result:
+        if self.raise_bugs:
+            raise bug
+        cause = f"internal error: {type(bug).__name__}: {bug}"
+        return Result.start(task).fail(int(ExitCode.INTERNAL), f"{task.label}: {cause} (please report it)", cause)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_worker(settings: JobSettings, threads: int) -> None:
+    """Worker initializer: signals, thread counts, and the codecs and judge, once per process."""
+    global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    _worker = Worker(settings)
+    import cv2
+
+    cv2.setNumThreads(threads)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
+
+
+def _stop_worker(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM in a worker: stop the job in hand; an idle worker only refuses the jobs still queued
+    for it (and exits when the pool shuts down), so that no finished result is lost."""
+    global _stopping
+    _stopping = True
+    if _busy:
+        signals.raise_interrupted(signum, frame)  # held back while a file is being written
+
+
+def _run_job(task: Task) -> Result:
+    global _busy
+    if _stopping:
+        raise signals.Interrupted(signal.SIGTERM)
+    if _worker is None:
+        raise RuntimeError("a job reached a worker process whose initializer did not run")
+    _busy = True
+    try:
+        return _worker.run(task)
+    finally:
+        _busy = False
