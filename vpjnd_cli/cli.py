@@ -15,10 +15,13 @@ import typer
 from vpjnd_cli import __version__
 from vpjnd_cli.commands.compress import compress_command
 from vpjnd_cli.commands.decode import decode_command
+from vpjnd_cli.commands.evaluate import evaluate_command
 from vpjnd_cli.commands.info import info_command
 from vpjnd_cli.commands.jnd import jnd_command
 from vpjnd_cli.commands.judge import judge_command
+from vpjnd_cli.commands.label import label_command
 from vpjnd_cli.commands.predict import predict_command
+from vpjnd_cli.commands.train import train_command
 from vpjnd_cli.errors import ExitCode, VpjndError
 
 app = typer.Typer(
@@ -62,6 +65,9 @@ app.command("judge")(judge_command)
 app.command("jnd")(jnd_command)
 app.command("decode")(decode_command)
 app.command("info")(info_command)
+app.command("label")(label_command)
+app.command("train")(train_command)
+app.command("evaluate")(evaluate_command)
 
 
 def main(argv: list[str] | None = None) -> None:

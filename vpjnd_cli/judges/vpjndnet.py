@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from vpjnd_cli.errors import ToolMissingError
 from vpjnd_cli.judges.base import Judge
 from vpjnd_cli.model.inference import PatchJudge, PreparedPicture
 from vpjnd_cli.model.locate import require_weights
+from vpjnd_cli.model.network import VPJNDNet
 
 
 class NetworkJudge(Judge):
@@ -23,6 +25,13 @@ class NetworkJudge(Judge):
         if not path.is_file():
             raise ToolMissingError(f"VP-JNDnet weights file not found: {path}; use --judge pjnd or --weights PATH")
         self.scorer = PatchJudge.from_weights(path, device=device)
+
+    @classmethod
+    def from_model(cls, model: VPJNDNet, device: torch.device) -> NetworkJudge:
+        """A judge over a network in memory (training validation), float32 for reproducibility."""
+        judge = cls.__new__(cls)
+        judge.scorer = PatchJudge(model, device, half=False)
+        return judge
 
     def prepare(self, reference: np.ndarray, jnd_map: np.ndarray) -> PreparedPicture:
         return self.scorer.prepare(reference, jnd_map)

@@ -161,6 +161,8 @@ class VPJNDNet(nn.Module):
         Returns logits [B] (float32).
         """
         f_ref, f_dist, f_jnd = torch.broadcast_tensors(f_ref, f_dist, f_jnd)
+        if self.config.difference_gain != 1.0:  # exactly the released heads at 1 (config.py)
+            f_dist = f_ref + self.config.difference_gain * (f_dist - f_ref)
         quality = self.quality_head(torch.cat((f_dist, f_ref, f_dist - f_ref), dim=-1))
         if self.config.weight_head_input == "figure":
             weight_in = torch.cat((f_dist, f_jnd), dim=-1)

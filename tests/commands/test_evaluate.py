@@ -1,0 +1,36 @@
+"""`vpjnd evaluate` scores a judge on MCL-JCI and KonJND-1k layouts (auto-detected)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from jnd_sets import make_konjnd, make_mcl_jci
+
+from vpjnd_cli.cli import run
+
+
+@pytest.mark.parametrize("make", [make_mcl_jci, make_konjnd], ids=["mcl-jci", "konjnd-1k"])
+def test_evaluate_pjnd_on_human_sets(tmp_path, capsys, make):
+    root = make(tmp_path / "set")
+    assert run(["evaluate", str(root), "--judge", "pjnd", "--split", "all", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["layout"] == ("mcl-jci" if make is make_mcl_jci else "konjnd-1k")
+    assert report["judge"] == "pjnd" and len(report["pictures"]) >= 4
+    for picture in report["pictures"]:
+        assert 1 <= picture["true_setting"] <= 100 and 1 <= picture["predicted_setting"] <= 100
+        assert picture["saving"] is not None and picture["saving"] < 1
+    mad = sum(abs(p["true_setting"] - p["predicted_setting"]) for p in report["pictures"]) / len(report["pictures"])
+    assert report["mad"] == pytest.approx(mad)
+
+
+def test_evaluate_prints_a_table(tmp_path, capsys):
+    root = make_mcl_jci(tmp_path / "set")
+    assert run(["evaluate", str(root), "--judge", "pjnd"]) == 0
+    out = capsys.readouterr().out
+    assert "pjnd on mcl-jci" in out and "MAD" in out and "SRC0" in out
+
+
+def test_evaluate_refuses_an_unknown_folder(tmp_path, capsys):
+    assert run(["evaluate", str(tmp_path), "--judge", "pjnd"]) == 2
+    assert "not a known layout" in capsys.readouterr().err

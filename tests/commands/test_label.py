@@ -1,0 +1,61 @@
+"""`vpjnd label` through the CLI: corpus layout, calibration, score cache, too-small photos, exit 3."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from jnd_sets import make_photos
+from pictures import natural_picture
+from PIL import Image
+
+from vpjnd_cli.cli import run
+
+pytest.importorskip("ssimulacra2")
+LABEL = ["--teacher", "ssimulacra2", "--size", "96x72", "--size", "48x48", "--every", "10"]
+
+
+def test_label_writes_a_calibrated_corpus_and_reuses_its_scores(tmp_path, capsys, monkeypatch):
+    photos = make_photos(tmp_path / "photos")
+    Image.fromarray(natural_picture(40, 40, seed=9)).save(photos / "tiny.png")
+    corpus = tmp_path / "corpus"
+    assert run(["label", str(photos), "-o", str(corpus), *LABEL]) == 0
+    captured = capsys.readouterr()
+    assert "tiny.png: 40x40 is smaller than every picture size; skipped" in captured.err
+    assert "SUR 75%" in captured.out
+    with (corpus / "manifest.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 6 * 2 * 10  # photos x sizes x labelled levels (QF 100, 90, .., 10)
+    assert {r["setting"] for r in rows} == {str(q) for q in range(100, 0, -10)}
+    for source in {r["source"] for r in rows}:  # the split is by source photo
+        assert len({r["split"] for r in rows if r["source"] == source}) == 1
+    assert {r["split"] for r in rows} == {"train", "val", "test"}
+    best = [float(r["probability"]) for r in rows if r["setting"] == "100"]
+    worst = [float(r["probability"]) for r in rows if r["setting"] == "10"]
+    assert min(best) > max(worst)
+    fit = json.loads((corpus / "calibration.json").read_text())
+    assert fit["pictures"] == 6 and fit["psychometric"]["b"] > 0
+    assert (corpus / "pictures" / "photo0-96x72.png").is_file()
+
+    # a rerun computes nothing: a teacher that would fail is never called
+    monkeypatch.setattr("vpjnd_cli.train.teachers.Ssimulacra2.distortion", lambda *a: pytest.fail("recomputed"))
+    before = (corpus / "manifest.csv").read_bytes()
+    assert run(["label", str(photos), "-o", str(corpus), *LABEL]) == 0
+    assert (corpus / "manifest.csv").read_bytes() == before
+
+
+def test_missing_teachers_exit_3_with_install_advice(tmp_path, capsys, monkeypatch):
+    photos = make_photos(tmp_path / "photos", count=1)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no butteraugli_main
+    assert run(["label", str(photos), "-o", str(tmp_path / "c"), "--teacher", "butteraugli"]) == 3
+    assert "apt-get install libjxl-devtools" in capsys.readouterr().err
+    monkeypatch.setitem(__import__("sys").modules, "ssimulacra2", None)
+    assert run(["label", str(photos), "-o", str(tmp_path / "c"), "--teacher", "ssimulacra2"]) == 3
+    assert "pip install ssimulacra2" in capsys.readouterr().err
+    assert not (tmp_path / "c").exists()
+
+
+def test_bad_size_is_a_usage_error(tmp_path):
+    photos = make_photos(tmp_path / "photos", count=1)
+    assert run(["label", str(photos), "-o", str(tmp_path / "c"), "--teacher", "ssimulacra2", "--size", "big"]) == 2

@@ -1,0 +1,50 @@
+"""label -> train -> evaluate end to end through the CLI, on tiny pictures (CPU, seconds)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from jnd_sets import make_photos
+
+from vpjnd_cli.cli import run
+from vpjnd_cli.model.weights import read_header
+
+pytest.importorskip("ssimulacra2")
+TINY_NET = ["--channels", "4,8", "--patch-size", "16", "--hidden", "8", "--inference-patches", "4",
+            "--batch", "16", "--patches", "2", "--device", "cpu"]
+
+
+def test_label_train_evaluate(tmp_path, capsys):
+    corpus, runs = tmp_path / "corpus", tmp_path / "run"
+    photos = make_photos(tmp_path / "photos")
+    assert run(["label", str(photos), "-o", str(corpus), "--teacher", "ssimulacra2", "--size", "96x72",
+                "--every", "10"]) == 0
+    assert run(["train", str(corpus), "-o", str(runs), "--epochs", "1", *TINY_NET]) == 0
+    captured = capsys.readouterr()
+    assert "epoch 1/1" in captured.err and "best.safetensors" in captured.out
+    header = read_header(runs / "best.safetensors")
+    assert header.ema and header.config.channels == (4, 8)
+    assert header.training["data"].startswith("corpus") and header.training["epoch"] == 1
+    log = json.loads((runs / "log.json").read_text())
+    assert len(log["epochs"]) == 1 and 0.0 <= log["epochs"][0]["val_accuracy"] <= 1.0
+
+    code = run(["evaluate", str(corpus), "--judge", "vpjndnet", "--weights", str(runs / "best.safetensors"),
+                "--device", "cpu", "--json"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["judge"] == "vpjndnet" and report["split"] == "test"
+    assert report["pairs"] == 10 * len(report["pictures"]) > 0
+    assert 0.0 <= report["pair_accuracy"] <= 1.0 and report["mad"] >= 0
+
+
+def test_train_refuses_an_existing_run_without_resume(tmp_path, capsys):
+    corpus, runs = tmp_path / "corpus", tmp_path / "run"
+    photos = make_photos(tmp_path / "photos", count=4)
+    assert run(["label", str(photos), "-o", str(corpus), "--teacher", "ssimulacra2", "--size", "48x48",
+                "--every", "20"]) == 0
+    assert run(["train", str(corpus), "-o", str(runs), "--epochs", "1", *TINY_NET]) == 0
+    assert run(["train", str(corpus), "-o", str(runs), "--epochs", "1", *TINY_NET]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert run(["train", str(corpus), "-o", str(runs), "--epochs", "2", "--resume", *TINY_NET]) == 0
+    assert run(["train", str(corpus), "-o", str(tmp_path / "r2"), "--channels", "4,x"]) == 2

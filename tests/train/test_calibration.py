@@ -1,0 +1,63 @@
+"""The psychometric fit recovers known parameters; MCL-JCI's statistics are read from summary.tsv."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pictures import SHARED
+
+from vpjnd_cli.train.calibration import (
+    MCL_JCI_TARGETS,
+    Psychometric,
+    fit_psychometric,
+    mcl_jci_targets,
+    qf_reaching,
+)
+
+QFS = np.arange(5.0, 101.0, 5.0)
+
+
+def synthetic_curves(count: int = 40) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Teacher distortions falling with QF, at a per-picture 'difficulty' (seeded)."""
+    rng = np.random.default_rng(1)
+    return [(QFS, rng.uniform(0.5, 2.0) * 60.0 / QFS + rng.normal(0, 0.02, QFS.size)) for _ in range(count)]
+
+
+def mean_qf(curves, truth: Psychometric, sur: float) -> float:
+    return float(np.mean([qf_reaching(s, d, truth.threshold(sur)) for s, d in curves]))
+
+
+def test_fit_recovers_the_generating_psychometric_function():
+    curves = synthetic_curves()
+    truth = Psychometric(a=2.4, b=0.35)
+    targets = {sur: (mean_qf(curves, truth, sur), 10.0) for sur in (0.5, 0.75, 0.9)}
+    fitted = fit_psychometric(curves, targets)
+    assert fitted.psychometric.a == pytest.approx(truth.a, rel=0.02)
+    assert fitted.psychometric.b == pytest.approx(truth.b, rel=0.05)
+    for sur, (mean, _) in targets.items():
+        assert fitted.mean_qf[sur] == pytest.approx(mean, abs=0.3)
+
+
+def test_probability_and_threshold_agree():
+    curve = Psychometric(a=2.0, b=0.5)
+    for sur in (0.5, 0.75, 0.9):
+        assert curve.probability(curve.threshold(sur)) == pytest.approx(sur)
+    assert curve.probability(0.0) > curve.probability(4.0)  # more distortion, fewer satisfied viewers
+
+
+def test_qf_reaching_interpolates_between_labelled_levels():
+    settings = np.array([10.0, 20.0, 30.0])
+    distortions = np.array([3.0, 2.0, 1.0])
+    assert qf_reaching(settings, distortions, 1.5) == pytest.approx(25.0)
+    assert qf_reaching(settings, distortions, 5.0) == 10.0  # every level passes
+    assert qf_reaching(settings, distortions, 0.5) == 30.0  # even the best fails
+
+
+def test_targets_come_from_mcl_jci_summary_when_present(tmp_path):
+    assert mcl_jci_targets(tmp_path / "absent.tsv") == MCL_JCI_TARGETS
+    summary = SHARED / "data" / "mcl-jci" / "summary.tsv"
+    if not summary.is_file():
+        pytest.skip("no ../shared")
+    read = mcl_jci_targets(summary)
+    for sur, (mean, sd) in MCL_JCI_TARGETS.items():
+        assert read[sur][0] == pytest.approx(mean, abs=0.1) and read[sur][1] == pytest.approx(sd, abs=0.2)

@@ -1,0 +1,79 @@
+"""Training is seeded, and a resumed run (at an epoch end or mid-epoch) equals an uninterrupted one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from jnd_sets import make_mcl_jci
+from safetensors.torch import load_file
+
+from vpjnd_cli.model.config import NetConfig
+from vpjnd_cli.train.detect import open_dataset
+from vpjnd_cli.train.samples import SampleSource
+from vpjnd_cli.train.trainer import BEST, CHECKPOINT, LOG, TrainConfig, train
+
+NET = NetConfig(channels=(4, 8), attention=("channel", "nonlocal"), reduction=2, hidden=8, patch_size=16,
+                patches_per_picture=4)
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    return open_dataset(make_mcl_jci(tmp_path_factory.mktemp("sets") / "mcl", height=32, width=32))
+
+
+def run(dataset, folder, epochs, *, resume=False, checkpoint_seconds=300.0):
+    # a 100-level ladder: keep it small by training on 1 sample per 25 per step
+    config = TrainConfig(epochs=epochs, batch=50, patches=2, seed=5, checkpoint_seconds=checkpoint_seconds)
+    return train(dataset, folder, NET, config, torch.device("cpu"), resume=resume, note=lambda _: None,
+                 data_description="test")
+
+
+def final_weights(folder):
+    return torch.load(folder / CHECKPOINT, weights_only=True)["ema"]
+
+
+def assert_same(a, b):
+    assert a.keys() == b.keys()
+    for name in a:
+        assert torch.equal(a[name], b[name]), name
+
+
+def test_resume_at_an_epoch_end_is_bit_identical(dataset, tmp_path):
+    run(dataset, tmp_path / "straight", 2)
+    run(dataset, tmp_path / "resumed", 1)
+    run(dataset, tmp_path / "resumed", 2, resume=True)
+    assert_same(final_weights(tmp_path / "straight"), final_weights(tmp_path / "resumed"))
+    log = json.loads((tmp_path / "resumed" / LOG).read_text())
+    assert [e["epoch"] for e in log["epochs"]] == [1, 2]
+    assert json.loads((tmp_path / "straight" / LOG).read_text())["epochs"][1]["train_loss"] == log["epochs"][1]["train_loss"]
+    assert load_file(tmp_path / "resumed" / BEST)
+
+
+def test_resume_mid_epoch_is_bit_identical(dataset, tmp_path, monkeypatch):
+    run(dataset, tmp_path / "straight", 1)
+    original = SampleSource.batch
+    calls = {"n": 0}
+
+    def crash_on_third(self, *args):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    monkeypatch.setattr(SampleSource, "batch", crash_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        run(dataset, tmp_path / "resumed", 1, checkpoint_seconds=0.0)  # checkpoint after every batch
+    assert torch.load(tmp_path / "resumed" / CHECKPOINT, weights_only=True)["batch"] == 2
+    monkeypatch.setattr(SampleSource, "batch", original)
+    run(dataset, tmp_path / "resumed", 1, resume=True)
+    assert_same(final_weights(tmp_path / "straight"), final_weights(tmp_path / "resumed"))
+
+
+def test_a_run_folder_with_a_checkpoint_needs_resume(dataset, tmp_path):
+    from vpjnd_cli.errors import UsageError
+
+    run(dataset, tmp_path / "r", 1)
+    with pytest.raises(UsageError, match="--resume"):
+        run(dataset, tmp_path / "r", 1)

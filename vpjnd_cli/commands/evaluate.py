@@ -1,0 +1,68 @@
+"""`vpjnd evaluate`: score a judge on a labelled set (ours, MCL-JCI or KonJND-1k; auto-detected)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vpjnd_cli.commands.train import Data, DatasetCodec, SplitSeed, Votes
+
+
+def evaluate_command(
+    data: Data,
+    judge: Annotated[str | None, typer.Option("--judge", help="vpjndnet or pjnd (default: vpjndnet when weights "
+                                              "are installed).", show_default=False)] = None,
+    weights: Annotated[Path | None, typer.Option("--weights", help="VP-JNDnet weights (default: the installed ones).")] = None,
+    split: Annotated[str, typer.Option("--split", help="test, val, train or all.")] = "test",
+    sur: Annotated[float, typer.Option("--sur", min=0.01, max=0.99, help="Target satisfied-user ratio.")] = 0.75,
+    block_size: Annotated[int, typer.Option("--block-size", min=1, help="Search block size.")] = 8,
+    jnd_model: Annotated[str, typer.Option("--jnd-model", help="Pixel-wise JND model: epc or namm.")] = "epc",
+    device: Annotated[str, typer.Option("--device", help="Network device: auto, cpu, cuda or mps.")] = "auto",
+    json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
+    codec: DatasetCodec = None,
+    votes: Votes = None,
+    split_seed: SplitSeed = 0,
+) -> None:
+    """Pair accuracy, MAD of the predicted level, bit-rate saving and dPSNR, with a per-picture table."""
+    import json
+
+    from vpjnd_cli.commands.setup import check_jnd_model
+    from vpjnd_cli.errors import UsageError
+    from vpjnd_cli.judges import default_judge, get_judge
+    from vpjnd_cli.train.detect import open_dataset
+    from vpjnd_cli.train.evaluation import evaluate
+
+    if split not in ("test", "val", "train", "all"):
+        raise UsageError(f"--split must be test, val, train or all, not {split!r}")
+    dataset = open_dataset(data, codec=codec, votes=votes, seed=split_seed)
+    name = judge or default_judge()
+    scorer = get_judge(name, device=device, weights=weights)
+    try:
+        report = evaluate(dataset, scorer, name, split=split, sur=sur, block_size=block_size,
+                          jnd_model=check_jnd_model(jnd_model))
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    if json_output:
+        typer.echo(json.dumps(report.to_dict()))
+        return
+    _print_table(report)
+
+
+def _print_table(report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{report.judge} on {report.layout} ({report.codec}, {report.split}, SUR {report.sur:.0%})")
+    for column in ("picture", "size", "true", "predicted", "pair acc.", "saving", "dPSNR"):
+        table.add_column(column, justify="left" if column == "picture" else "right")
+    for r in report.pictures:
+        table.add_row(r.picture, f"{r.width}x{r.height}", str(r.true_setting), str(r.predicted_setting),
+                      f"{r.pair_accuracy:.1%}", "-" if r.saving is None else f"{r.saving:.1%}", f"{r.delta_psnr:+.2f}")
+    console = Console()
+    console.print(table)
+    saving = "-" if report.saving is None else f"{report.saving:.1%} (truth {report.true_saving:.1%})"
+    console.print(f"pairs {report.pairs}: accuracy {report.pair_accuracy:.1%}; MAD {report.mad:.2f}; "
+                  f"relative precision {report.relative_precision:.1%}; mean level true {report.mean_true_setting:.1f}"
+                  f" / predicted {report.mean_predicted_setting:.1f}; saving {saving}; dPSNR {report.delta_psnr:+.2f} dB")

@@ -1,0 +1,84 @@
+"""`vpjnd label`: build a teacher-labelled training corpus from photos (see train/labelling.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+DEFAULT_SIZES = ["1920x1080", "640x480"]
+
+
+def _sizes(texts: list[str]) -> tuple[tuple[int, int], ...]:
+    from vpjnd_cli.errors import UsageError
+
+    out = []
+    for text in texts:
+        width, _, height = text.lower().partition("x")
+        if not (width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0):
+            raise UsageError(f"--size must look like 1920x1080, not {text!r}")
+        out.append((int(width), int(height)))
+    return tuple(out)
+
+
+def _photo_files(inputs: list[Path]) -> list[Path]:
+    from vpjnd_cli.errors import InputError
+
+    files = []
+    for path in inputs:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError("no such file or folder", path)
+    return files
+
+
+def label_command(
+    photos: Annotated[list[Path], typer.Argument(help="Photos, or folders of photos (searched recursively).",
+                                                 metavar="PHOTOS...", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Corpus folder (created; a rerun reuses its scores).",
+                                         metavar="CORPUS", show_default=False)],
+    codec: Annotated[str, typer.Option("--codec", "-c", help="jpeg or bpg.")] = "jpeg",
+    teacher: Annotated[str, typer.Option("--teacher", help="butteraugli (3-norm) or ssimulacra2.")] = "butteraugli",
+    every: Annotated[int, typer.Option("--every", min=1, help="Label every N-th ladder level (JPEG 5: QF 100, 95, ..).")] = 5,
+    size: Annotated[list[str] | None, typer.Option("--size", help="Picture size WxH, repeatable; the first "
+                                                   "calibrates. Default: 1920x1080 and 640x480.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the split by source photo.")] = 0,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Teacher scores computed in parallel.")] = 1,
+    summary: Annotated[Path | None, typer.Option("--mcl-jci-summary", help="MCL-JCI summary.tsv to calibrate to "
+                                                 "(default: ../shared/data/mcl-jci/summary.tsv, else built-in values).")] = None,
+) -> None:
+    """Label pictures cut from PHOTOS with a teacher calibrated to MCL-JCI; write CORPUS/manifest.csv."""
+    import time
+
+    from vpjnd_cli.codecs import get_codec
+    from vpjnd_cli.errors import OutputError, UsageError
+    from vpjnd_cli.train.calibration import DEFAULT_SUMMARY, mcl_jci_targets
+    from vpjnd_cli.train.labelling import LabelSettings, label_corpus
+    from vpjnd_cli.train.teachers import get_teacher
+
+    if codec not in ("jpeg", "bpg"):
+        raise UsageError(f"--codec must be jpeg or bpg, not {codec!r}")
+    scorer = get_teacher(teacher)  # exit 3 before any work when its tool is missing
+    if not output.parent.is_dir():
+        raise OutputError("the corpus folder's parent does not exist", output)
+    targets = mcl_jci_targets(summary or DEFAULT_SUMMARY)
+    settings = LabelSettings(sizes=_sizes(size or DEFAULT_SIZES), every=every, seed=seed, jobs=jobs)
+    started = time.perf_counter()
+    try:
+        calibration = label_corpus(_photo_files(photos), output, get_codec(codec), scorer, targets, settings, _note)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    fit = calibration.psychometric
+    typer.echo(f"{output}: {calibration.pictures} calibration pictures; P = 1/(1+exp((d-{fit.a:.4g})/{fit.b:.4g})); "
+               + ", ".join(f"SUR {s:.0%}: QF {calibration.mean_qf[s]:.1f}±{calibration.sd_qf[s]:.1f} "
+                           f"(MCL-JCI {m:.1f}±{sd:.1f})" for s, (m, sd) in calibration.targets.items())
+               + f"; {time.perf_counter() - started:.0f} s")
+
+
+def _note(message: str) -> None:
+    """Progress and skipped photos, on stderr (stdout carries only the summary line)."""
+    typer.echo(f"vpjnd: {message}", err=True)

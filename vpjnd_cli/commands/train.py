@@ -1,0 +1,93 @@
+"""`vpjnd train`: train VP-JNDnet on a labelled set (our corpus, MCL-JCI or KonJND-1k)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+# The shipped model's size (weights/MODEL_CARD.md): small enough that labelling + training fit in
+# 90 minutes on a 2-core CPU; the paper's layer sizes are --channels 32,64,128,256 --patch-size 128.
+DEFAULT_CHANNELS = "16,32,64,128"
+DEFAULT_PATCH = 64
+DEFAULT_HIDDEN = 128
+DEFAULT_INFERENCE_PATCHES = 32
+DEFAULT_DIFFERENCE_GAIN = 100.0  # see NetConfig.difference_gain
+
+Data = Annotated[Path, typer.Argument(help="A corpus from `vpjnd label`, or an MCL-JCI or KonJND-1k folder.",
+                                      metavar="DATA", show_default=False)]
+DatasetCodec = Annotated[str | None, typer.Option("--codec", help="KonJND-1k: jpeg (default) or bpg.")]
+Votes = Annotated[Path | None, typer.Option("--votes", help="MCL-JCI: votes in sur_pairs.csv format "
+                                            "(default DATA/sur_pairs.csv).")]
+SplitSeed = Annotated[int, typer.Option("--split-seed", help="Seed of the MCL-JCI / KonJND-1k split "
+                                        "(ours is in the manifest).")]
+
+
+def _channels(text: str) -> tuple[int, ...]:
+    from vpjnd_cli.errors import UsageError
+
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise UsageError(f"--channels must be comma-separated integers, not {text!r}") from None
+    return values
+
+
+def train_command(
+    data: Data,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Run folder: best.safetensors, checkpoint.pt, log.json.",
+                                         metavar="RUN", show_default=False)],
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Epochs in total (also when resuming).")] = 12,
+    batch: Annotated[int, typer.Option("--batch", min=1, help="Samples (picture, level) per step.")] = 16,
+    patches: Annotated[int, typer.Option("--patches", min=1, help="Random patches per sample in training.")] = 8,
+    lr: Annotated[float, typer.Option("--lr", min=0.0, help="Adam learning rate.")] = 1e-3,
+    importance: Annotated[float, typer.Option("--importance", min=0.0, help="lambda: loss weight 1 + lambda x "
+                                              "SSIM(candidate, PW-JND picture).")] = 1.0,
+    sur: Annotated[float, typer.Option("--sur", min=0.01, max=0.99, help="SUR defining the PW-JND.")] = 0.75,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of initialisation, sample order and patches.")] = 0,
+    device: Annotated[str, typer.Option("--device", help="auto (GPU when present), cpu, cuda or mps.")] = "auto",
+    resume: Annotated[bool, typer.Option("--resume", help="Continue RUN's checkpoint.")] = False,
+    channels: Annotated[str, typer.Option("--channels", help="Channels per block.")] = DEFAULT_CHANNELS,
+    patch_size: Annotated[int, typer.Option("--patch-size", min=8, help="Patch side in pixels.")] = DEFAULT_PATCH,
+    hidden: Annotated[int, typer.Option("--hidden", min=1, help="Hidden units of the heads.")] = DEFAULT_HIDDEN,
+    inference_patches: Annotated[int, typer.Option("--inference-patches", min=1,
+                                                   help="Patches per picture at inference.")] = DEFAULT_INFERENCE_PATCHES,
+    difference_gain: Annotated[float, typer.Option("--difference-gain", min=0.0,
+                                                   help="Heads read F_R + g (F_D - F_R) (1 = as released).")] = DEFAULT_DIFFERENCE_GAIN,
+    checkpoint_minutes: Annotated[float, typer.Option("--checkpoint-minutes", min=0.0,
+                                                      help="Checkpoint period within an epoch.")] = 5.0,
+    codec: DatasetCodec = None,
+    votes: Votes = None,
+    split_seed: SplitSeed = 0,
+) -> None:
+    """Train VP-JNDnet; writes RUN/best.safetensors (EMA weights of the best validation epoch)."""
+    import time
+
+    from vpjnd_cli.errors import OutputError, UsageError
+    from vpjnd_cli.model.config import NetConfig
+    from vpjnd_cli.model.device import resolve_device
+    from vpjnd_cli.train.detect import open_dataset
+    from vpjnd_cli.train.trainer import BEST, TrainConfig, train
+
+    if not output.parent.is_dir():
+        raise OutputError("the run folder's parent does not exist", output)
+    widths = _channels(channels)
+    try:
+        net = NetConfig(channels=widths, attention=("channel",) * (len(widths) - 1) + ("nonlocal",),
+                        reduction=min(16, max(1, min(widths) // 2)), hidden=hidden, patch_size=patch_size,
+                        patches_per_picture=inference_patches, difference_gain=difference_gain)
+    except ValueError as error:
+        raise UsageError(f"network: {error}") from None
+    config = TrainConfig(epochs=epochs, batch=batch, patches=patches, lr=lr, importance=importance, sur=sur,
+                         seed=seed, checkpoint_seconds=60 * checkpoint_minutes)
+    dataset = open_dataset(data, codec=codec, votes=votes, seed=split_seed)
+    started = time.perf_counter()
+    best = train(dataset, output, net, config, resolve_device(device), resume=resume, note=_note,
+                 data_description=f"{dataset.layout} {data.resolve().name}")
+    typer.echo(f"{output / BEST}: epoch {best.get('epoch')}, val accuracy {best.get('val_accuracy', float('nan')):.3f} "
+               f"({time.perf_counter() - started:.0f} s)")
+
+
+def _note(message: str) -> None:
+    typer.echo(f"vpjnd: {message}", err=True)

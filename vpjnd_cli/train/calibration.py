@@ -1,0 +1,136 @@
+"""Teacher score -> P(no visible difference): a logistic psychometric function fitted to MCL-JCI.
+
+A teacher gives a distortion d per (picture, level) (higher = more visible). We model
+P(no visible difference) = 1 / (1 + exp((d - a) / b)). A picture reaches SUR s at a level when
+d <= T(s) = a - b * logit(s), logit(s) = ln(s / (1 - s)). The QF reaching SUR s on one picture is
+the lowest QF from which every higher QF stays at or under T(s) (as MCL-JCI's summary defines it),
+interpolated linearly in d between labelled levels so that it is continuous in T.
+
+Fit: for each of SUR 50/75/90 %, bisect T(s) so that the mean QF over the calibration pictures
+equals MCL-JCI's mean; then a and b are the least-squares line T(s) = a - b * logit(s) through the
+three points. Two parameters cannot match three means and three spreads at once; the spreads that
+result are reported next to MCL-JCI's, not fitted.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+SURS = (0.50, 0.75, 0.90)
+# MCL-JCI over 50 sources (datasets.md): QF reaching each SUR, (mean, sd); used when summary.tsv is absent.
+MCL_JCI_TARGETS = {0.50: (26.8, 8.7), 0.75: (35.2, 10.6), 0.90: (41.5, 11.0)}
+# ../shared beside the repository, where the team keeps MCL-JCI's votes and summary
+DEFAULT_SUMMARY = Path(__file__).resolve().parents[3] / "shared" / "data" / "mcl-jci" / "summary.tsv"
+_SUMMARY_COLUMNS = {0.50: "qf_sur50", 0.75: "qf_sur75", 0.90: "qf_sur90"}
+
+
+@dataclass(frozen=True)
+class Psychometric:
+    """P(no visible difference) = 1 / (1 + exp((d - a) / b)) for a teacher distortion d."""
+
+    a: float  # the distortion at which half the viewers see a difference
+    b: float  # its spread (> 0)
+
+    def probability(self, distortion: np.ndarray | float) -> np.ndarray:
+        z = (np.asarray(distortion, dtype=np.float64) - self.a) / self.b
+        return 1.0 / (1.0 + np.exp(np.clip(z, -60, 60)))
+
+    def threshold(self, sur: float) -> float:
+        """T(sur): the largest distortion that still reaches ``sur``."""
+        return self.a - self.b * math.log(sur / (1.0 - sur))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The fitted function and how well it reproduces the targets."""
+
+    psychometric: Psychometric
+    thresholds: dict[float, float]
+    mean_qf: dict[float, float]
+    sd_qf: dict[float, float]
+    targets: dict[float, tuple[float, float]]
+    pictures: int
+
+    def to_dict(self) -> dict:
+        return {
+            "psychometric": asdict(self.psychometric),
+            "formula": "P = 1 / (1 + exp((d - a) / b))",
+            "pictures": self.pictures,
+            **{name: {f"{s:.2f}": v for s, v in getattr(self, name).items()}
+               for name in ("thresholds", "mean_qf", "sd_qf", "targets")},
+        }
+
+
+def mcl_jci_targets(summary: Path | None) -> dict[float, tuple[float, float]]:
+    """(mean, sd) of the QF reaching SUR 50/75/90 % from MCL-JCI's summary.tsv, else the constants."""
+    if summary is None or not summary.is_file():
+        return dict(MCL_JCI_TARGETS)
+    with summary.open(newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    out = {}
+    for sur, column in _SUMMARY_COLUMNS.items():
+        values = np.array([float(row[column]) for row in rows])
+        out[sur] = (float(values.mean()), float(values.std(ddof=1)))
+    return out
+
+
+def qf_reaching(settings: np.ndarray, distortions: np.ndarray, threshold: float) -> float:
+    """The lowest setting from which every higher one has distortion <= threshold (interpolated).
+
+    ``settings`` are the labelled QFs in increasing order, ``distortions`` theirs. When even the
+    highest QF fails, that QF is returned; when every QF passes, the lowest.
+    """
+    failing = np.nonzero(distortions > threshold)[0]
+    if failing.size == 0:
+        return float(settings[0])
+    last_fail = failing[-1]
+    if last_fail == len(settings) - 1:
+        return float(settings[-1])
+    q0, q1 = settings[last_fail], settings[last_fail + 1]
+    d0, d1 = distortions[last_fail], distortions[last_fail + 1]
+    fraction = (d0 - threshold) / (d0 - d1) if d0 != d1 else 1.0
+    return float(q0 + fraction * (q1 - q0))
+
+
+def _qfs(curves: list[tuple[np.ndarray, np.ndarray]], threshold: float) -> np.ndarray:
+    return np.array([qf_reaching(s, d, threshold) for s, d in curves])
+
+
+def fit_psychometric(
+    curves: list[tuple[np.ndarray, np.ndarray]], targets: dict[float, tuple[float, float]]
+) -> Calibration:
+    """Fit (a, b) so the mean QF reaching each SUR over ``curves`` equals the targets' means.
+
+    ``curves``: per picture, (QFs increasing, teacher distortions at them).
+    """
+    if not curves:
+        raise ValueError("calibration needs at least one picture")
+    low = min(float(d.min()) for _, d in curves) - 1.0
+    high = max(float(d.max()) for _, d in curves) + 1.0
+    thresholds = {}
+    for sur, (mean, _) in targets.items():
+        lo, hi = low, high  # the mean QF falls as the threshold rises
+        for _ in range(80):
+            middle = 0.5 * (lo + hi)
+            if _qfs(curves, middle).mean() > mean:
+                lo = middle
+            else:
+                hi = middle
+        thresholds[sur] = 0.5 * (lo + hi)
+    logits = np.array([math.log(s / (1 - s)) for s in thresholds])
+    slope, intercept = np.polyfit(logits, np.array(list(thresholds.values())), 1)
+    psychometric = Psychometric(a=float(intercept), b=float(max(-slope, 1e-6)))
+    achieved = {s: _qfs(curves, psychometric.threshold(s)) for s in targets}
+    return Calibration(
+        psychometric=psychometric,
+        thresholds=thresholds,
+        mean_qf={s: float(q.mean()) for s, q in achieved.items()},
+        sd_qf={s: float(q.std(ddof=1)) if len(q) > 1 else 0.0 for s, q in achieved.items()},
+        targets=targets,
+        pictures=len(curves),
+    )

@@ -1,0 +1,163 @@
+"""Scoring a judge on a labelled set: pair accuracy, PW-JND error, bit-rate saving, dPSNR.
+
+Definitions (the paper publishes none; datasets.md "Metrics"):
+- pair accuracy ("precision"): over every labelled (picture, level), the judge's P >= sur agrees
+  with label >= sur;
+- the predicted level: the block search (search.block_search, as compress/predict run it) over the
+  whole ladder with the judge; the true level: dataset.pwjnd_index at the same sur;
+- MAD: mean |setting_pred - setting_true| (JPEG: QF units); relative precision: 1 - mean(|dQ| / Q_true);
+- bit-rate saving: (R_0 - R_pred) / R_0, R_0 the size at the least distorted level;
+- dPSNR: PSNR(reference, candidate at the predicted level) - PSNR(reference, candidate at the true one).
+A picture where no level passes (truth or prediction) counts as level 0, the least distorted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from vpjnd_cli.jnd import jnd_map
+from vpjnd_cli.judges.base import Judge
+from vpjnd_cli.search import block_search
+from vpjnd_cli.train.dataset import JndDataset, PictureInfo, pwjnd_index
+
+
+@dataclass(frozen=True)
+class PairScores:
+    """Labels and the judge's probabilities over the labelled levels of some pictures."""
+
+    labels: np.ndarray
+    probabilities: np.ndarray
+
+    def accuracy(self, sur: float) -> float:
+        return float(np.mean((self.labels >= sur) == (self.probabilities >= sur))) if self.labels.size else math.nan
+
+    def bce(self) -> float:
+        p = np.clip(self.probabilities, 1e-7, 1 - 1e-7)
+        return float(-np.mean(self.labels * np.log(p) + (1 - self.labels) * np.log(1 - p)))
+
+
+def pair_scores(dataset: JndDataset, judge: Judge, pictures: list[PictureInfo], jnd_model: str) -> PairScores:
+    """The judge on every labelled (picture, level) of ``pictures`` (one batch per picture)."""
+    found = [_picture_pairs(dataset, judge, _prepare(dataset, judge, info.id, jnd_model), info.id) for info in pictures]
+    return _concatenate(found)
+
+
+def _prepare(dataset: JndDataset, judge: Judge, picture: str, jnd_model: str) -> object:
+    reference = dataset.reference(picture)
+    return judge.prepare(reference, jnd_map(reference, jnd_model))
+
+
+def _picture_pairs(dataset: JndDataset, judge: Judge, prepared: object, picture: str) -> PairScores:
+    truth = dataset.labels(picture)
+    indices = sorted(truth)
+    candidates = [dataset.candidate(picture, i) for i in indices]
+    return PairScores(np.array([truth[i] for i in indices]), np.asarray(judge.probabilities(prepared, candidates)))
+
+
+def _concatenate(parts: list[PairScores]) -> PairScores:
+    if not parts:
+        return PairScores(np.zeros(0), np.zeros(0))
+    return PairScores(np.concatenate([p.labels for p in parts]), np.concatenate([p.probabilities for p in parts]))
+
+
+@dataclass(frozen=True)
+class PictureResult:
+    picture: str
+    width: int
+    height: int
+    true_setting: int
+    predicted_setting: int
+    pair_accuracy: float
+    saving: float | None
+    delta_psnr: float
+
+
+@dataclass(frozen=True)
+class Report:
+    judge: str
+    layout: str
+    codec: str
+    split: str
+    sur: float
+    pairs: int
+    pair_accuracy: float
+    mad: float
+    relative_precision: float
+    mean_true_setting: float
+    mean_predicted_setting: float
+    saving: float | None
+    true_saving: float | None
+    delta_psnr: float
+    pictures: list[PictureResult]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
+
+
+def evaluate(
+    dataset: JndDataset,
+    judge: Judge,
+    judge_name: str,
+    *,
+    split: str,
+    sur: float,
+    block_size: int,
+    jnd_model: str,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Report:
+    """Score ``judge`` on the pictures of ``split``."""
+    ladder = dataset.ladder()
+    results, pair_sets, true_savings = [], [], []
+    for info in dataset.split(split):
+        reference = dataset.reference(info.id)
+        prepared = _prepare(dataset, judge, info.id, jnd_model)
+        truth = dataset.labels(info.id)
+        pairs = _picture_pairs(dataset, judge, prepared, info.id)
+        pair_sets.append(pairs)
+        found = block_search(len(ladder), _candidate_judge(dataset, judge, prepared, info.id), sur=sur,
+                             block_size=block_size)
+        predicted = found.chosen or 0
+        true = pwjnd_index(truth, sur) or 0
+        sizes = [dataset.size(info.id, i) for i in (0, predicted, true)]
+        saving = None if None in sizes else 1 - sizes[1] / sizes[0]
+        true_savings.append(None if None in sizes else 1 - sizes[2] / sizes[0])
+        delta = psnr(reference, dataset.candidate(info.id, predicted)) - psnr(reference, dataset.candidate(info.id, true))
+        results.append(PictureResult(info.id, reference.shape[1], reference.shape[0], ladder[true].setting,
+                                     ladder[predicted].setting, pairs.accuracy(sur), saving, _finite(delta)))
+        progress(info.id)
+    if not results:
+        raise ValueError(f"the {split} split has no pictures")
+    all_pairs = _concatenate(pair_sets)
+    true_q = np.array([r.true_setting for r in results], dtype=float)
+    pred_q = np.array([r.predicted_setting for r in results], dtype=float)
+    savings = [r.saving for r in results]
+    return Report(
+        judge=judge_name, layout=dataset.layout, codec=dataset.codec_name, split=split, sur=sur,
+        pairs=int(all_pairs.labels.size), pair_accuracy=all_pairs.accuracy(sur),
+        mad=float(np.mean(np.abs(pred_q - true_q))),
+        relative_precision=float(1 - np.mean(np.abs(pred_q - true_q) / np.maximum(true_q, 1))),
+        mean_true_setting=float(true_q.mean()), mean_predicted_setting=float(pred_q.mean()),
+        saving=None if None in savings else float(np.mean(savings)),
+        true_saving=None if None in true_savings else float(np.mean(true_savings)),
+        delta_psnr=float(np.mean([r.delta_psnr for r in results])),
+        pictures=results,
+    )
+
+
+def _candidate_judge(dataset: JndDataset, judge: Judge, prepared: object, picture: str) -> Callable:
+    """The search's evaluate callback: the judge on the dataset's candidates of one picture."""
+    return lambda indices: judge.probabilities(prepared, [dataset.candidate(picture, i) for i in indices])
+
+
+def _finite(value: float) -> float:
+    """inf - inf (both levels lossless) is no difference; keep the JSON finite."""
+    return 0.0 if not math.isfinite(value) else value

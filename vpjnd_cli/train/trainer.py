@@ -1,0 +1,254 @@
+"""The training loop: seeded, resumable, EMA weights for validation and export.
+
+Loss (our reading of the paper's visual-importance guided loss, method.md section 3): per sample,
+BCE(logit, label) x (1 + lambda x SSIM(I_D, I_PW-JND)), SSIM over the sample's patches (luma),
+I_PW-JND the picture's candidate at its ground-truth PW-JND: candidates that look like the
+PW-JND picture, i.e. near the decision boundary, weigh up to 1 + lambda.
+
+Reproducibility: the sample order of an epoch comes from a generator seeded by (seed, epoch),
+the patch positions of a batch from one seeded by (seed, epoch, batch), dropout from torch's
+generator, whose state the checkpoint keeps. A checkpoint (RUN/checkpoint.pt, written to a .part
+file then renamed) is taken every ``checkpoint_seconds`` and at each epoch end, so ``resume``
+continues mid-epoch on the same batch; on CPU the resumed run is bit-identical to an uninterrupted
+one (tests/train/test_trainer.py). On a GPU, cuDNN kernels may differ in the last bits.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from vpjnd_cli.errors import UsageError
+from vpjnd_cli.imageio import write_atomic
+from vpjnd_cli.judges.vpjndnet import NetworkJudge
+from vpjnd_cli.model.config import NetConfig
+from vpjnd_cli.model.network import VPJNDNet
+from vpjnd_cli.model.weights import save_weights
+from vpjnd_cli.train.dataset import JndDataset
+from vpjnd_cli.train.evaluation import pair_scores
+from vpjnd_cli.train.samples import Batch, SampleSource
+from vpjnd_cli.train.ssim import luma, ssim
+
+CHECKPOINT = "checkpoint.pt"
+BEST = "best.safetensors"
+LOG = "log.json"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything about a run except the network (NetConfig) and the data."""
+
+    epochs: int = 12
+    batch: int = 16  # samples (picture, level) per step
+    patches: int = 8  # random aligned patches per sample
+    lr: float = 1e-3
+    importance: float = 1.0  # lambda of the visual-importance weight
+    ema_decay: float = 0.999
+    sur: float = 0.75  # defines the PW-JND of the loss weight and the validation accuracy
+    seed: int = 0
+    jnd_model: str = "epc"
+    checkpoint_seconds: float = 300.0
+
+
+@dataclass
+class State:
+    model: VPJNDNet
+    ema: VPJNDNet
+    optimizer: torch.optim.Optimizer
+    epoch: int = 0  # the epoch in progress
+    batch: int = 0  # the next batch of that epoch
+    step: int = 0
+    losses: list[float] = dataclasses.field(default_factory=list)  # of the epoch in progress
+    history: list[dict] = dataclasses.field(default_factory=list)
+    best: dict | None = None
+
+
+def _new_state(net: NetConfig, config: TrainConfig, device: torch.device) -> State:
+    torch.manual_seed(config.seed)
+    model = VPJNDNet(net)
+    for module in model.modules():  # He init: torch's default shrinks activations about 2x per block
+        if isinstance(module, torch.nn.Conv2d):
+            torch.nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+            torch.nn.init.zeros_(module.bias)
+    model = model.to(device)
+    ema = copy.deepcopy(model).eval()
+    for parameter in ema.parameters():
+        parameter.requires_grad_(False)
+    return State(model, ema, torch.optim.Adam(model.parameters(), lr=config.lr))
+
+
+def _save_checkpoint(run: Path, state: State, net: NetConfig, config: TrainConfig) -> None:
+    payload = {
+        "model": state.model.state_dict(), "ema": state.ema.state_dict(), "optimizer": state.optimizer.state_dict(),
+        "torch_rng": torch.get_rng_state(), "epoch": state.epoch, "batch": state.batch, "step": state.step,
+        "meta": json.dumps({"net": net.to_dict(), "train": _resumable(config), "history": state.history,
+                            "losses": state.losses,
+                            "best": state.best}),
+    }
+    part = run / f".{CHECKPOINT}.part"
+    torch.save(payload, part)
+    os.replace(part, run / CHECKPOINT)
+
+
+def _resumable(config: TrainConfig) -> dict:
+    """The fields a resumed run must share (more epochs or another checkpoint period are fine)."""
+    return {k: v for k, v in dataclasses.asdict(config).items() if k not in ("epochs", "checkpoint_seconds")}
+
+
+def _load_checkpoint(run: Path, net: NetConfig, config: TrainConfig, device: torch.device) -> State:
+    payload = torch.load(run / CHECKPOINT, map_location=device, weights_only=True)
+    meta = json.loads(payload["meta"])
+    if meta["net"] != net.to_dict() or meta["train"] != _resumable(config):
+        raise UsageError(f"{run / CHECKPOINT} was made with other settings; resume with the same options "
+                         f"(checkpoint: {meta['train']}, network {meta['net']['channels']})")
+    state = _new_state(net, config, device)
+    state.model.load_state_dict(payload["model"])
+    state.ema.load_state_dict(payload["ema"])
+    state.optimizer.load_state_dict(payload["optimizer"])
+    torch.set_rng_state(payload["torch_rng"])
+    state.epoch, state.batch, state.step = payload["epoch"], payload["batch"], payload["step"]
+    state.history, state.best, state.losses = meta["history"], meta["best"], meta["losses"]
+    return state
+
+
+def _tensors(batch: Batch, device: torch.device) -> dict[str, torch.Tensor]:
+    return {name: torch.from_numpy(getattr(batch, name)).to(device)
+            for name in ("reference", "candidate", "at_pwjnd", "jnd", "labels")}
+
+
+def _step(state: State, batch: Batch, config: TrainConfig, device: torch.device) -> float:
+    t = _tensors(batch, device)
+    b, p = t["candidate"].shape[:2]
+    with torch.no_grad():
+        similarity = ssim(luma(t["candidate"].flatten(0, 1)), luma(t["at_pwjnd"].flatten(0, 1))).view(b, p).mean(1)
+    weight = 1.0 + config.importance * similarity
+    state.model.train()
+    logits = state.model(t["reference"], t["candidate"], t["jnd"])
+    loss = (F.binary_cross_entropy_with_logits(logits, t["labels"], reduction="none") * weight).mean()
+    state.optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    state.optimizer.step()
+    state.step += 1
+    decay = min(config.ema_decay, (1 + state.step) / (10 + state.step))  # short runs: warm the average up
+    with torch.no_grad():
+        for average, live in zip(state.ema.parameters(), state.model.parameters(), strict=True):
+            average.lerp_(live, 1.0 - decay)
+    return float(loss.detach())
+
+
+class Progress:
+    """A rich progress bar on stderr when it is a terminal; otherwise nothing (the epoch lines remain)."""
+
+    def __init__(self) -> None:
+        self.bar = None
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
+            from rich.progress import Progress as RichProgress
+
+            self.bar = RichProgress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                    console=Console(stderr=True), transient=True)
+            self.bar.start()
+        self.task = None
+
+    def epoch(self, epoch: int, total: int, done: int) -> None:
+        if self.bar is not None:
+            if self.task is not None:
+                self.bar.remove_task(self.task)
+            self.task = self.bar.add_task(f"epoch {epoch + 1}", total=total, completed=done)
+
+    def advance(self) -> None:
+        if self.bar is not None and self.task is not None:
+            self.bar.advance(self.task)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def train(
+    dataset: JndDataset,
+    run: Path,
+    net: NetConfig,
+    config: TrainConfig,
+    device: torch.device,
+    *,
+    resume: bool,
+    note: Callable[[str], None],
+    data_description: str,
+) -> dict:
+    """Train (or continue) a run in ``run``; returns the best epoch's record."""
+    run.mkdir(exist_ok=True)
+    if (run / CHECKPOINT).exists() and not resume:
+        raise UsageError(f"{run} already holds a checkpoint: pass --resume to continue it, or choose another folder")
+    state = _load_checkpoint(run, net, config, device) if resume and (run / CHECKPOINT).exists() \
+        else _new_state(net, config, device)
+    source = SampleSource(dataset, "train", sur=config.sur, jnd_model=config.jnd_model)
+    validation = dataset.split("val")
+    if not source.samples or not validation:
+        raise UsageError("the data needs pictures in both the train and the val split")
+    steps = -(-len(source.samples) // config.batch)
+    progress = Progress()
+    last_checkpoint = time.monotonic()
+    try:
+        while state.epoch < config.epochs:
+            started = time.perf_counter()
+            order = np.random.default_rng([config.seed, state.epoch]).permutation(len(source.samples))
+            progress.epoch(state.epoch, steps, state.batch)
+            while state.batch < steps:
+                chosen = [source.samples[i] for i in order[state.batch * config.batch : (state.batch + 1) * config.batch]]
+                rng = np.random.default_rng([config.seed, state.epoch, state.batch])
+                state.losses.append(_step(state, source.batch(chosen, config.patches, net.patch_size, rng), config, device))
+                state.batch += 1
+                progress.advance()
+                if time.monotonic() - last_checkpoint > config.checkpoint_seconds and state.batch < steps:
+                    _save_checkpoint(run, state, net, config)
+                    last_checkpoint = time.monotonic()
+            scores = pair_scores(dataset, NetworkJudge.from_model(state.ema, device), validation, config.jnd_model)
+            record = {"epoch": state.epoch + 1, "steps": state.step, "train_loss": float(np.mean(state.losses)),
+                      "val_accuracy": scores.accuracy(config.sur), "val_bce": scores.bce(),
+                      "seconds": round(time.perf_counter() - started, 1)}
+            state.history.append(record)
+            note(f"epoch {record['epoch']}/{config.epochs}: train loss {record['train_loss']:.4f}, "
+                 f"val accuracy {record['val_accuracy']:.3f}, val BCE {record['val_bce']:.4f} ({record['seconds']} s)")
+            if state.best is None or (record["val_accuracy"], -record["val_bce"]) > (
+                    state.best["val_accuracy"], -state.best["val_bce"]):
+                state.best = record
+                info = _training_info(data_description, dataset, config, state, device)
+                save_weights(state.ema, run / BEST, training=info, ema=True)
+            state.epoch, state.batch, state.losses = state.epoch + 1, 0, []
+            _save_checkpoint(run, state, net, config)
+            last_checkpoint = time.monotonic()
+            _write_log(run, net, config, state)
+    finally:
+        progress.close()
+    return state.best or {}
+
+
+def _training_info(description: str, dataset: JndDataset, config: TrainConfig, state: State,
+                   device: torch.device) -> dict:
+    return {
+        "data": description, "layout": dataset.layout, "codec": dataset.codec_name,
+        "train_pictures": len(dataset.split("train")), "config": dataclasses.asdict(config),
+        "epoch": state.epoch + 1, "steps": state.step, "val": state.history[-1],
+        "seconds": round(sum(r["seconds"] for r in state.history), 1),
+        "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()} {os.cpu_count()} cores, {device}",
+        "torch": torch.__version__,
+    }
+
+
+def _write_log(run: Path, net: NetConfig, config: TrainConfig, state: State) -> None:
+    log = {"net": net.to_dict(), "train": dataclasses.asdict(config), "epochs": state.history, "best": state.best}
+    write_atomic(run / LOG, (json.dumps(log, indent=2) + "\n").encode(), force=True)
