@@ -159,7 +159,6 @@ class Compressed:
     index: int
     probability: float
     rejudged: bool
-    reference_size: int  # search-encode size of the least distorted level
 
 
 def finalise(
@@ -172,7 +171,6 @@ def finalise(
     """
     codec, ladder, judge = candidates.codec, prediction.ladder, candidates.judge
     index = 0 if prediction.chosen is None else prediction.chosen
-    reference_size = candidates.size(0)
     rejudged = False
     while True:
         data = codec.encode_final(candidates.rgb, ladder[index], metadata)
@@ -180,9 +178,9 @@ def finalise(
         final_pixels = codec.decode(data)
         search_pixels = codec.decode(codec.encode(candidates.rgb, ladder[index]))
         if np.array_equal(final_pixels, search_pixels):
-            return Compressed(data, index, probability, rejudged, reference_size)
+            return Compressed(data, index, probability, rejudged)
         rejudged = True
         probability = float(judge.probabilities(candidates.prepared, [final_pixels])[0])
         if probability >= settings.sur or index == 0 or prediction.chosen is None:
-            return Compressed(data, index, probability, rejudged, reference_size)
+            return Compressed(data, index, probability, rejudged)
         index -= 1
