@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 
+import numpy as np
 import pytest
 from jnd_sets import make_photos
 from pictures import natural_picture
@@ -59,3 +60,24 @@ def test_missing_teachers_exit_3_with_install_advice(tmp_path, capsys, monkeypat
 def test_bad_size_is_a_usage_error(tmp_path):
     photos = make_photos(tmp_path / "photos", count=1)
     assert run(["label", str(photos), "-o", str(tmp_path / "c"), "--teacher", "ssimulacra2", "--size", "big"]) == 2
+
+
+def test_tiles_cut_the_first_size_for_training_photos_only(tmp_path):
+    photos = make_photos(tmp_path / "photos")
+    corpus = tmp_path / "corpus"
+    sizes = ["--size", "96x72", "--size", "48x32"]
+    assert run(["label", str(photos), "-o", str(corpus), "--teacher", "ssimulacra2", *sizes, "--every", "30",
+                "--tiles"]) == 0
+    with (corpus / "manifest.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    pictures = {(r["picture"], r["source"], r["split"]) for r in rows}
+    tiles = {p for p in pictures if "-tile" in p[0]}
+    train_sources = {source for _, source, split in pictures if split == "train"}
+    assert {source for _, source, _ in tiles} == train_sources  # held-out photos have none
+    assert {split for _, _, split in tiles} == {"train"}
+    assert len(tiles) == 4 * len(train_sources)  # 96x72 holds 2 x 2 tiles of 48x32 (centred: 4 rows spare)
+    assert len(pictures) - len(tiles) == 6 * 2
+    source = sorted(train_sources)[0]
+    whole = np.asarray(Image.open(corpus / "pictures" / f"{source}-96x72.png"))
+    tile = np.asarray(Image.open(corpus / "pictures" / f"{source}-48x32-tile4.png"))
+    assert np.array_equal(tile, whole[36:68, 48:96])  # second row, second column

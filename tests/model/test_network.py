@@ -41,6 +41,16 @@ def test_batch_equals_one_by_one(small_model, small_config):
     assert torch.equal(together, alone)
 
 
+def test_candidates_grouped_on_one_reference_equal_repeated_references(small_model, small_config):
+    ref, dist, jnd = batch(small_config, 2, 4)
+    owner = torch.tensor([0, 0, 1, 1, 1])
+    candidates = torch.cat((dist, dist[:1], dist)).flip(0)  # 5 candidates: any pattern of owners
+    with torch.inference_mode():
+        grouped = small_model(ref, candidates, jnd, owner)
+        repeated = small_model(ref[owner], candidates, jnd[owner])
+    assert torch.equal(grouped, repeated)
+
+
 def test_mask_ignores_padding_patches(small_model, small_config):
     ref, dist, jnd = batch(small_config, 1, 4)
     with torch.inference_mode():

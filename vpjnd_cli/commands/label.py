@@ -46,6 +46,8 @@ def label_command(
     every: Annotated[int, typer.Option("--every", min=1, help="Label every N-th ladder level (JPEG 5: QF 100, 95, ..).")] = 5,
     size: Annotated[list[str] | None, typer.Option("--size", help="Picture size WxH, repeatable; the first "
                                                    "calibrates. Default: 1920x1080 and 640x480.")] = None,
+    tiles: Annotated[bool, typer.Option("--tiles", help="Also cut the first-size picture into tiles of the "
+                                        "other sizes (1920x1080: six 640x480 tiles).")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the split by source photo.")] = 0,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Teacher scores computed in parallel.")] = 1,
     summary: Annotated[Path | None, typer.Option("--mcl-jci-summary", help="MCL-JCI summary.tsv to calibrate to "
@@ -66,7 +68,8 @@ def label_command(
     if not output.parent.is_dir():
         raise OutputError("the corpus folder's parent does not exist", output)
     targets = mcl_jci_targets(summary or DEFAULT_SUMMARY)
-    settings = LabelSettings(sizes=_sizes(size or DEFAULT_SIZES), every=every, seed=seed, jobs=jobs)
+    settings = LabelSettings(sizes=_sizes(size or DEFAULT_SIZES), every=every, seed=seed, jobs=jobs,
+                             tiles=tiles)
     started = time.perf_counter()
     try:
         calibration = label_corpus(_photo_files(photos), output, get_codec(codec), scorer, targets, settings, _note)

@@ -40,7 +40,9 @@ def train_command(
                                          metavar="RUN", show_default=False)],
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Epochs in total (also when resuming).")] = 12,
     batch: Annotated[int, typer.Option("--batch", min=1, help="Samples (picture, level) per step.")] = 16,
-    patches: Annotated[int, typer.Option("--patches", min=1, help="Random patches per sample in training.")] = 8,
+    levels: Annotated[int, typer.Option("--levels", min=1, help="Levels of one picture per group; a group shares "
+                                        "its patches and reference features.")] = 4,
+    patches: Annotated[int, typer.Option("--patches", min=1, help="Random patches per group in training.")] = 8,
     lr: Annotated[float, typer.Option("--lr", min=0.0, help="Adam learning rate.")] = 1e-3,
     importance: Annotated[float, typer.Option("--importance", min=0.0, help="lambda: loss weight 1 + lambda x "
                                               "SSIM(candidate, PW-JND picture).")] = 1.0,
@@ -79,8 +81,8 @@ def train_command(
                         patches_per_picture=inference_patches, difference_gain=difference_gain)
     except ValueError as error:
         raise UsageError(f"network: {error}") from None
-    config = TrainConfig(epochs=epochs, batch=batch, patches=patches, lr=lr, importance=importance, sur=sur,
-                         seed=seed, checkpoint_seconds=60 * checkpoint_minutes)
+    config = TrainConfig(epochs=epochs, batch=batch, levels=levels, patches=patches, lr=lr, importance=importance,
+                         sur=sur, seed=seed, checkpoint_seconds=60 * checkpoint_minutes)
     dataset = open_dataset(data, codec=codec, votes=votes, seed=split_seed)
     started = time.perf_counter()
     best = train(dataset, output, net, config, resolve_device(device), resume=resume, note=_note,

@@ -173,11 +173,16 @@ class VPJNDNet(nn.Module):
             weight = weight * mask
         return (weight * quality).sum(-1) / weight.sum(-1)
 
-    def forward(self, ref: Tensor, dist: Tensor, jnd: Tensor) -> Tensor:
-        """ref, dist [B, P, C, S, S] in 0..255; jnd [B, P, 1 or jnd_channels, S, S] -> logits [B]."""
-        b, p = ref.shape[:2]
+    def forward(self, ref: Tensor, dist: Tensor, jnd: Tensor, owner: Tensor | None = None) -> Tensor:
+        """ref, jnd [G, P, C, S, S] (pixels 0..255, JND in grey levels); dist [N, P, C, S, S] -> logits [N].
+
+        ``owner`` [N] names the reference of each candidate (training groups several levels of one
+        picture on shared patches); without it N = G and candidate i belongs to reference i.
+        """
         f_ref, f_dist, f_jnd = (
-            extract(x.flatten(0, 1)).view(b, p, -1)
+            extract(x.flatten(0, 1)).view(x.shape[0], x.shape[1], -1)
             for extract, x in ((self.features, ref), (self.features, dist), (self.jnd_features, jnd))
         )
+        if owner is not None:
+            f_ref, f_jnd = f_ref[owner], f_jnd[owner]
         return self.head(f_ref, f_dist, f_jnd)

@@ -38,6 +38,7 @@ class LabelSettings:
     every: int = 5
     seed: int = 0
     jobs: int = 1
+    tiles: bool = False  # also cut the later sizes as tiles of the first-size picture
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,18 @@ class CutPicture:
     id: str
     source: str
     rgb: np.ndarray
+    tile: bool = False
 
 
-def cut_pictures(photos: list[Path], corpus: Path, sizes: tuple[tuple[int, int], ...], log: Log) -> list[CutPicture]:
-    """One picture per (photo, size) the photo covers without upscaling; written as PNG."""
+def cut_pictures(photos: list[Path], sizes: tuple[tuple[int, int], ...], log: Log, *,
+                 tiles: bool = False) -> list[CutPicture]:
+    """One picture per (photo, size) the photo covers without upscaling.
+
+    With ``tiles``, the first-size picture is also cut into non-overlapping tiles of every later
+    size (1920x1080 -> six 640x480 tiles, centred): the same content at the first size's scale,
+    labelled region by region, which tells the network where in a picture the artefacts show.
+    Tiles are training data only: label_corpus keeps those of training photos.
+    """
     out = []
     used: set[str] = set()
     for photo in sorted(set(photos)):
@@ -66,10 +75,22 @@ def cut_pictures(photos: list[Path], corpus: Path, sizes: tuple[tuple[int, int],
         if skipped:
             log(f"{photo}: {width}x{height} is too small for {', '.join(skipped)}; cut at the other sizes only")
         for w, h in fitting:
-            picture = CutPicture(f"{source}-{w}x{h}", source, cover_and_crop(rgb, w, h))
-            if not picture_path(corpus, picture.id).is_file():
-                write_picture(corpus, picture.id, picture.rgb)
-            out.append(picture)
+            out.append(CutPicture(f"{source}-{w}x{h}", source, cover_and_crop(rgb, w, h)))
+            if tiles and (w, h) == sizes[0]:
+                out += _tiles(out[-1], sizes[1:])
+    return out
+
+
+def _tiles(picture: CutPicture, sizes: tuple[tuple[int, int], ...]) -> list[CutPicture]:
+    height, width = picture.rgb.shape[:2]
+    out = []
+    for w, h in sizes:
+        rows, cols = height // h, width // w
+        top, left = (height - rows * h) // 2, (width - cols * w) // 2
+        for number, (row, col) in enumerate(((r, c) for r in range(rows) for c in range(cols)), 1):
+            y, x = top + row * h, left + col * w
+            pixels = np.ascontiguousarray(picture.rgb[y : y + h, x : x + w])
+            out.append(CutPicture(f"{picture.source}-{w}x{h}-tile{number}", picture.source, pixels, tile=True))
     return out
 
 
@@ -109,9 +130,14 @@ def label_corpus(
 ) -> Calibration:
     """Build (or extend) the corpus and return the calibration it was labelled with."""
     (corpus / "pictures").mkdir(parents=True, exist_ok=True)
-    pictures = cut_pictures(photos, corpus, settings.sizes, log)
+    pictures = cut_pictures(photos, settings.sizes, log, tiles=settings.tiles)
     if not pictures:
         raise ValueError("no photo is large enough for any picture size")
+    splits = split_by_source([p.source for p in pictures], settings.seed)
+    pictures = [p for p in pictures if not p.tile or splits[p.source] == "train"]
+    for picture in pictures:
+        if not picture_path(corpus, picture.id).is_file():
+            write_picture(corpus, picture.id, picture.rgb)
     indices = list(range(0, len(codec.levels()), settings.every))
     cache = ScoreCache(corpus, teacher, codec, settings.jobs)
     scores = {}
@@ -119,7 +145,6 @@ def label_corpus(
         scores[picture.id] = cache.scores(picture, indices)
         log(f"scored {number}/{len(pictures)}: {picture.id}")
     calibration = calibrate(pictures, corpus, teacher, targets, settings, scores if codec.name == "jpeg" else None)
-    splits = split_by_source([p.source for p in pictures], settings.seed)
     ladder = codec.levels()
     rows = [
         Row(p.id, p.source, splits[p.source], p.rgb.shape[1], p.rgb.shape[0], codec.name, ladder[i].setting,

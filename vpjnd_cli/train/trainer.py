@@ -5,7 +5,9 @@ BCE(logit, label) x (1 + lambda x SSIM(I_D, I_PW-JND)), SSIM over the sample's p
 I_PW-JND the picture's candidate at its ground-truth PW-JND: candidates that look like the
 PW-JND picture, i.e. near the decision boundary, weigh up to 1 + lambda.
 
-Reproducibility: the sample order of an epoch comes from a generator seeded by (seed, epoch),
+Samples come in groups of up to ``levels`` levels of one picture on shared patches (samples.py).
+
+Reproducibility: the groups of an epoch come from a generator seeded by (seed, epoch),
 the patch positions of a batch from one seeded by (seed, epoch, batch), dropout from torch's
 generator, whose state the checkpoint keeps. A checkpoint (RUN/checkpoint.pt, written to a .part
 file then renamed) is taken every ``checkpoint_seconds`` and at each epoch end, so ``resume``
@@ -52,7 +54,8 @@ class TrainConfig:
 
     epochs: int = 12
     batch: int = 16  # samples (picture, level) per step
-    patches: int = 8  # random aligned patches per sample
+    levels: int = 4  # samples of one picture per group: they share patches and reference features
+    patches: int = 8  # random aligned patches per group
     lr: float = 1e-3
     importance: float = 1.0  # lambda of the visual-importance weight
     ema_decay: float = 0.999
@@ -125,17 +128,18 @@ def _load_checkpoint(run: Path, net: NetConfig, config: TrainConfig, device: tor
 
 def _tensors(batch: Batch, device: torch.device) -> dict[str, torch.Tensor]:
     return {name: torch.from_numpy(getattr(batch, name)).to(device)
-            for name in ("reference", "candidate", "at_pwjnd", "jnd", "labels")}
+            for name in ("reference", "candidate", "at_pwjnd", "jnd", "owner", "labels")}
 
 
 def _step(state: State, batch: Batch, config: TrainConfig, device: torch.device) -> float:
     t = _tensors(batch, device)
-    b, p = t["candidate"].shape[:2]
+    n, p = t["candidate"].shape[:2]
     with torch.no_grad():
-        similarity = ssim(luma(t["candidate"].flatten(0, 1)), luma(t["at_pwjnd"].flatten(0, 1))).view(b, p).mean(1)
+        at_pwjnd = t["at_pwjnd"][t["owner"]]
+        similarity = ssim(luma(t["candidate"].flatten(0, 1)), luma(at_pwjnd.flatten(0, 1))).view(n, p).mean(1)
     weight = 1.0 + config.importance * similarity
     state.model.train()
-    logits = state.model(t["reference"], t["candidate"], t["jnd"])
+    logits = state.model(t["reference"], t["candidate"], t["jnd"], t["owner"])
     loss = (F.binary_cross_entropy_with_logits(logits, t["labels"], reduction="none") * weight).mean()
     state.optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -199,16 +203,17 @@ def train(
     validation = dataset.split("val")
     if not source.samples or not validation:
         raise UsageError("the data needs pictures in both the train and the val split")
-    steps = -(-len(source.samples) // config.batch)
+    per_step = max(1, config.batch // config.levels)  # groups per step
     progress = Progress()
     last_checkpoint = time.monotonic()
     try:
         while state.epoch < config.epochs:
             started = time.perf_counter()
-            order = np.random.default_rng([config.seed, state.epoch]).permutation(len(source.samples))
+            groups = source.groups(config.levels, np.random.default_rng([config.seed, state.epoch]))
+            steps = -(-len(groups) // per_step)
             progress.epoch(state.epoch, steps, state.batch)
             while state.batch < steps:
-                chosen = [source.samples[i] for i in order[state.batch * config.batch : (state.batch + 1) * config.batch]]
+                chosen = groups[state.batch * per_step : (state.batch + 1) * per_step]
                 rng = np.random.default_rng([config.seed, state.epoch, state.batch])
                 state.losses.append(_step(state, source.batch(chosen, config.patches, net.patch_size, rng), config, device))
                 state.batch += 1
