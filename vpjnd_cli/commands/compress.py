@@ -69,7 +69,7 @@ def compress_command(
     settings = JobSettings(
         command="compress",
         codecs=chosen,
-        judge=judge or default_judge(),
+        judge=judge or default_judge(chosen, weights),
         search=SearchSettings(sur=sur, block_size=block_size, jnd_model=check_jnd_model(jnd_model), level=level),
         chroma=chroma,
         bpg_backend=bpg_backend,

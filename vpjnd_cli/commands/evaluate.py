@@ -12,8 +12,8 @@ from vpjnd_cli.commands.train import Data, DatasetCodec, SplitSeed, Votes
 
 def evaluate_command(
     data: Data,
-    judge: Annotated[str | None, typer.Option("--judge", help="vpjndnet or pjnd (default: vpjndnet when weights "
-                                              "are installed).", show_default=False)] = None,
+    judge: Annotated[str | None, typer.Option("--judge", help="vpjndnet or pjnd (default: vpjndnet with "
+                                              "weights for the set's codec).", show_default=False)] = None,
     weights: Annotated[Path | None, typer.Option("--weights", help="VP-JNDnet weights (default: the installed ones).")] = None,
     split: Annotated[str, typer.Option("--split", help="test, val, train or all.")] = "test",
     sur: Annotated[float, typer.Option("--sur", min=0.01, max=0.99, help="Target satisfied-user ratio.")] = 0.75,
@@ -37,7 +37,7 @@ def evaluate_command(
     if split not in ("test", "val", "train", "all"):
         raise UsageError(f"--split must be test, val, train or all, not {split!r}")
     dataset = open_dataset(data, codec=codec, votes=votes, seed=split_seed)
-    name = judge or default_judge()
+    name = judge or default_judge((dataset.codec_name,), weights)
     scorer = get_judge(name, device=device, weights=weights)
     try:
         report = evaluate(dataset, scorer, name, split=split, sur=sur, block_size=block_size,

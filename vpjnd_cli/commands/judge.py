@@ -34,7 +34,7 @@ def judge_command(
     from vpjnd_cli.judges import default_judge, get_judge
 
     background_rgb = parse_colour(background)
-    judge_name = judge or default_judge()
+    judge_name = judge or default_judge(None, weights)
     scorer = get_judge(judge_name, device=device, weights=weights)
     pictures = [load_image(path, max_pixels=max_pixels, strict=strict) for path in (reference, distorted)]
     for picture in pictures:

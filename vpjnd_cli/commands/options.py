@@ -38,8 +38,9 @@ JudgeName = Annotated[
     str | None,
     typer.Option(
         "--judge",
-        help="vpjndnet (the trained network) or pjnd (weight-free JND rule). Default: vpjndnet when "
-        "weights are installed, else pjnd.",
+        help="vpjndnet (the trained network) or pjnd (weight-free JND rule). Default: vpjndnet with "
+        "--weights, or when the installed weights were trained on the output codec (the shipped model: "
+        "JPEG); else pjnd.",
         show_default=False,
     ),
 ]

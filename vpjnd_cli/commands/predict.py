@@ -49,7 +49,7 @@ def predict_command(
     settings = JobSettings(
         command="predict",
         codecs=((codec or "jpeg").lower(),),
-        judge=judge or default_judge(),
+        judge=judge or default_judge(((codec or "jpeg").lower(),), weights),
         search=SearchSettings(sur=sur, block_size=block_size, jnd_model=check_jnd_model(jnd_model)),
         chroma=chroma,
         bpg_backend=bpg_backend,

@@ -6,11 +6,12 @@ when that judge is asked for.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vpjnd_cli.errors import UsageError
-from vpjnd_cli.model.locate import default_weights_path
+from vpjnd_cli.model.locate import default_weights_path, trained_codec
 
 if TYPE_CHECKING:
     from vpjnd_cli.judges.base import Judge
@@ -18,9 +19,23 @@ if TYPE_CHECKING:
 JUDGES = ("vpjndnet", "pjnd")
 
 
-def default_judge() -> str:
-    """The network once trained weights are installed; until then the weight-free rule."""
-    return "vpjndnet" if default_weights_path() is not None else "pjnd"
+def default_judge(codecs: Sequence[str] | None = None, weights: Path | None = None) -> str:
+    """The network when the user names weights, or when installed weights were trained on every
+    codec of the run (``codecs`` None: codec unknown, as in `vpjnd judge`); else the weight-free rule.
+
+    Why per codec: the shipped model learned JPEG artefacts only. On a 1920x1080 photo it chose a
+    JPEG that butteraugli scores 1.70 (its teacher's SUR-75 % threshold) but WebP and AVIF files
+    scoring 2.67 and 3.45, more lenient than pjnd's 2.57 and 2.91 (weights/MODEL_CARD.md).
+    """
+    if weights is not None:
+        return "vpjndnet"
+    installed = default_weights_path()
+    if installed is None:
+        return "pjnd"
+    trained = trained_codec(installed)
+    if codecs is None or trained is None or all(codec == trained for codec in codecs):
+        return "vpjndnet"
+    return "pjnd"
 
 
 def get_judge(name: str, *, device: str = "auto", weights: Path | None = None) -> Judge:

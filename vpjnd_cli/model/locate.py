@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from vpjnd_cli.errors import ToolMissingError
 
 ENV_VAR = "VPJND_WEIGHTS"
 WEIGHTS_FILENAME = "vpjndnet.safetensors"
+HEADER_LIMIT = 100 << 20  # safetensors' own bound on the JSON header
 
 
 def shipped_weights_path() -> Path:
@@ -36,3 +38,18 @@ def require_weights(path: Path | None) -> Path:
             f"{shipped_weights_path()}); use --judge pjnd or --weights PATH"
         )
     return found
+
+
+def trained_codec(path: Path) -> str | None:
+    """The codec a weights file was trained on (its header's training record), read without torch;
+    None when the file is unreadable or does not say (loading it reports what is wrong)."""
+    try:
+        with path.open("rb") as f:
+            size = int.from_bytes(f.read(8), "little")
+            if not 0 < size <= HEADER_LIMIT:
+                return None
+            header = json.loads(f.read(size))
+        codec = json.loads(header["__metadata__"]["training"]).get("codec")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return codec if isinstance(codec, str) else None
