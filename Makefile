@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # torch 2.13.0, the CPU build on our machines (a wheel on disk); override TORCH_SPEC elsewhere.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: install test bench clean
+.PHONY: install test bench model clean
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,19 @@ BENCH_ARGS ?= --count 10
 
 bench:
 	$(PY) bench/bench_peers.py $(if $(BENCH_PHOTOS),--photos $(BENCH_PHOTOS)) $(BENCH_ARGS)
+
+# The shipped model (weights/MODEL_CARD.md): label the photos built by ../shared/data/photos/build.sh
+# (MODEL_PHOTOS=DIR) with the calibrated butteraugli teacher, then train; RUN/best.safetensors is
+# what ships as weights/vpjndnet.safetensors.
+MODEL_PHOTOS ?=
+MODEL_CORPUS ?= model-corpus
+MODEL_RUN ?= model-run
+MODEL_EPOCHS ?= 15
+
+model:
+	$(if $(MODEL_PHOTOS),,$(error set MODEL_PHOTOS to a folder built by ../shared/data/photos/build.sh))
+	$(VENV)/bin/vpjnd label $(MODEL_PHOTOS) -o $(MODEL_CORPUS) --teacher butteraugli --every 5 --jobs 2
+	$(VENV)/bin/vpjnd train $(MODEL_CORPUS) -o $(MODEL_RUN) --epochs $(MODEL_EPOCHS) $(MODEL_TRAIN_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

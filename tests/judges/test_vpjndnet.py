@@ -1,0 +1,57 @@
+"""The shipped VP-JNDnet (weights/vpjndnet.safetensors): found by default, small, and sane on real pictures.
+
+Its held-out accuracy is measured by `vpjnd evaluate` (weights/MODEL_CARD.md), not here; these
+tests catch a missing, foreign or broken file and a network that no longer ranks distortion.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pictures import natural_picture, real_photo
+
+from vpjnd_cli.codecs import get_codec
+from vpjnd_cli.jnd import jnd_map
+from vpjnd_cli.judges import default_judge, get_judge
+from vpjnd_cli.model import locate
+from vpjnd_cli.model.weights import read_header
+
+SHIPPED = locate.shipped_weights_path()
+
+
+@pytest.fixture(autouse=True)
+def no_override(monkeypatch):
+    monkeypatch.delenv(locate.ENV_VAR, raising=False)
+
+
+def test_the_shipped_model_is_the_default_judge():
+    assert SHIPPED.is_file() and SHIPPED.stat().st_size < 50 * 2**20
+    assert locate.default_weights_path() == SHIPPED
+    assert default_judge() == "vpjndnet"
+    header = read_header(SHIPPED)
+    assert header.ema and header.training["codec"] == "jpeg" and header.training["layout"] == "corpus"
+
+
+@pytest.mark.parametrize("picture", [lambda: natural_picture(480, 640, seed=3), real_photo], ids=["generated", "lena"])
+def test_it_passes_light_and_fails_heavy_jpeg(picture):
+    reference = picture()
+    judge = get_judge("vpjndnet", device="cpu")
+    jpeg = get_codec("jpeg")
+    levels = {level.setting: level for level in jpeg.levels()}
+    candidates = [jpeg.decode(jpeg.encode(reference, levels[q])) for q in (100, 90, 50, 20, 5)]
+    p = judge.probabilities(judge.prepare(reference, jnd_map(reference, "epc")), candidates)
+    assert p[0] > 0.9 and p[-1] < 0.1
+    assert p[0] >= p[2] >= p[-1]
+    assert np.all(np.isfinite(p))
+
+
+def test_the_default_judge_follows_the_codec_the_weights_learned(tmp_path):
+    from pathlib import Path
+
+    assert locate.trained_codec(SHIPPED) == "jpeg"
+    assert default_judge(("jpeg",)) == default_judge(None) == "vpjndnet"
+    assert default_judge(("webp",)) == default_judge(("jpeg", "avif")) == "pjnd"
+    assert default_judge(("bpg",), Path("mine.safetensors")) == "vpjndnet"  # the user's weights, the user's call
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"\xff" * 64)
+    assert locate.trained_codec(junk) is None and locate.trained_codec(tmp_path / "absent") is None
