@@ -1,7 +1,7 @@
 """`vpjnd compress` over a folder with 1, 2, ... worker processes (not a test).
 
     .venv/bin/python bench/bench_batch.py PHOTO_DIR [--count 8] [--size 1920x1080] [--jobs 1,2]
-        [--judge pjnd] [--codec jpeg] [--repeat 2]
+        [--judge NAME] [--codec jpeg] [--repeat 2]
 
 Takes the first COUNT photos under PHOTO_DIR (sorted by path) that cover SIZE, cuts them to SIZE
 (area downscale + centre crop) as PNG files in a temporary folder, and runs, for each -j value,
@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=8)
     parser.add_argument("--size", default="1920x1080")
     parser.add_argument("--jobs", default="1,2")
-    parser.add_argument("--judge", default="pjnd")
+    parser.add_argument("--judge", help="default: compress's own default for the codec")
     parser.add_argument("--codec", default="jpeg")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--extra", default="", help="more compress options, e.g. '--device cuda --weights W'")
@@ -68,7 +68,7 @@ def main() -> None:
             rgb = cover_and_crop(load_image(path).rgb, width, height)
             Image.fromarray(rgb).save(pictures / f"{index:02d}_{path.stem[:40]}.png")
         print(f"{options.count} photos from {options.photos} cut to {width}x{height}; codec {options.codec}; "
-              f"judge {options.judge}; best of {options.repeat}; {os.cpu_count()} CPUs; "
+              f"judge {options.judge or 'default'}; best of {options.repeat}; {os.cpu_count()} CPUs; "
               f"load average before {os.getloadavg()[0]:.2f}")
         first_time, first_files = None, None
         for jobs in options.jobs.split(","):
@@ -76,7 +76,8 @@ def main() -> None:
             for attempt in range(options.repeat):
                 out = folder / f"out-j{jobs}-{attempt}"
                 command = [sys.executable, "-m", "vpjnd_cli", "compress", str(pictures), "-o", str(out), "-j", jobs,
-                           "--judge", options.judge, "--codec", options.codec, "-q", *options.extra.split()]
+                           *(["--judge", options.judge] if options.judge else []), "--codec", options.codec, "-q",
+                           *options.extra.split()]
                 start = time.perf_counter()
                 subprocess.run(command, check=True)
                 times.append(time.perf_counter() - start)

@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/bench_compress.py --image PHOTO [--codec jpeg] [--repeat 3]
 
-The picture is cut to 1920x1080 (area downscale + centre crop). The vpjndnet judge uses a
+The picture is cut to 1920x1080 (area downscale + centre crop). The vpjndnet judge uses
+``--weights``, else the installed model (weights/vpjndnet.safetensors or $VPJND_WEIGHTS), else a
 released-size network with seeded random weights (no trained weights are needed to time it).
 For each judge it prints the in-process time of one compress (model loading included, Python
 and torch start-up excluded), the time of a whole `vpjnd compress` process, the level, and the
@@ -61,18 +62,21 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--size", default="1920x1080")
     parser.add_argument("--device", default="auto", help="device for the network judge")
-    parser.add_argument("--weights", type=Path, help="trained weights instead of random ones")
+    parser.add_argument("--weights", type=Path, help="weights (default: the installed model, else random)")
     options = parser.parse_args()
     width, height = (int(v) for v in options.size.split("x"))
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
+        from vpjnd_cli.model.locate import default_weights_path
+
+        installed = options.weights or default_weights_path()
         source = folder / "in.png"
         Image.fromarray(cover_and_crop(load_image(options.image).rgb, width, height)).save(source)
         suffix = {"jpeg": ".jpg"}.get(options.codec, f".{options.codec}")
         print(f"picture: {options.image} cut to {width}x{height}; codec {options.codec}; best of {options.repeat}; "
-              f"device {options.device}; weights {options.weights or 'random (seed 0)'}")
+              f"device {options.device}; weights {installed or 'random (seed 0)'}")
         for judge in options.judges.split(","):
-            weights = options.weights or (random_weights(folder) if judge == "vpjndnet" else None)
+            weights = installed or (random_weights(folder) if judge == "vpjndnet" else None)
             extra = ["--weights", str(weights), "--device", options.device] if judge == "vpjndnet" else []
             args = ["compress", str(source), "-o", str(folder / f"out{suffix}"), "--codec", options.codec,
                     "--judge", judge, *extra]

@@ -12,7 +12,8 @@ Per picture, every tool runs once, alone, as a separate process timed by wall cl
 start-up included, as a user would see it):
 
 - ``jpeg-q100``     the reference: Pillow/libjpeg-turbo QF 100 4:2:0, Huffman-optimised by mozjpeg
-- ``vpjnd-jpeg``    ``vpjnd compress IN -o OUT.jpg --judge pjnd`` (also webp, avif; bpg with --bpg)
+- ``vpjnd-jpeg``    ``vpjnd compress IN -o OUT.jpg`` with the default judge (also webp, avif; bpg
+                    with --bpg); ``vpjnd-jpeg-pjnd`` the same with ``--judge pjnd``, the weight-free rule
 - ``guetzli``       ``guetzli IN.png OUT.jpg`` (default quality 95)
 - ``cjxl-d1``       ``cjxl -d 1 IN.png OUT.jxl`` (decoded with djxl for scoring)
 - ``jpegoptim-85``  ``jpegoptim --max=85 --stdout Q100.jpg``: jpegoptim recompresses a JPEG, so it is
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import importlib.util
 import io
 import json
@@ -237,9 +239,10 @@ def decoded_png(output: Path, folder: Path) -> Path:
 def tools(args: argparse.Namespace, skipped: dict[str, str]) -> list[tuple[str, str, list[str]]]:
     """(name, output extension, command with {in} {q100} {out}); {out} ending .stdout: captured."""
     me = [sys.executable, str(Path(__file__).resolve()), "--baseline"]
-    vp = [*VPJND, "compress", "{in}", "-o", "{out}", "--judge", "pjnd", "--json", "--force"]
+    vp = [*VPJND, "compress", "{in}", "-o", "{out}", "--json", "--force"]
     rows = [("jpeg-q100", ".jpg", [*me, "q100", "{in}", "{out}"]),
-            ("vpjnd-jpeg", ".jpg", vp), ("vpjnd-webp", ".webp", vp), ("vpjnd-avif", ".avif", vp)]
+            ("vpjnd-jpeg", ".jpg", vp), ("vpjnd-jpeg-pjnd", ".jpg", [*vp, "--judge", "pjnd"]),
+            ("vpjnd-webp", ".webp", vp), ("vpjnd-avif", ".avif", vp)]
     if args.bpg:
         rows.append(("vpjnd-bpg", ".bpg", vp))
     rows += [("guetzli", ".jpg", ["guetzli", "{in}", "{out}"]),
@@ -284,6 +287,21 @@ def level_of(name: str, stdout: str) -> str:
     if name.startswith("vpjnd"):
         return f"{info.get('level')}{'' if info.get('passed') else ' (none passed)'}"
     return f"{info.get('level')}{'' if info.get('passed', True) else ' (none passed)'}"
+
+
+def default_judge_description() -> str:
+    """Which judge `vpjnd compress` uses by default for each benchmarked codec (and which weights)."""
+    from vpjnd_cli.judges import default_judge
+    from vpjnd_cli.model.locate import default_weights_path
+
+    parts = []
+    for codec in ("jpeg", "webp", "avif", "bpg"):
+        name = default_judge((codec,))
+        if name == "vpjndnet":
+            path = default_weights_path()
+            name += f" ({path.name}, sha256 {hashlib.sha256(path.read_bytes()).hexdigest()[:12]}...)"
+        parts.append(f"{codec}: {name}")
+    return "; ".join(parts)
 
 
 def machine() -> dict[str, str]:
@@ -511,6 +529,7 @@ def write_results(args, rows, chosen, skipped, elapsed, plot_error, write_csv: b
              f"{elapsed / 60:.1f} minutes in all.", "",
              "Machine: " + f"{info['cpu']}, {info['cores']} cores, {info['system']}, Python {info['python']}.", "",
              "Versions: " + ", ".join(f"{k} {v}" for k, v in info.items() if k not in ("cpu", "cores", "system", "python")) + ".",
+             "", f"vpjnd's default judge per codec (the `vpjnd-*` rows without a suffix): {default_judge_description()}.",
              "", "## Means over the pictures", "", markdown_table(table), "",
              "bpp: bits per pixel of the file. Savings are per-picture means of 1 - bytes/bytes_reference. "
              "butteraugli: `butteraugli_main REF DIST --pnorm 3` (first line: max-norm; `3-norm:` line), "
