@@ -55,8 +55,8 @@ def cut_pictures(photos: list[Path], sizes: tuple[tuple[int, int], ...], log: Lo
 
     With ``tiles``, the first-size picture is also cut into non-overlapping tiles of every later
     size (1920x1080 -> six 640x480 tiles, centred): the same content at the first size's scale,
-    labelled region by region, which tells the network where in a picture the artefacts show.
-    Tiles are training data only: label_corpus keeps those of training photos.
+    labelled region by region. Tiles are training data only: label_corpus keeps those of training
+    photos. On our corpus they did not help (weights/MODEL_CARD.md, run C); they are an option.
     """
     out = []
     used: set[str] = set()
