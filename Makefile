@@ -18,7 +18,7 @@ test:
 # vpjnd against guetzli, cjxl, jpegoptim and an SSIM bisection (bench/bench_peers.py; results in
 # bench/results/). BENCH_PHOTOS=DIR reuses a built corpus, else it is built into bench/.photos.
 BENCH_PHOTOS ?=
-BENCH_ARGS ?= --count 10
+BENCH_ARGS ?= --count 10 --bpg --heic
 
 bench:
 	$(PY) bench/bench_peers.py $(if $(BENCH_PHOTOS),--photos $(BENCH_PHOTOS)) $(BENCH_ARGS)

@@ -1,6 +1,6 @@
 """vpjnd against the tools users would pick instead (issue 8): size, quality and speed.
 
-    .venv/bin/python bench/bench_peers.py --photos /work/photos [--count 10] [--bpg] [--no-ssimulacra2]
+    .venv/bin/python bench/bench_peers.py --photos /work/photos [--count 10] [--bpg] [--heic] [--no-ssimulacra2]
     make bench [BENCH_PHOTOS=/work/photos] [BENCH_ARGS="--count 4"]
 
 Pictures: the photos of ../shared/data/photos/build.sh (``--photos DIR``, else ``$BENCH_PHOTOS``,
@@ -13,7 +13,7 @@ start-up included, as a user would see it):
 
 - ``jpeg-q100``     the reference: Pillow/libjpeg-turbo QF 100 4:2:0, Huffman-optimised by mozjpeg
 - ``vpjnd-jpeg``    ``vpjnd compress IN -o OUT.jpg`` with the default judge (also webp, avif; bpg
-                    with --bpg); ``vpjnd-jpeg-pjnd`` the same with ``--judge pjnd``, the weight-free rule
+                    with --bpg, heic with --heic); ``vpjnd-jpeg-pjnd`` the same with ``--judge pjnd``, the weight-free rule
 - ``guetzli``       ``guetzli IN.png OUT.jpg`` (default quality 95)
 - ``cjxl-d1``       ``cjxl -d 1 IN.png OUT.jxl`` (decoded with djxl for scoring)
 - ``jpegoptim-85``  ``jpegoptim --max=85 --stdout Q100.jpg``: jpegoptim recompresses a JPEG, so it is
@@ -245,6 +245,8 @@ def tools(args: argparse.Namespace, skipped: dict[str, str]) -> list[tuple[str, 
             ("vpjnd-webp", ".webp", vp), ("vpjnd-avif", ".avif", vp)]
     if args.bpg:
         rows.append(("vpjnd-bpg", ".bpg", vp))
+    if args.heic:
+        rows.append(("vpjnd-heic", ".heic", vp))
     rows += [("guetzli", ".jpg", ["guetzli", "{in}", "{out}"]),
              ("cjxl-d1", ".jxl", ["cjxl", "-d", "1", "{in}", "{out}"]),
              ("jpegoptim-85", ".jpg", ["jpegoptim", "--max=85", "--stdout", "{q100}"]),
@@ -295,7 +297,7 @@ def default_judge_description() -> str:
     from vpjnd_cli.model.locate import default_weights_path
 
     parts = []
-    for codec in ("jpeg", "webp", "avif", "bpg"):
+    for codec in ("jpeg", "webp", "avif", "bpg", "heic"):
         name = default_judge((codec,))
         if name == "vpjndnet":
             path = default_weights_path()
@@ -335,6 +337,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10, help="pictures (default 10)")
     parser.add_argument("--sizes", default="1920x1080,1280x720", help="cut sizes, used in turn")
     parser.add_argument("--bpg", action="store_true", help="also vpjnd BPG (slow on CPU)")
+    parser.add_argument("--heic", action="store_true", help="also vpjnd HEIC (x265 like BPG: slow on CPU)")
     parser.add_argument("--no-ssimulacra2", action="store_true", help="skip SSIMULACRA2 (3-5 s per 1080p output)")
     parser.add_argument("--no-install", action="store_true", help="do not apt-get / pip install missing tools")
     parser.add_argument("--tools", help="comma-separated subset of the tool names")
@@ -551,8 +554,10 @@ def write_results(args, rows, chosen, skipped, elapsed, plot_error, write_csv: b
               "4:2:0 encode, Huffman-optimised by mozjpeg-lossless-optimization (not the mozjpeg encoder).", ""]
     if skipped:
         lines += ["## Skipped", ""] + [f"- {k}: {v}" for k, v in skipped.items()] + [""]
-    if not args.bpg:
-        lines += ["vpjnd BPG was not run (slow on CPU; `--bpg` adds it). HEIC is not run.", ""]
+    not_run = [f"vpjnd {name} was not run (slow on CPU; `--{name.lower()}` adds it)."
+               for name, asked in (("BPG", args.bpg), ("HEIC", args.heic)) if not asked]
+    if not_run:
+        lines += [" ".join(not_run), ""]
     if plot_error:
         lines += [f"Plots not made: {plot_error}", ""]
     errors = [r for r in rows if "error" in r]
