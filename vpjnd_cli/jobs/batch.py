@@ -128,13 +128,15 @@ def run_batch(
         with screen:
             try:
                 for result in runner.results():
-                    show(result)
+                    with critical():  # a signal waits until the result is stored and its lines are out
+                        show(result)
                     raise_if_stopped()
                 raise_if_stopped()
             except Interrupted as interrupt:
                 stopped = interrupt
                 for result in runner.stop():
-                    show(result)
+                    if result.index not in results:
+                        show(result)
             finally:
                 runner.close()
         records = [results[index].record for index in sorted(results)]

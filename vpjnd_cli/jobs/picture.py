@@ -25,7 +25,7 @@ from vpjnd_cli.imageio import check_output_path, load_image, read_file, write_at
 from vpjnd_cli.imageio.metadata import METADATA_KINDS
 from vpjnd_cli.jobs.inputs import STDIO, Task
 from vpjnd_cli.jobs.marker import marker_version, with_marker
-from vpjnd_cli.jobs.signals import critical
+from vpjnd_cli.jobs.signals import commit
 from vpjnd_cli.judges import get_judge
 from vpjnd_cli.pipeline import (
     CandidateJudge,
@@ -259,13 +259,13 @@ class Worker:
         if path == STDIO:
             result.data, record["written"] = data, True
             return
-        with critical():
-            if task.make_folders:
-                _make_folder(path.parent)
-            write_atomic(path, data, inputs=() if task.from_stdin else (task.source,), force=self.settings.force)
-            if self.settings.preserve_times and not task.from_stdin:
-                status = task.source.stat()
-                os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+        commit()  # from here the job finishes and reports its file, whatever signal comes
+        if task.make_folders:
+            _make_folder(path.parent)
+        write_atomic(path, data, inputs=() if task.from_stdin else (task.source,), force=self.settings.force)
+        if self.settings.preserve_times and not task.from_stdin:
+            status = task.source.stat()
+            os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
         record["written"] = True
 
 

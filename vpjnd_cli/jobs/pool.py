@@ -9,9 +9,10 @@ between them for torch and OpenCV threads.
 Stopping: workers ignore SIGINT (a terminal sends Ctrl-C to the whole process group; the main
 process decides). On Interrupted, the main process cancels the jobs not started and sends
 SIGTERM to its worker processes (multiprocessing.active_children: the CLI starts no others): a
-worker in a job raises Interrupted there (unless it is writing its file, which then completes
-with its job) and takes no further job; the pool then shuts down normally, so the results of
-jobs that finished meanwhile still arrive and are reported.
+worker in a job raises Interrupted there (unless it has started writing its file: then the job
+completes) and takes no further job; the pool then shuts down normally, and ``stop`` returns
+every finished result, so that a result the caller had not yet received when the signal came is
+still reported (the caller drops those it has).
 """
 
 from __future__ import annotations
@@ -46,15 +47,18 @@ class Runner:
         self.jobs = jobs
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[Future] = []
-        self._seen: set[int] = set()
+        self._last: Result | None = None  # the latest result of a job run in this process
 
     def results(self) -> Iterator[Result]:
         if self.jobs == 1:
             for task in self.tasks:
-                try:
-                    yield self.local.run(task, self.stdin)
-                except Exception as bug:  # noqa: BLE001 - a bug fails its picture, not the batch
-                    yield self._bug(task, bug)
+                with signals.job():
+                    try:
+                        result = self.local.run(task, self.stdin)
+                    except Exception as bug:  # noqa: BLE001 - a bug fails its picture, not the batch
+                        result = self._bug(task, bug)
+                    self._last = result
+                yield result
             return
         threads = max(1, (os.cpu_count() or 1) // self.jobs)
         self._pool = ProcessPoolExecutor(
@@ -69,7 +73,6 @@ class Runner:
             signal.signal(signal.SIGINT, previous)
         tasks = {id(future): task for future, task in zip(self._futures, self.tasks, strict=True)}
         for future in as_completed(self._futures):
-            self._seen.add(id(future))
             try:
                 result = future.result()
             except Exception as bug:  # noqa: BLE001 - a bug (or a killed worker) fails its picture
@@ -77,9 +80,11 @@ class Runner:
             yield result
 
     def stop(self) -> list[Result]:
-        """Cancel the jobs not started, stop the workers, and return the results finished meanwhile."""
+        """Cancel the jobs not started, stop the workers, and return the finished results, those
+        already yielded included (a signal may have come before the caller stored one): every
+        worker's, or this process's latest."""
         if self._pool is None:
-            return []
+            return [] if self._last is None else [self._last]
         for future in self._futures:
             future.cancel()
         for process in multiprocessing.active_children():
@@ -88,8 +93,7 @@ class Runner:
         return [
             future.result()
             for future in self._futures
-            if id(future) not in self._seen and future.done() and not future.cancelled()
-            and future.exception() is None
+            if future.done() and not future.cancelled() and future.exception() is None
         ]
 
     def _bug(self, task: Task, bug: Exception) -> Result:
@@ -131,8 +135,9 @@ def _run_job(task: Task) -> Result:
         raise signals.Interrupted(signal.SIGTERM)
     if _worker is None:
         raise RuntimeError("a job reached a worker process whose initializer did not run")
-    _busy = True
-    try:
-        return _worker.run(task)
-    finally:
-        _busy = False
+    with signals.job():  # ends after _busy is cleared: a committed job returns whatever SIGTERM comes
+        _busy = True
+        try:
+            return _worker.run(task)
+        finally:
+            _busy = False

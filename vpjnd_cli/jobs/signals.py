@@ -2,10 +2,10 @@
 
 In the main process both signals raise ``Interrupted``, which ends the batch: the report and the
 summary still cover the finished pictures, and the exit code is 130 (SIGINT) or 143 (SIGTERM),
-128 + the signal number as a shell reports it. Writing a file (temporary file, fsync, rename,
-times) is a ``critical`` section: a signal that arrives during it is held back until the job has
-returned its result, so every output is either absent or complete and reported, and no
-temporary file is left behind.
+128 + the signal number as a shell reports it. A picture's run is a ``job``: a signal stops it at
+once until it starts writing its file; from that ``commit`` to the end of the job, signals are
+held back, so every output is either absent or complete and reported, and no temporary file is
+left behind. Other writes (the report) hold signals back in a ``critical`` section.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ class Interrupted(KeyboardInterrupt):
 
 
 class _State:
-    depth = 0  # nested critical sections
+    depth = 0  # nested critical sections and committed jobs
+    jobs = 0  # nested job scopes
     pending: int | None = None  # a signal held back until the section ends
 
 
@@ -42,16 +43,36 @@ _state = _State()
 
 @contextlib.contextmanager
 def critical() -> Iterator[None]:
-    """Hold stop signals back while the block runs; ``raise_if_stopped`` acts on them later.
-
-    A write is the last step of a job, so the job still returns its result (the file exists and
-    is reported) and the signal stops the run before the next job starts.
-    """
+    """Hold stop signals back while the block runs; ``raise_if_stopped`` acts on them later."""
     _state.depth += 1
     try:
         yield
     finally:
         _state.depth -= 1
+
+
+@contextlib.contextmanager
+def job() -> Iterator[None]:
+    """One picture's run, up to the point where its result is in the caller's hands.
+
+    Before ``commit`` a stop signal raises Interrupted inside it; after, the signal waits for
+    ``raise_if_stopped``. The scope must also cover storing the result, or a signal that comes
+    between the job's return and its caller's next instruction would lose a written file's record.
+    """
+    depth = _state.depth
+    _state.jobs += 1
+    try:
+        yield
+    finally:
+        _state.jobs -= 1
+        _state.depth = depth
+
+
+def commit() -> None:
+    """The job starts writing its output: hold stop signals back until the job scope ends."""
+    if not _state.jobs:
+        raise RuntimeError("commit() outside a job scope would hold stop signals back for ever")
+    _state.depth += 1
 
 
 def raise_if_stopped() -> None:
