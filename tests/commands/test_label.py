@@ -81,3 +81,21 @@ def test_tiles_cut_the_first_size_for_training_photos_only(tmp_path):
     whole = np.asarray(Image.open(corpus / "pictures" / f"{source}-96x72.png"))
     tile = np.asarray(Image.open(corpus / "pictures" / f"{source}-48x32-tile4.png"))
     assert np.array_equal(tile, whole[36:68, 48:96])  # second row, second column
+
+
+def test_saturated_copies_are_training_data_that_leave_the_other_labels_alone(tmp_path):
+    photos = make_photos(tmp_path / "photos")
+    plain, boosted = tmp_path / "plain", tmp_path / "boosted"
+    options = ["--teacher", "ssimulacra2", "--size", "96x72", "--every", "30"]
+    assert run(["label", str(photos), "-o", str(plain), *options]) == 0
+    assert run(["label", str(photos), "-o", str(boosted), *options, "--saturate", "1.8"]) == 0
+
+    def rows_of(corpus):
+        with (corpus / "manifest.csv").open() as handle:
+            return list(csv.DictReader(handle))
+
+    copies = [r for r in rows_of(boosted) if r["picture"].endswith("-sat1.8")]
+    train_sources = {r["source"] for r in rows_of(plain) if r["split"] == "train"}
+    assert {r["source"] for r in copies} == train_sources and {r["split"] for r in copies} == {"train"}
+    assert [r for r in rows_of(boosted) if r not in copies] == rows_of(plain)  # calibrated on originals only
+    assert (boosted / "calibration.json").read_bytes() == (plain / "calibration.json").read_bytes()

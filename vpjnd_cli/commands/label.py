@@ -48,6 +48,8 @@ def label_command(
                                                    "calibrates. Default: 1920x1080 and 640x480.")] = None,
     tiles: Annotated[bool, typer.Option("--tiles", help="Also cut the first-size picture into tiles of the "
                                         "other sizes (1920x1080: six 640x480 tiles).")] = False,
+    saturate: Annotated[float, typer.Option("--saturate", min=0.0, metavar="FACTOR", help="Also label a copy of each "
+                                            "training picture with its chroma scaled by FACTOR (e.g. 1.8); 0: none.")] = 0.0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the split by source photo.")] = 0,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Teacher scores computed in parallel.")] = 1,
     summary: Annotated[Path | None, typer.Option("--mcl-jci-summary", help="MCL-JCI summary.tsv to calibrate to "
@@ -69,7 +71,7 @@ def label_command(
         raise OutputError("the corpus folder's parent does not exist", output)
     targets = mcl_jci_targets(summary or DEFAULT_SUMMARY)
     settings = LabelSettings(sizes=_sizes(size or DEFAULT_SIZES), every=every, seed=seed, jobs=jobs,
-                             tiles=tiles)
+                             tiles=tiles, saturate=saturate)
     started = time.perf_counter()
     try:
         calibration = label_corpus(_photo_files(photos), output, get_codec(codec), scorer, targets, settings, _note)

@@ -23,6 +23,7 @@ import numpy as np
 from vpjnd_cli.codecs import get_codec
 from vpjnd_cli.codecs.base import Codec
 from vpjnd_cli.imageio import load_image, write_atomic
+from vpjnd_cli.imageio.colour import BT601
 from vpjnd_cli.imageio.resize import cover_and_crop
 from vpjnd_cli.train.calibration import Calibration, fit_psychometric
 from vpjnd_cli.train.corpus import Row, picture_path, write_manifest, write_picture
@@ -39,6 +40,7 @@ class LabelSettings:
     seed: int = 0
     jobs: int = 1
     tiles: bool = False  # also cut the later sizes as tiles of the first-size picture
+    saturate: float = 0.0  # > 0: also label each picture with its chroma scaled by this factor
 
 
 @dataclass(frozen=True)
@@ -46,17 +48,21 @@ class CutPicture:
     id: str
     source: str
     rgb: np.ndarray
-    tile: bool = False
+    augmented: bool = False  # a tile or a saturated copy: training data only, never calibrated on
 
 
 def cut_pictures(photos: list[Path], sizes: tuple[tuple[int, int], ...], log: Log, *,
-                 tiles: bool = False) -> list[CutPicture]:
+                 tiles: bool = False, saturate: float = 0.0) -> list[CutPicture]:
     """One picture per (photo, size) the photo covers without upscaling.
 
     With ``tiles``, the first-size picture is also cut into non-overlapping tiles of every later
     size (1920x1080 -> six 640x480 tiles, centred): the same content at the first size's scale,
     labelled region by region. Tiles are training data only: label_corpus keeps those of training
     photos. On our corpus they did not help (weights/MODEL_CARD.md, run C); they are an option.
+
+    With ``saturate``, every picture cut from a photo also has a copy with its chroma scaled
+    (``saturated``), also for training only: our photos hold few strongly coloured pictures, where
+    4:2:0 chroma and its quantisation are what the teacher sees first.
     """
     out = []
     used: set[str] = set()
@@ -75,10 +81,22 @@ def cut_pictures(photos: list[Path], sizes: tuple[tuple[int, int], ...], log: Lo
         if skipped:
             log(f"{photo}: {width}x{height} is too small for {', '.join(skipped)}; cut at the other sizes only")
         for w, h in fitting:
-            out.append(CutPicture(f"{source}-{w}x{h}", source, cover_and_crop(rgb, w, h)))
+            picture = CutPicture(f"{source}-{w}x{h}", source, cover_and_crop(rgb, w, h))
+            out.append(picture)
             if tiles and (w, h) == sizes[0]:
-                out += _tiles(out[-1], sizes[1:])
+                out += _tiles(picture, sizes[1:])
+            if saturate > 0:
+                out.append(CutPicture(f"{picture.id}-sat{saturate:g}", source, saturated(picture.rgb, saturate),
+                                      augmented=True))
     return out
+
+
+def saturated(rgb: np.ndarray, factor: float) -> np.ndarray:
+    """The picture with its chroma (JPEG's full-range BT.601 Cb and Cr) scaled by ``factor`` and
+    luma kept, clipped to the RGB cube: more colour, same structure."""
+    pixels = rgb.astype(np.float64)
+    luma = (pixels @ BT601)[..., None]
+    return np.clip(np.rint(luma + (pixels - luma) * factor), 0, 255).astype(np.uint8)
 
 
 def _tiles(picture: CutPicture, sizes: tuple[tuple[int, int], ...]) -> list[CutPicture]:
@@ -90,7 +108,7 @@ def _tiles(picture: CutPicture, sizes: tuple[tuple[int, int], ...]) -> list[CutP
         for number, (row, col) in enumerate(((r, c) for r in range(rows) for c in range(cols)), 1):
             y, x = top + row * h, left + col * w
             pixels = np.ascontiguousarray(picture.rgb[y : y + h, x : x + w])
-            out.append(CutPicture(f"{picture.source}-{w}x{h}-tile{number}", picture.source, pixels, tile=True))
+            out.append(CutPicture(f"{picture.source}-{w}x{h}-tile{number}", picture.source, pixels, augmented=True))
     return out
 
 
@@ -130,11 +148,11 @@ def label_corpus(
 ) -> Calibration:
     """Build (or extend) the corpus and return the calibration it was labelled with."""
     (corpus / "pictures").mkdir(parents=True, exist_ok=True)
-    pictures = cut_pictures(photos, settings.sizes, log, tiles=settings.tiles)
+    pictures = cut_pictures(photos, settings.sizes, log, tiles=settings.tiles, saturate=settings.saturate)
     if not pictures:
         raise ValueError("no photo is large enough for any picture size")
     splits = split_by_source([p.source for p in pictures], settings.seed)
-    pictures = [p for p in pictures if not p.tile or splits[p.source] == "train"]
+    pictures = [p for p in pictures if not p.augmented or splits[p.source] == "train"]
     for picture in pictures:
         if not picture_path(corpus, picture.id).is_file():
             write_picture(corpus, picture.id, picture.rgb)
@@ -164,9 +182,11 @@ def calibrate(
     settings: LabelSettings,
     jpeg_scores: dict[str, dict[int, float]] | None,
 ) -> Calibration:
-    """Fit the psychometric function on the JPEG curves of the first-size pictures."""
+    """Fit the psychometric function on the JPEG curves of the first-size pictures as cut (no
+    augmented copy: adding them leaves the labels of the others as they were)."""
     width, height = settings.sizes[0]
-    chosen = [p for p in pictures if p.rgb.shape[:2] == (height, width)] or pictures
+    originals = [p for p in pictures if not p.augmented]
+    chosen = [p for p in originals if p.rgb.shape[:2] == (height, width)] or originals
     jpeg = get_codec("jpeg")
     ladder = jpeg.levels()
     indices = list(range(0, len(ladder), settings.every))
