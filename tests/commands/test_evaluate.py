@@ -34,3 +34,14 @@ def test_evaluate_prints_a_table(tmp_path, capsys):
 def test_evaluate_refuses_an_unknown_folder(tmp_path, capsys):
     assert run(["evaluate", str(tmp_path), "--judge", "pjnd"]) == 2
     assert "not a known layout" in capsys.readouterr().err
+
+
+def test_evaluate_gives_bootstrap_intervals_around_its_measures(tmp_path, capsys):
+    root = make_mcl_jci(tmp_path / "set")
+    assert run(["evaluate", str(root), "--judge", "pjnd", "--split", "all", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    for name in ("pair_accuracy", "mad", "mean_predicted_setting"):
+        low, high = report["intervals"][name]
+        assert low <= report[name] <= high
+    assert run(["evaluate", str(root), "--judge", "pjnd", "--split", "all"]) == 0
+    assert "95 % bootstrap intervals" in capsys.readouterr().out

@@ -25,7 +25,8 @@ def evaluate_command(
     votes: Votes = None,
     split_seed: SplitSeed = 0,
 ) -> None:
-    """Pair accuracy, MAD of the predicted level, bit-rate saving and dPSNR, with a per-picture table."""
+    """Pair accuracy, MAD of the predicted level, bit-rate saving and dPSNR, with a per-picture table
+    (accuracy, MAD and mean level with 95 % bootstrap intervals over the pictures)."""
     import json
 
     from vpjnd_cli.commands.setup import check_jnd_model
@@ -63,6 +64,9 @@ def _print_table(report) -> None:
     console = Console()
     console.print(table)
     saving = "-" if report.saving is None else f"{report.saving:.1%} (truth {report.true_saving:.1%})"
-    console.print(f"pairs {report.pairs}: accuracy {report.pair_accuracy:.1%}; MAD {report.mad:.2f}; "
-                  f"relative precision {report.relative_precision:.1%}; mean level true {report.mean_true_setting:.1f}"
-                  f" / predicted {report.mean_predicted_setting:.1f}; saving {saving}; dPSNR {report.delta_psnr:+.2f} dB")
+    accuracy, mad, level = (report.intervals[name] for name in ("pair_accuracy", "mad", "mean_predicted_setting"))
+    console.print(f"pairs {report.pairs}: accuracy {report.pair_accuracy:.1%} ({accuracy[0]:.1%}-{accuracy[1]:.1%}); "
+                  f"MAD {report.mad:.2f} ({mad[0]:.2f}-{mad[1]:.2f}); relative precision {report.relative_precision:.1%}; "
+                  f"mean level true {report.mean_true_setting:.1f} / predicted {report.mean_predicted_setting:.1f} "
+                  f"({level[0]:.1f}-{level[1]:.1f}); saving {saving}; dPSNR {report.delta_psnr:+.2f} dB")
+    console.print("(in brackets: 95 % bootstrap intervals over the pictures)")
