@@ -99,3 +99,36 @@ def test_saturated_copies_are_training_data_that_leave_the_other_labels_alone(tm
     assert {r["source"] for r in copies} == train_sources and {r["split"] for r in copies} == {"train"}
     assert [r for r in rows_of(boosted) if r not in copies] == rows_of(plain)  # calibrated on originals only
     assert (boosted / "calibration.json").read_bytes() == (plain / "calibration.json").read_bytes()
+
+
+def test_a_held_out_set_reuses_a_corpus_calibration_and_one_split(tmp_path, capsys):
+    options = ["--teacher", "ssimulacra2", "--size", "96x72", "--every", "30"]
+    training = tmp_path / "training"
+    assert run(["label", str(make_photos(tmp_path / "photos")), "-o", str(training), *options]) == 0
+    fit = json.loads((training / "calibration.json").read_text())
+    assert fit["teacher"] == "ssimulacra2"
+    fit["psychometric"] = {"a": 30.0, "b": 4.0}  # far from what the new photos alone would fit
+    (training / "calibration.json").write_text(json.dumps(fit))
+
+    held_out = tmp_path / "held-out"
+    new_photos = make_photos(tmp_path / "new", count=3)
+    assert run(["label", str(new_photos), "-o", str(held_out), *options, "--split", "test",
+                "--calibration", str(training / "calibration.json")]) == 0
+    with (held_out / "manifest.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len({r["source"] for r in rows}) == 3 and {r["split"] for r in rows} == {"test"}
+    for r in rows:
+        assert float(r["probability"]) == pytest.approx(1 / (1 + np.exp((float(r["distortion"]) - 30.0) / 4.0)))
+    assert json.loads((held_out / "calibration.json").read_text())["psychometric"] == {"a": 30.0, "b": 4.0}
+    assert f"calibration of {training / 'calibration.json'}" in capsys.readouterr().out
+
+    fit["teacher"] = "butteraugli"
+    (training / "calibration.json").write_text(json.dumps(fit))
+    assert run(["label", str(new_photos), "-o", str(tmp_path / "c"), *options,
+                "--calibration", str(training / "calibration.json")]) == 2
+    assert "calibrated for the teacher butteraugli, not ssimulacra2" in capsys.readouterr().err
+    (training / "calibration.json").write_text("[1, 2]")
+    assert run(["label", str(new_photos), "-o", str(tmp_path / "c"), *options,
+                "--calibration", str(training / "calibration.json")]) == 2
+    assert "not a calibration.json written by vpjnd label" in capsys.readouterr().err
+    assert run(["label", str(new_photos), "-o", str(tmp_path / "c"), *options, "--split", "holdout"]) == 2

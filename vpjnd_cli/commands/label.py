@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from vpjnd_cli.train.calibration import Calibration
 
 DEFAULT_SIZES = ["1920x1080", "640x480"]
 
@@ -50,6 +53,10 @@ def label_command(
                                         "other sizes (1920x1080: six 640x480 tiles).")] = False,
     saturate: Annotated[float, typer.Option("--saturate", min=0.0, metavar="FACTOR", help="Also label a copy of each "
                                             "training picture with its chroma scaled by FACTOR (e.g. 1.8); 0: none.")] = 0.0,
+    calibration_file: Annotated[Path | None, typer.Option("--calibration", metavar="FILE", help="Reuse this "
+                           "calibration.json of another corpus instead of fitting one (labels comparable with it).")] = None,
+    split: Annotated[str | None, typer.Option("--split", help="Put every photo in this split (train, val or test) "
+                                              "instead of the seeded 70/10/20 split by source photo.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the split by source photo.")] = 0,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Teacher scores computed in parallel.")] = 1,
     summary: Annotated[Path | None, typer.Option("--mcl-jci-summary", help="MCL-JCI summary.tsv to calibrate to "
@@ -62,6 +69,7 @@ def label_command(
     from vpjnd_cli.errors import OutputError, UsageError
     from vpjnd_cli.train.calibration import DEFAULT_SUMMARY, mcl_jci_targets
     from vpjnd_cli.train.labelling import LabelSettings, label_corpus
+    from vpjnd_cli.train.splits import SPLITS
     from vpjnd_cli.train.teachers import get_teacher
 
     if codec not in ("jpeg", "bpg"):
@@ -70,15 +78,19 @@ def label_command(
     if not output.parent.is_dir():
         raise OutputError("the corpus folder's parent does not exist", output)
     targets = mcl_jci_targets(summary or DEFAULT_SUMMARY)
+    if split not in (None, *SPLITS):
+        raise UsageError(f"--split must be one of {', '.join(SPLITS)}, not {split!r}")
     settings = LabelSettings(sizes=_sizes(size or DEFAULT_SIZES), every=every, seed=seed, jobs=jobs,
-                             tiles=tiles, saturate=saturate)
+                             tiles=tiles, saturate=saturate, split=split,
+                             calibration=None if calibration_file is None else _read_calibration(calibration_file, teacher))
     started = time.perf_counter()
     try:
         calibration = label_corpus(_photo_files(photos), output, get_codec(codec), scorer, targets, settings, _note)
     except ValueError as error:
         raise UsageError(str(error)) from None
     fit = calibration.psychometric
-    typer.echo(f"{output}: {calibration.pictures} calibration pictures; P = 1/(1+exp((d-{fit.a:.4g})/{fit.b:.4g})); "
+    source = f"calibration of {calibration_file}" if calibration_file else f"{calibration.pictures} calibration pictures"
+    typer.echo(f"{output}: {source}; P = 1/(1+exp((d-{fit.a:.4g})/{fit.b:.4g})); "
                + ", ".join(f"SUR {s:.0%}: QF {calibration.mean_qf[s]:.1f}±{calibration.sd_qf[s]:.1f} "
                            f"(MCL-JCI {m:.1f}±{sd:.1f})" for s, (m, sd) in calibration.targets.items())
                + f"; {time.perf_counter() - started:.0f} s")
@@ -87,3 +99,22 @@ def label_command(
 def _note(message: str) -> None:
     """Progress and skipped photos, on stderr (stdout carries only the summary line)."""
     typer.echo(f"vpjnd: {message}", err=True)
+
+
+def _read_calibration(path: Path, teacher: str) -> Calibration:
+    """Another corpus's calibration.json for the same teacher, or exit 2 naming the file and what
+    is wrong with it."""
+    import json
+
+    from vpjnd_cli.errors import InputError
+    from vpjnd_cli.train.calibration import Calibration
+
+    try:
+        data = json.loads(path.read_text())
+        if data.get("teacher", teacher) != teacher:
+            raise InputError(f"calibrated for the teacher {data['teacher']}, not {teacher}", path)
+        return Calibration.from_dict(data)
+    except OSError as error:
+        raise InputError(f"cannot read the calibration: {error.strerror or error}", path) from None
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise InputError(f"not a calibration.json written by vpjnd label ({type(error).__name__}: {error})", path) from None

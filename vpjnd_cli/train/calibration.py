@@ -65,6 +65,18 @@ class Calibration:
                for name in ("thresholds", "mean_qf", "sd_qf", "targets")},
         }
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Calibration:
+        """The inverse of ``to_dict`` (a corpus's calibration.json); KeyError/ValueError/TypeError when malformed."""
+        def by_sur(name: str, kind: type = float) -> dict:
+            return {float(sur): kind(value) for sur, value in data[name].items()}
+
+        fit = Psychometric(float(data["psychometric"]["a"]), float(data["psychometric"]["b"]))
+        if not fit.b > 0:
+            raise ValueError("the psychometric spread b must be positive")
+        return cls(fit, by_sur("thresholds"), by_sur("mean_qf"), by_sur("sd_qf"), by_sur("targets", tuple),
+                   int(data["pictures"]))
+
 
 def mcl_jci_targets(summary: Path | None) -> dict[float, tuple[float, float]]:
     """(mean, sd) of the QF reaching SUR 50/75/90 % from MCL-JCI's summary.tsv, else the constants."""

@@ -8,6 +8,10 @@ CORPUS/scores/<teacher>-<codec>/<picture>.json, so a rerun (or a run with more p
 scores what is new. Calibration always uses the JPEG ladder over the pictures of the first size
 (1920x1080 by default), because MCL-JCI's statistics are JPEG QFs; a BPG corpus scores those
 JPEG levels too (cached the same way).
+
+A held-out set for evaluation labels new photos the way an existing corpus was labelled: its
+calibration reused (``LabelSettings.calibration``) and every photo in the test split
+(``LabelSettings.split``).
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ class LabelSettings:
     jobs: int = 1
     tiles: bool = False  # also cut the later sizes as tiles of the first-size picture
     saturate: float = 0.0  # > 0: also label each picture with its chroma scaled by this factor
+    calibration: Calibration | None = None  # reuse another corpus's fit instead of fitting one
+    split: str | None = None  # every photo in this split instead of the seeded 70/10/20 split
 
 
 @dataclass(frozen=True)
@@ -151,7 +157,8 @@ def label_corpus(
     pictures = cut_pictures(photos, settings.sizes, log, tiles=settings.tiles, saturate=settings.saturate)
     if not pictures:
         raise ValueError("no photo is large enough for any picture size")
-    splits = split_by_source([p.source for p in pictures], settings.seed)
+    sources = [p.source for p in pictures]
+    splits = split_by_source(sources, settings.seed) if settings.split is None else dict.fromkeys(sources, settings.split)
     pictures = [p for p in pictures if not p.augmented or splits[p.source] == "train"]
     for picture in pictures:
         if not picture_path(corpus, picture.id).is_file():
@@ -162,14 +169,16 @@ def label_corpus(
     for number, picture in enumerate(pictures, 1):
         scores[picture.id] = cache.scores(picture, indices)
         log(f"scored {number}/{len(pictures)}: {picture.id}")
-    calibration = calibrate(pictures, corpus, teacher, targets, settings, scores if codec.name == "jpeg" else None)
+    calibration = settings.calibration or calibrate(pictures, corpus, teacher, targets, settings,
+                                                    scores if codec.name == "jpeg" else None)
     ladder = codec.levels()
     rows = [
         Row(p.id, p.source, splits[p.source], p.rgb.shape[1], p.rgb.shape[0], codec.name, ladder[i].setting,
             ladder[i].chroma, teacher.name, d, float(calibration.psychometric.probability(d)))
         for p in pictures for i, d in scores[p.id].items()
     ]
-    write_atomic(corpus / "calibration.json", json.dumps(calibration.to_dict(), indent=2).encode(), force=True)
+    record = {**calibration.to_dict(), "teacher": teacher.name}  # --calibration refuses another teacher's fit
+    write_atomic(corpus / "calibration.json", json.dumps(record, indent=2).encode(), force=True)
     write_manifest(corpus, rows)
     return calibration
 
