@@ -36,8 +36,12 @@ class PairScores:
     labels: np.ndarray
     probabilities: np.ndarray
 
+    def agreeing(self, sur: float) -> int:
+        """Pairs where the judge's P >= sur agrees with label >= sur."""
+        return int(np.sum((self.labels >= sur) == (self.probabilities >= sur)))
+
     def accuracy(self, sur: float) -> float:
-        return float(np.mean((self.labels >= sur) == (self.probabilities >= sur))) if self.labels.size else math.nan
+        return self.agreeing(sur) / self.labels.size if self.labels.size else math.nan
 
     def bce(self) -> float:
         p = np.clip(self.probabilities, 1e-7, 1 - 1e-7)
@@ -121,14 +125,13 @@ def evaluate(
 ) -> Report:
     """Score ``judge`` on the pictures of ``split``."""
     ladder = dataset.ladder()
-    results, pair_sets, true_savings, correct = [], [], [], []
+    results, pair_sets, true_savings = [], [], []
     for info in dataset.split(split):
         reference = dataset.reference(info.id)
         prepared = _prepare(dataset, judge, info.id, jnd_model)
         truth = dataset.labels(info.id)
         pairs = _picture_pairs(dataset, judge, prepared, info.id)
         pair_sets.append(pairs)
-        correct.append(pairs.accuracy(sur) * pairs.labels.size)
         found = block_search(len(ladder), _candidate_judge(dataset, judge, prepared, info.id), sur=sur,
                              block_size=block_size)
         predicted = found.chosen or 0
@@ -155,7 +158,8 @@ def evaluate(
         saving=None if None in savings else float(np.mean(savings)),
         true_saving=None if None in true_savings else float(np.mean(true_savings)),
         delta_psnr=float(np.mean([r.delta_psnr for r in results])),
-        intervals=bootstrap_intervals(np.array(correct), np.array([p.labels.size for p in pair_sets]),
+        intervals=bootstrap_intervals(np.array([p.agreeing(sur) for p in pair_sets]),
+                                      np.array([p.labels.size for p in pair_sets]),
                                       np.abs(pred_q - true_q), pred_q),
         pictures=results,
     )
