@@ -24,7 +24,7 @@ def test_label_train_evaluate(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "epoch 1/1" in captured.err and "best.safetensors" in captured.out
     header = read_header(runs / "best.safetensors")
-    assert header.ema and header.config.channels == (4, 8)
+    assert header.ema and header.config.channels == (4, 8) and header.config.weight_activation == "softplus"
     assert header.training["data"].startswith("corpus") and header.training["epoch"] == 1
     log = json.loads((runs / "log.json").read_text())
     assert len(log["epochs"]) == 1 and 0.0 <= log["epochs"][0]["val_accuracy"] <= 1.0
@@ -48,3 +48,5 @@ def test_train_refuses_an_existing_run_without_resume(tmp_path, capsys):
     assert "--resume" in capsys.readouterr().err
     assert run(["train", str(corpus), "-o", str(runs), "--epochs", "2", "--resume", *TINY_NET]) == 0
     assert run(["train", str(corpus), "-o", str(tmp_path / "r2"), "--channels", "4,x"]) == 2
+    assert run(["train", str(corpus), "-o", str(tmp_path / "r3"), "--weight-activation", "tanh"]) == 2
+    assert "weight_activation" in capsys.readouterr().err

@@ -14,6 +14,7 @@ DEFAULT_PATCH = 64
 DEFAULT_HIDDEN = 128
 DEFAULT_INFERENCE_PATCHES = 32
 DEFAULT_DIFFERENCE_GAIN = 100.0  # see NetConfig.difference_gain
+DEFAULT_WEIGHT_ACTIVATION = "softplus"  # see NetConfig.weight_activation
 
 Data = Annotated[Path, typer.Argument(help="A corpus from `vpjnd label`, or an MCL-JCI or KonJND-1k folder.",
                                       metavar="DATA", show_default=False)]
@@ -57,6 +58,9 @@ def train_command(
                                                    help="Patches per picture at inference.")] = DEFAULT_INFERENCE_PATCHES,
     difference_gain: Annotated[float, typer.Option("--difference-gain", min=0.0,
                                                    help="Heads read F_R + g (F_D - F_R) (1 = as released).")] = DEFAULT_DIFFERENCE_GAIN,
+    weight_activation: Annotated[str, typer.Option("--weight-activation",
+                                                   help="Patch vote weight: softplus, or relu (as released; "
+                                                   "it can die, leaving a plain mean).")] = DEFAULT_WEIGHT_ACTIVATION,
     checkpoint_minutes: Annotated[float, typer.Option("--checkpoint-minutes", min=0.0,
                                                       help="Checkpoint period within an epoch.")] = 5.0,
     codec: DatasetCodec = None,
@@ -78,7 +82,8 @@ def train_command(
     try:
         net = NetConfig(channels=widths, attention=("channel",) * (len(widths) - 1) + ("nonlocal",),
                         reduction=min(16, max(1, min(widths) // 2)), hidden=hidden, patch_size=patch_size,
-                        patches_per_picture=inference_patches, difference_gain=difference_gain)
+                        patches_per_picture=inference_patches, difference_gain=difference_gain,
+                        weight_activation=weight_activation)
     except ValueError as error:
         raise UsageError(f"network: {error}") from None
     config = TrainConfig(epochs=epochs, batch=batch, levels=levels, patches=patches, lr=lr, importance=importance,

@@ -14,6 +14,7 @@ from typing import Any
 POOLINGS = ("meanstd", "none")
 WEIGHT_HEAD_INPUTS = ("figure", "released")
 ATTENTIONS = ("channel", "nonlocal", "none")
+WEIGHT_ACTIVATIONS = ("relu", "softplus")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,11 @@ class NetConfig:
       1e-4 of their size, so with g = 1 training starts from a network blind to distortion (measured:
       no loss decrease in 300 steps); g = 100 lets the heads see the difference from the first steps.
       1 (the default, and what older weights files imply) computes exactly the released heads.
+    - ``weight_activation``: w_i = act(weight head) + 1e-6. "relu" is the released vote (and what
+      older weights files imply). Its failure mode: once the head's output is negative on every
+      patch, no gradient reaches it again and the vote is a plain mean for the rest of training
+      (measured: every w_i of our first shipped model was exactly 1e-6). "softplus" never stops
+      learning [ours, not in the paper].
     - ``patches_per_picture``: the most patches cut from one picture at inference (a regular grid,
       see model/patches.py); 8 keeps a 20-candidate search near 3 s on a busy 2-core CPU.
     """
@@ -67,6 +73,7 @@ class NetConfig:
     jnd_divisor: float = 32.0
     jnd_offset: float = 0.0
     difference_gain: float = 1.0
+    weight_activation: str = "relu"
 
     def __post_init__(self) -> None:
         for name in ("channels", "attention"):
@@ -82,6 +89,8 @@ class NetConfig:
         if len(self.attention) != len(self.channels):
             out.append(f"attention needs one entry per block ({len(self.channels)}), got {self.attention}")
         out += [f"unknown attention {a!r}" for a in self.attention if a not in ATTENTIONS]
+        if self.weight_activation not in WEIGHT_ACTIVATIONS:
+            out.append(f"weight_activation must be one of {WEIGHT_ACTIVATIONS}, got {self.weight_activation!r}")
         if self.pooling not in POOLINGS:
             out.append(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
         if self.weight_head_input not in WEIGHT_HEAD_INPUTS:

@@ -16,7 +16,8 @@ from torch import Tensor, nn
 from vpjnd_cli.model.config import NetConfig
 
 STD_EPS = 1e-6  # inside the sqrt of GP_S: keeps the gradient finite on flat patches
-WEIGHT_FLOOR = 1e-6  # w_i = ReLU(.) + 1e-6, as released: the vote never divides by zero
+WEIGHT_FLOOR = 1e-6  # w_i = act(.) + 1e-6, as released: the vote never divides by zero
+WEIGHT_ACTIVATION = {"relu": F.relu, "softplus": F.softplus}
 
 
 def batched_linear(x: Tensor, layer: nn.Linear) -> Tensor:
@@ -168,7 +169,7 @@ class VPJNDNet(nn.Module):
             weight_in = torch.cat((f_dist, f_jnd), dim=-1)
         else:
             weight_in = torch.cat((f_dist, f_ref, f_ref * f_jnd), dim=-1)
-        weight = F.relu(self.weight_head(weight_in)) + WEIGHT_FLOOR
+        weight = WEIGHT_ACTIVATION[self.config.weight_activation](self.weight_head(weight_in)) + WEIGHT_FLOOR
         if mask is not None:
             weight = weight * mask
         return (weight * quality).sum(-1) / weight.sum(-1)

@@ -1,0 +1,53 @@
+"""NetConfig.weight_activation: the patch vote's weights; "relu" is released, "softplus" cannot die."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+
+from vpjnd_cli.model.config import NetConfig
+from vpjnd_cli.model.network import WEIGHT_FLOOR, VPJNDNet
+
+SMALL = NetConfig(channels=(4, 8), attention=("channel", "nonlocal"), reduction=2, hidden=8, patch_size=16)
+
+
+def _weight_head_gradient(activation: str) -> float:
+    """Gradient norm reaching the weight head when its output is negative on every patch."""
+    torch.manual_seed(0)
+    model = VPJNDNet(dataclasses.replace(SMALL, weight_activation=activation)).eval()
+    with torch.no_grad():
+        model.weight_head.fc2.bias.fill_(-50.0)  # a head pushed below zero, as training can leave it
+    f_ref, f_dist, f_jnd = (torch.randn(2, 5, SMALL.feature_dim) for _ in range(3))
+    model.head(f_ref, f_dist, f_jnd).sum().backward()
+    return sum(float(p.grad.abs().sum()) for p in model.weight_head.parameters())
+
+
+def test_a_relu_vote_below_zero_is_dead_and_a_softplus_vote_still_learns():
+    assert _weight_head_gradient("relu") == 0.0
+    assert _weight_head_gradient("softplus") > 0.0
+
+
+def test_the_vote_weights_patches_by_the_activation():
+    torch.manual_seed(1)
+    relu = VPJNDNet(SMALL).eval()
+    softplus = VPJNDNet(dataclasses.replace(SMALL, weight_activation="softplus")).eval()
+    softplus.load_state_dict(relu.state_dict())
+    f_ref, f_dist, f_jnd = (torch.randn(3, 4, SMALL.feature_dim) for _ in range(3))
+    with torch.no_grad():
+        quality = relu.quality_head(torch.cat((f_dist, f_ref, f_dist - f_ref), dim=-1))
+        raw = relu.weight_head(torch.cat((f_dist, f_jnd), dim=-1))
+        for model, weight in ((relu, torch.relu(raw)), (softplus, torch.nn.functional.softplus(raw))):
+            weight = weight + WEIGHT_FLOOR
+            expected = (weight * quality).sum(-1) / weight.sum(-1)
+            torch.testing.assert_close(model.head(f_ref, f_dist, f_jnd), expected)
+
+
+def test_older_files_mean_relu_and_unknown_activations_are_refused():
+    softplus = dataclasses.replace(SMALL, weight_activation="softplus")
+    assert NetConfig.from_dict(softplus.to_dict()) == softplus
+    assert NetConfig.from_dict({k: v for k, v in SMALL.to_dict().items() if k != "weight_activation"}) == SMALL
+    assert SMALL.weight_activation == "relu"
+    with pytest.raises(ValueError, match="weight_activation"):
+        dataclasses.replace(SMALL, weight_activation="sigmoid")
