@@ -1,0 +1,71 @@
+"""The luma peak sees one small blotch anywhere in a picture; the calibration fit recovers known coefficients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pictures import natural_picture
+
+from vpjnd_cli.model.peak import PeakCalibration, fit_peak_calibration, luma_peaks, opsin_luma
+
+
+def test_opsin_luma_rises_with_grey_level_and_weighs_green_over_blue():
+    greys = np.repeat(np.arange(0, 256, 51, dtype=np.uint8)[:, None, None], 3, axis=2)
+    assert np.all(np.diff(opsin_luma(greys)[:, 0]) > 0)
+    green, blue = np.array([[[0, 200, 0]]], np.uint8), np.array([[[0, 0, 200]]], np.uint8)
+    assert opsin_luma(green)[0, 0] > opsin_luma(blue)[0, 0]
+
+
+def test_a_small_blotch_sets_the_peak_wherever_it_is():
+    reference = natural_picture(360, 640, seed=1)
+    luma = opsin_luma(reference)
+    blotches = []
+    for top, left in ((20, 30), (300, 560)):  # 40x40 px: 0.7 % of the picture
+        candidate = reference.copy()
+        candidate[top : top + 40, left : left + 40] = np.clip(candidate[top : top + 40, left : left + 40] + 40, 0, 255)
+        blotches.append(candidate)
+    spread = np.clip(reference.astype(int) + np.random.default_rng(0).integers(-2, 3, reference.shape), 0, 255)
+    peaks = luma_peaks(luma, [reference, *blotches, spread.astype(np.uint8)])
+    assert peaks[0] == 0
+    assert peaks[1] == pytest.approx(peaks[2], rel=0.2)
+    assert peaks[1] > 5 * peaks[3] > 0  # faint noise over every pixel peaks far lower than one blotch
+
+
+def test_the_fit_recovers_known_coefficients():
+    rng = np.random.default_rng(4)
+    net = rng.uniform(0.01, 0.99, 3000)
+    peaks = np.exp(rng.uniform(-6, -1, 3000))
+    truth = PeakCalibration(net_scale=0.7, bias=-12.0, peak_slope=-2.8)
+    labels = truth.apply(net, peaks)  # soft labels: the maximum-likelihood fit is the truth itself
+    fitted = fit_peak_calibration(net, peaks, labels)
+    assert fitted.net_scale == pytest.approx(0.7, abs=1e-3)
+    assert fitted.bias == pytest.approx(-12.0, abs=1e-2)
+    assert fitted.peak_slope == pytest.approx(-2.8, abs=1e-3)
+    assert fit_peak_calibration(net, peaks, labels) == fitted  # deterministic
+
+
+def test_separable_pairs_give_finite_coefficients():
+    net, peaks = np.array([0.9, 0.8, 0.2, 0.1]), np.array([0.001, 0.002, 0.2, 0.3])
+    fitted = fit_peak_calibration(net, peaks, np.array([1.0, 1.0, 0.0, 0.0]))
+    p = fitted.apply(net, peaks)
+    assert np.all(np.isfinite(p)) and p[0] > 0.5 > p[3]
+
+
+def test_an_identical_candidate_passes_and_a_larger_peak_never_raises_p():
+    calibration = PeakCalibration(net_scale=0.7, bias=-12.0, peak_slope=-2.8)
+    p = calibration.apply(np.full(4, 0.5), np.array([0.0, 0.001, 0.01, 0.1]))
+    assert p[0] == pytest.approx(1.0) and np.all(np.diff(p) < 0)
+
+
+@pytest.mark.parametrize("fields", [{"net_scale": 1, "bias": 0}, {"net_scale": 1, "bias": 0, "peak_slope": 0, "gain": 2},
+                                    {"net_scale": float("nan"), "bias": 0, "peak_slope": 0},
+                                    {"net_scale": 1, "bias": 0, "peak_slope": 0, "quantile": 1.5},
+                                    {"net_scale": "1", "bias": 0, "peak_slope": 0}])
+def test_bad_records_are_refused(fields):
+    with pytest.raises((TypeError, ValueError)):
+        PeakCalibration.from_dict(fields)
+
+
+def test_mismatched_inputs_are_refused():
+    with pytest.raises(ValueError, match="at least 3 pairs"):
+        fit_peak_calibration(np.ones(5), np.ones(4), np.ones(5))
