@@ -55,3 +55,32 @@ def test_the_default_judge_follows_the_codec_the_weights_learned(tmp_path):
     junk = tmp_path / "junk.safetensors"
     junk.write_bytes(b"\xff" * 64)
     assert locate.trained_codec(junk) is None and locate.trained_codec(tmp_path / "absent") is None
+
+
+def test_a_calibrated_file_fuses_the_network_with_the_luma_peak(tmp_path):
+    import torch
+
+    from vpjnd_cli.judges.vpjndnet import NetworkJudge
+    from vpjnd_cli.model.config import NetConfig
+    from vpjnd_cli.model.network import VPJNDNet
+    from vpjnd_cli.model.peak import PeakCalibration, luma_peaks, opsin_luma
+    from vpjnd_cli.model.weights import save_weights
+
+    torch.manual_seed(0)
+    model = VPJNDNet(NetConfig(channels=(4, 8), attention=("channel", "nonlocal"), reduction=2, hidden=8,
+                               patch_size=16, patches_per_picture=4))
+    calibration = PeakCalibration(net_scale=0.7, bias=-13.9, peak_slope=-2.8)
+    plain, calibrated = tmp_path / "plain.safetensors", tmp_path / "calibrated.safetensors"
+    save_weights(model, plain)
+    save_weights(model, calibrated, calibration=calibration)
+    reference = natural_picture(48, 64, seed=2)
+    jpeg = get_codec("jpeg")
+    levels = {level.setting: level for level in jpeg.levels()}
+    candidates = [reference] + [jpeg.decode(jpeg.encode(reference, levels[q])) for q in (90, 30)]
+    scores = {}
+    for path in (plain, calibrated):
+        judge = NetworkJudge(path, device="cpu")
+        scores[path] = judge.probabilities(judge.prepare(reference, jnd_map(reference, "epc")), candidates)
+    expected = calibration.apply(scores[plain], luma_peaks(opsin_luma(reference), candidates))
+    np.testing.assert_allclose(scores[calibrated], expected, rtol=1e-12)
+    assert scores[calibrated][0] == pytest.approx(1.0) and scores[calibrated][1] > scores[calibrated][2]

@@ -90,3 +90,25 @@ def test_require_weights_prefers_explicit_then_env(tmp_path, monkeypatch):
 def test_shipped_weights_path_is_next_to_the_package():
     assert locate.shipped_weights_path().parent.name == "weights"
     assert (locate.shipped_weights_path().parent.parent / "vpjnd_cli").is_dir()
+
+
+def test_the_peak_calibration_travels_in_the_header(tmp_path, small_model):
+    from vpjnd_cli.model.peak import PeakCalibration
+
+    path = tmp_path / "net.safetensors"
+    save_weights(small_model, path)
+    assert read_header(path).calibration is None  # older files: the network alone
+    calibration = PeakCalibration(net_scale=0.7, bias=-13.9, peak_slope=-2.8)
+    save_weights(small_model, path, calibration=calibration)
+    assert read_header(path).calibration == calibration
+
+
+@pytest.mark.parametrize("record", ['{"net_scale": 1}', '[1, 2, 3]', "not json",
+                                    '{"net_scale": 1, "bias": 0, "peak_slope": 0, "sigma": -1}'])
+def test_a_bad_peak_calibration_is_refused(tmp_path, small_model, small_config, record):
+    path = tmp_path / "w.safetensors"
+    write_raw(path, small_model, {"format": "vpjndnet", "format_version": "1",
+                                  "config": json.dumps(small_config.to_dict()), "peak_calibration": record})
+    with pytest.raises(InputError, match="bad peak calibration") as caught:
+        load_model(path)
+    assert str(path) in str(caught.value)

@@ -1,8 +1,10 @@
-"""The VP-JNDnet judge: the trained network, patches batched per block of candidates."""
+"""The VP-JNDnet judge: the trained network, patches batched per block of candidates, and the luma-peak
+calibration of its weights file when it has one (model/peak.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,16 @@ from vpjnd_cli.judges.base import Judge
 from vpjnd_cli.model.inference import PatchJudge, PreparedPicture
 from vpjnd_cli.model.locate import require_weights
 from vpjnd_cli.model.network import VPJNDNet
+from vpjnd_cli.model.peak import PeakCalibration, opsin_luma
+from vpjnd_cli.model.weights import read_header
+
+
+@dataclass(frozen=True)
+class PreparedReference:
+    """The network's prepared picture and, when the judge is calibrated, the reference's opsin luma."""
+
+    network: PreparedPicture
+    luma: np.ndarray | None
 
 
 class NetworkJudge(Judge):
@@ -25,16 +37,23 @@ class NetworkJudge(Judge):
         if not path.is_file():
             raise ToolMissingError(f"VP-JNDnet weights file not found: {path}; use --judge pjnd or --weights PATH")
         self.scorer = PatchJudge.from_weights(path, device=device)
+        self.calibration = read_header(path).calibration
 
     @classmethod
-    def from_model(cls, model: VPJNDNet, device: torch.device) -> NetworkJudge:
-        """A judge over a network in memory (training validation), float32 for reproducibility."""
+    def from_model(cls, model: VPJNDNet, device: torch.device,
+                   calibration: PeakCalibration | None = None) -> NetworkJudge:
+        """A judge over a network in memory (training), float32 for reproducibility."""
         judge = cls.__new__(cls)
         judge.scorer = PatchJudge(model, device, half=False)
+        judge.calibration = calibration
         return judge
 
-    def prepare(self, reference: np.ndarray, jnd_map: np.ndarray) -> PreparedPicture:
-        return self.scorer.prepare(reference, jnd_map)
+    def prepare(self, reference: np.ndarray, jnd_map: np.ndarray) -> PreparedReference:
+        luma = None if self.calibration is None else opsin_luma(reference)
+        return PreparedReference(self.scorer.prepare(reference, jnd_map), luma)
 
-    def probabilities(self, prepared: PreparedPicture, candidates: Sequence[np.ndarray]) -> np.ndarray:
-        return self.scorer.probabilities(prepared, candidates)
+    def probabilities(self, prepared: PreparedReference, candidates: Sequence[np.ndarray]) -> np.ndarray:
+        network = self.scorer.probabilities(prepared.network, candidates)
+        if self.calibration is None or prepared.luma is None:
+            return network
+        return self.calibration.apply(network, self.calibration.peaks(prepared.luma, list(candidates)))

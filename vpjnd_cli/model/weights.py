@@ -1,4 +1,5 @@
-"""VP-JNDnet weights as safetensors: tensors plus a JSON header (config, format, training, EMA).
+"""VP-JNDnet weights as safetensors: tensors plus a JSON header (config, format, training, EMA,
+and the optional luma-peak calibration of model/peak.py).
 
 No pickle anywhere: a weights file cannot run code. The config in the header rebuilds the network,
 and a file whose tensors do not match what that config builds is refused as foreign.
@@ -21,6 +22,7 @@ from vpjnd_cli.model.config import NetConfig
 from vpjnd_cli.model.device import resolve_device
 from vpjnd_cli.model.locate import default_weights_path, require_weights
 from vpjnd_cli.model.network import VPJNDNet
+from vpjnd_cli.model.peak import PeakCalibration
 
 FORMAT = "vpjndnet"
 FORMAT_VERSION = 1
@@ -35,10 +37,12 @@ class WeightsHeader:
     format_version: int
     training: dict[str, Any]
     ema: bool
+    calibration: PeakCalibration | None = None  # None: the network's probability is the answer
 
 
 def save_weights(
-    model: VPJNDNet, path: Path, *, training: dict[str, Any] | None = None, ema: bool = False
+    model: VPJNDNet, path: Path, *, training: dict[str, Any] | None = None, ema: bool = False,
+    calibration: PeakCalibration | None = None,
 ) -> None:
     """Write ``model`` with its config; through a .part file so a crash never leaves half a file."""
     metadata = {
@@ -48,6 +52,8 @@ def save_weights(
         "training": json.dumps(training or {}, sort_keys=True),
         "ema": json.dumps(ema),
     }
+    if calibration is not None:
+        metadata["peak_calibration"] = json.dumps(calibration.to_dict(), sort_keys=True)
     tensors = {name: t.detach().to("cpu", torch.float32).contiguous() for name, t in model.state_dict().items()}
     part = Path(f"{path}.part")
     save_file(tensors, str(part), metadata=metadata)
@@ -71,7 +77,13 @@ def read_header(path: Path) -> WeightsHeader:
         raise InputError(f"bad network config in the weights header: {error}", path) from None
     if not isinstance(training, dict) or not isinstance(ema, bool):
         raise InputError("bad weights header: training must be an object and ema a boolean", path)
-    return WeightsHeader(config, FORMAT_VERSION, training, ema)
+    calibration = None
+    if "peak_calibration" in metadata:
+        try:
+            calibration = PeakCalibration.from_dict(json.loads(metadata["peak_calibration"]))
+        except (TypeError, ValueError) as error:
+            raise InputError(f"bad peak calibration in the weights header: {error}", path) from None
+    return WeightsHeader(config, FORMAT_VERSION, training, ema, calibration)
 
 
 def load_model(path: Path, device: torch.device | str = "cpu") -> VPJNDNet:
