@@ -77,3 +77,18 @@ def test_a_run_folder_with_a_checkpoint_needs_resume(dataset, tmp_path):
     run(dataset, tmp_path / "r", 1)
     with pytest.raises(UsageError, match="--resume"):
         run(dataset, tmp_path / "r", 1)
+
+
+def test_a_finished_run_gets_its_peak_calibration_and_can_drop_it(dataset, tmp_path):
+    from vpjnd_cli.model.weights import read_header
+
+    notes = []
+    config = TrainConfig(epochs=1, batch=50, patches=2, seed=5)
+    train(dataset, tmp_path / "r", NET, config, torch.device("cpu"), resume=False, note=notes.append,
+          data_description="test")
+    calibration = read_header(tmp_path / "r" / BEST).calibration
+    assert calibration is not None and "luma-peak calibration" in notes[-1]
+    assert json.loads((tmp_path / "r" / LOG).read_text())["peak_calibration"]["net_scale"] == calibration.net_scale
+    train(dataset, tmp_path / "r", NET, config, torch.device("cpu"), resume=True, note=notes.append,
+          data_description="test", peak_calibration=False)
+    assert read_header(tmp_path / "r" / BEST).calibration is None

@@ -61,6 +61,9 @@ def train_command(
     weight_activation: Annotated[str, typer.Option("--weight-activation",
                                                    help="Patch vote weight: softplus, or relu (as released; "
                                                    "it can die, leaving a plain mean).")] = DEFAULT_WEIGHT_ACTIVATION,
+    peak_calibration: Annotated[bool, typer.Option("--peak-calibration/--no-peak-calibration",
+                                                   help="After training, fit the luma-peak calibration on the "
+                                                   "training pairs (off: the network alone, as in the paper).")] = True,
     checkpoint_minutes: Annotated[float, typer.Option("--checkpoint-minutes", min=0.0,
                                                       help="Checkpoint period within an epoch.")] = 5.0,
     codec: DatasetCodec = None,
@@ -91,7 +94,7 @@ def train_command(
     dataset = open_dataset(data, codec=codec, votes=votes, seed=split_seed)
     started = time.perf_counter()
     best = train(dataset, output, net, config, resolve_device(device), resume=resume, note=_note,
-                 data_description=f"{dataset.layout} {data.resolve().name}")
+                 data_description=f"{dataset.layout} {data.resolve().name}", peak_calibration=peak_calibration)
     typer.echo(f"{output / BEST}: epoch {best.get('epoch')}, val accuracy {best.get('val_accuracy', float('nan')):.3f} "
                f"({time.perf_counter() - started:.0f} s)")
 

@@ -40,6 +40,11 @@ from vpjnd_cli.model.network import VPJNDNet
 from vpjnd_cli.model.weights import save_weights
 from vpjnd_cli.train.dataset import JndDataset
 from vpjnd_cli.train.evaluation import pair_scores
+from vpjnd_cli.train.peak_calibration import (
+    CalibrationFit,
+    calibrate_weights,
+    strip_calibration,
+)
 from vpjnd_cli.train.samples import Batch, SampleSource
 from vpjnd_cli.train.ssim import luma, ssim
 
@@ -192,8 +197,14 @@ def train(
     resume: bool,
     note: Callable[[str], None],
     data_description: str,
+    peak_calibration: bool = True,
 ) -> dict:
-    """Train (or continue) a run in ``run``; returns the best epoch's record."""
+    """Train (or continue) a run in ``run``; returns the best epoch's record.
+
+    Then, with ``peak_calibration``, fit the luma-peak calibration of the best epoch's weights on the
+    training pairs (train/peak_calibration.py); also when a finished run is resumed, so an older run
+    gets one by resuming it.
+    """
     run.mkdir(exist_ok=True)
     if (run / CHECKPOINT).exists() and not resume:
         raise UsageError(f"{run} already holds a checkpoint: pass --resume to continue it, or choose another folder")
@@ -239,7 +250,20 @@ def train(
             _write_log(run, net, config, state)
     finally:
         progress.close()
+    if (run / BEST).exists():
+        if peak_calibration:
+            fit = calibrate_weights(run / BEST, dataset, device, config.jnd_model)
+            _note_calibration(fit, note)
+            _write_log(run, net, config, state, fit)
+        else:
+            strip_calibration(run / BEST)
     return state.best or {}
+
+
+def _note_calibration(fit: CalibrationFit, note: Callable[[str], None]) -> None:
+    c = fit.calibration
+    note(f"luma-peak calibration on {fit.pairs} training pairs: logit P = {c.net_scale:.3f} logit P_net "
+         f"{c.bias:+.3f} {c.peak_slope:+.3f} ln peak; training BCE {fit.network_bce:.4f} -> {fit.calibrated_bce:.4f}")
 
 
 def _training_info(description: str, dataset: JndDataset, config: TrainConfig, state: State,
@@ -254,6 +278,9 @@ def _training_info(description: str, dataset: JndDataset, config: TrainConfig, s
     }
 
 
-def _write_log(run: Path, net: NetConfig, config: TrainConfig, state: State) -> None:
+def _write_log(run: Path, net: NetConfig, config: TrainConfig, state: State, fit: CalibrationFit | None = None) -> None:
     log = {"net": net.to_dict(), "train": dataclasses.asdict(config), "epochs": state.history, "best": state.best}
+    if fit is not None:
+        log["peak_calibration"] = {**fit.calibration.to_dict(), "pairs": fit.pairs, "network_bce": fit.network_bce,
+                                   "calibrated_bce": fit.calibrated_bce}
     write_atomic(run / LOG, (json.dumps(log, indent=2) + "\n").encode(), force=True)
