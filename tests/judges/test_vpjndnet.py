@@ -63,7 +63,7 @@ def test_a_calibrated_file_fuses_the_network_with_the_luma_peak(tmp_path):
     from vpjnd_cli.judges.vpjndnet import NetworkJudge
     from vpjnd_cli.model.config import NetConfig
     from vpjnd_cli.model.network import VPJNDNet
-    from vpjnd_cli.model.peak import PeakCalibration, luma_peaks, opsin_luma
+    from vpjnd_cli.model.peak import PeakCalibration
     from vpjnd_cli.model.weights import save_weights
 
     torch.manual_seed(0)
@@ -81,6 +81,7 @@ def test_a_calibrated_file_fuses_the_network_with_the_luma_peak(tmp_path):
     for path in (plain, calibrated):
         judge = NetworkJudge(path, device="cpu")
         scores[path] = judge.probabilities(judge.prepare(reference, jnd_map(reference, "epc")), candidates)
-    expected = calibration.apply(scores[plain], luma_peaks(opsin_luma(reference), candidates))
+    statistic = calibration.statistic
+    expected = calibration.apply(scores[plain], statistic.peaks(statistic.reference(reference), candidates))
     np.testing.assert_allclose(scores[calibrated], expected, rtol=1e-12)
     assert scores[calibrated][0] == pytest.approx(1.0) and scores[calibrated][1] > scores[calibrated][2]

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from pictures import natural_picture
 
-from vpjnd_cli.model.peak import PeakCalibration, fit_peak_calibration, luma_peaks, opsin_luma
+from vpjnd_cli.codecs import get_codec
+from vpjnd_cli.model.peak import (
+    LumaPeak,
+    PeakCalibration,
+    fit_peak_calibration,
+    opsin_luma,
+)
 
 
 def test_opsin_luma_rises_with_grey_level_and_weighs_green_over_blue():
@@ -18,14 +25,14 @@ def test_opsin_luma_rises_with_grey_level_and_weighs_green_over_blue():
 
 def test_a_small_blotch_sets_the_peak_wherever_it_is():
     reference = natural_picture(360, 640, seed=1)
-    luma = opsin_luma(reference)
+    statistic = LumaPeak()
     blotches = []
     for top, left in ((20, 30), (300, 560)):  # 40x40 px: 0.7 % of the picture
         candidate = reference.copy()
         candidate[top : top + 40, left : left + 40] = np.clip(candidate[top : top + 40, left : left + 40] + 40, 0, 255)
         blotches.append(candidate)
     spread = np.clip(reference.astype(int) + np.random.default_rng(0).integers(-2, 3, reference.shape), 0, 255)
-    peaks = luma_peaks(luma, [reference, *blotches, spread.astype(np.uint8)])
+    peaks = statistic.peaks(statistic.reference(reference), [reference, *blotches, spread.astype(np.uint8)])
     assert peaks[0] == 0
     assert peaks[1] == pytest.approx(peaks[2], rel=0.2)
     assert peaks[1] > 5 * peaks[3] > 0  # faint noise over every pixel peaks far lower than one blotch
@@ -60,7 +67,8 @@ def test_an_identical_candidate_passes_and_a_larger_peak_never_raises_p():
 @pytest.mark.parametrize("fields", [{"net_scale": 1, "bias": 0}, {"net_scale": 1, "bias": 0, "peak_slope": 0, "gain": 2},
                                     {"net_scale": float("nan"), "bias": 0, "peak_slope": 0},
                                     {"net_scale": 1, "bias": 0, "peak_slope": 0, "quantile": 1.5},
-                                    {"net_scale": "1", "bias": 0, "peak_slope": 0}])
+                                    {"net_scale": "1", "bias": 0, "peak_slope": 0},
+                                    {"net_scale": 1, "bias": 0, "peak_slope": 0, "downscale": 1.5}])
 def test_bad_records_are_refused(fields):
     with pytest.raises((TypeError, ValueError)):
         PeakCalibration.from_dict(fields)
@@ -69,3 +77,30 @@ def test_bad_records_are_refused(fields):
 def test_mismatched_inputs_are_refused():
     with pytest.raises(ValueError, match="at least 3 pairs"):
         fit_peak_calibration(np.ones(5), np.ones(4), np.ones(5))
+
+
+def test_the_fast_paths_match_the_textbook_formulas():
+    rgb = natural_picture(64, 96, seed=5)
+    c = np.arange(256) / 255
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)[rgb]
+    cones = np.cbrt(linear @ np.array([[0.30, 0.622, 0.078], [0.23, 0.692, 0.078]]).T + 0.0037930732552754493)
+    np.testing.assert_allclose(opsin_luma(rgb), cones.mean(axis=2), atol=2e-6)
+    candidate = np.clip(rgb.astype(int) + np.random.default_rng(1).integers(-9, 10, rgb.shape), 0, 255).astype(np.uint8)
+    error = np.abs(cv2.GaussianBlur(opsin_luma(candidate) - opsin_luma(rgb), (0, 0), 3.0))
+    for q in (0.5, 0.999, 0.9999):
+        full_size = LumaPeak(quantile=q, downscale=1)
+        peak = full_size.peaks(full_size.reference(rgb), [candidate])[0]
+        assert peak == pytest.approx(np.quantile(error, q), rel=1e-6)
+
+
+def test_the_downscaled_peak_follows_the_full_size_one():
+    reference = natural_picture(240, 320, seed=6)
+    jpeg = get_codec("jpeg")
+    levels = {level.setting: level for level in jpeg.levels()}
+    candidates = [jpeg.decode(jpeg.encode(reference, levels[q])) for q in (95, 70, 40, 10)]
+    full, half = LumaPeak(downscale=1), LumaPeak(downscale=2)
+    ratio = half.peaks(half.reference(reference), candidates) / full.peaks(full.reference(reference), candidates)
+    assert np.all(np.abs(np.log(ratio)) < 0.3)
+    odd = reference[:121, :161]
+    assert half.peaks(half.reference(odd), [odd])[0] == 0 and half.reference(odd).shape == (60, 80)
+    assert LumaPeak().reference(reference[:1, :5]).shape == (1, 5)  # too small to shrink: full size

@@ -15,13 +15,13 @@ from vpjnd_cli.judges.base import Judge
 from vpjnd_cli.model.inference import PatchJudge, PreparedPicture
 from vpjnd_cli.model.locate import require_weights
 from vpjnd_cli.model.network import VPJNDNet
-from vpjnd_cli.model.peak import PeakCalibration, opsin_luma
+from vpjnd_cli.model.peak import PeakCalibration
 from vpjnd_cli.model.weights import read_header
 
 
 @dataclass(frozen=True)
 class PreparedReference:
-    """The network's prepared picture and, when the judge is calibrated, the reference's opsin luma."""
+    """The network's prepared picture and, when the judge is calibrated, the reference's luma for the peak."""
 
     network: PreparedPicture
     luma: np.ndarray | None
@@ -49,11 +49,11 @@ class NetworkJudge(Judge):
         return judge
 
     def prepare(self, reference: np.ndarray, jnd_map: np.ndarray) -> PreparedReference:
-        luma = None if self.calibration is None else opsin_luma(reference)
+        luma = None if self.calibration is None else self.calibration.statistic.reference(reference)
         return PreparedReference(self.scorer.prepare(reference, jnd_map), luma)
 
     def probabilities(self, prepared: PreparedReference, candidates: Sequence[np.ndarray]) -> np.ndarray:
         network = self.scorer.probabilities(prepared.network, candidates)
         if self.calibration is None or prepared.luma is None:
             return network
-        return self.calibration.apply(network, self.calibration.peaks(prepared.luma, list(candidates)))
+        return self.calibration.apply(network, self.calibration.statistic.peaks(prepared.luma, candidates))

@@ -14,12 +14,7 @@ import numpy as np
 import torch
 
 from vpjnd_cli.judges.vpjndnet import NetworkJudge
-from vpjnd_cli.model.peak import (
-    PeakCalibration,
-    fit_peak_calibration,
-    luma_peaks,
-    opsin_luma,
-)
+from vpjnd_cli.model.peak import LumaPeak, PeakCalibration, fit_peak_calibration
 from vpjnd_cli.model.weights import load_model, read_header, save_weights
 from vpjnd_cli.train.dataset import JndDataset, PictureInfo
 from vpjnd_cli.train.evaluation import pair_scores
@@ -41,8 +36,9 @@ def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd
     model = load_model(path, device)
     pictures = dataset.split("train")
     network = pair_scores(dataset, NetworkJudge.from_model(model, device), pictures, jnd_model)
-    peaks = np.concatenate([_picture_peaks(dataset, info) for info in pictures])
-    calibration = fit_peak_calibration(network.probabilities, peaks, network.labels)
+    statistic = LumaPeak()
+    peaks = np.concatenate([_picture_peaks(dataset, info, statistic) for info in pictures])
+    calibration = fit_peak_calibration(network.probabilities, peaks, network.labels, statistic)
     calibrated = type(network)(network.labels, calibration.apply(network.probabilities, peaks))
     save_weights(model, path, training=header.training, ema=header.ema, calibration=calibration)
     return CalibrationFit(calibration, network.labels.size, network.bce(), calibrated.bce())
@@ -55,7 +51,7 @@ def strip_calibration(path: Path) -> None:
         save_weights(load_model(path), path, training=header.training, ema=header.ema)
 
 
-def _picture_peaks(dataset: JndDataset, info: PictureInfo) -> np.ndarray:
+def _picture_peaks(dataset: JndDataset, info: PictureInfo, statistic: LumaPeak) -> np.ndarray:
     """The luma peak of every labelled level of one picture, in pair_scores' order (sorted levels)."""
-    luma = opsin_luma(dataset.reference(info.id))
-    return luma_peaks(luma, [dataset.candidate(info.id, i) for i in sorted(dataset.labels(info.id))])
+    luma = statistic.reference(dataset.reference(info.id))
+    return statistic.peaks(luma, [dataset.candidate(info.id, i) for i in sorted(dataset.labels(info.id))])
