@@ -24,8 +24,9 @@ bench:
 	$(PY) bench/bench_peers.py $(if $(BENCH_PHOTOS),--photos $(BENCH_PHOTOS)) $(BENCH_ARGS)
 
 # The shipped model (weights/MODEL_CARD.md): label the photos built by ../shared/data/photos/build.sh
-# (MODEL_PHOTOS=DIR) with the calibrated butteraugli teacher, then train; RUN/best.safetensors is
-# what ships as weights/vpjndnet.safetensors.
+# (MODEL_PHOTOS=DIR) with the calibrated butteraugli teacher, then train (which ends by fitting the
+# luma-peak calibration on the training pairs); RUN/best.safetensors is what ships as
+# weights/vpjndnet.safetensors.
 MODEL_PHOTOS ?=
 MODEL_CORPUS ?= model-corpus
 MODEL_RUN ?= model-run
