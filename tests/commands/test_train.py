@@ -38,6 +38,12 @@ def test_label_train_evaluate(tmp_path, capsys):
     assert report["pairs"] == 10 * len(report["pictures"]) > 0
     assert 0.0 <= report["pair_accuracy"] <= 1.0 and report["mad"] >= 0
 
+    assert run(["evaluate", str(corpus), "--weights", str(runs / "best.safetensors"), "--device", "cpu",
+                "--no-peak-calibration", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["judge"] == "vpjndnet (network alone)"
+    assert run(["evaluate", str(corpus), "--judge", "pjnd", "--no-peak-calibration"]) == 2
+    assert "applies to the vpjndnet judge" in capsys.readouterr().err
+
 
 def test_train_refuses_an_existing_run_without_resume(tmp_path, capsys):
     corpus, runs = tmp_path / "corpus", tmp_path / "run"

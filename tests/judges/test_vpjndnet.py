@@ -84,4 +84,7 @@ def test_a_calibrated_file_fuses_the_network_with_the_luma_peak(tmp_path):
     statistic = calibration.statistic
     expected = calibration.apply(scores[plain], statistic.peaks(statistic.reference(reference), candidates))
     np.testing.assert_allclose(scores[calibrated], expected, rtol=1e-12)
+    network_alone = NetworkJudge(calibrated, device="cpu", peak_calibration=False)
+    p = network_alone.probabilities(network_alone.prepare(reference, jnd_map(reference, "epc")), candidates)
+    np.testing.assert_array_equal(p, scores[plain])
     assert scores[calibrated][0] == pytest.approx(1.0) and scores[calibrated][1] > scores[calibrated][2]

@@ -21,6 +21,9 @@ def evaluate_command(
     jnd_model: Annotated[str, typer.Option("--jnd-model", help="Pixel-wise JND model: epc or namm.")] = "epc",
     device: Annotated[str, typer.Option("--device", help="Network device: auto, cpu, cuda or mps.")] = "auto",
     json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
+    peak_calibration: Annotated[bool, typer.Option("--peak-calibration/--no-peak-calibration",
+                                                   help="vpjndnet: apply the weights' luma-peak calibration "
+                                                   "(off: the network alone).")] = True,
     codec: DatasetCodec = None,
     votes: Votes = None,
     split_seed: SplitSeed = 0,
@@ -39,9 +42,12 @@ def evaluate_command(
         raise UsageError(f"--split must be test, val, train or all, not {split!r}")
     dataset = open_dataset(data, codec=codec, votes=votes, seed=split_seed)
     name = judge or default_judge((dataset.codec_name,), weights)
-    scorer = get_judge(name, device=device, weights=weights)
+    if not peak_calibration and name != "vpjndnet":
+        raise UsageError(f"--no-peak-calibration applies to the vpjndnet judge, not {name}")
+    scorer = get_judge(name, device=device, weights=weights, peak_calibration=peak_calibration)
+    label = name if peak_calibration else f"{name} (network alone)"
     try:
-        report = evaluate(dataset, scorer, name, split=split, sur=sur, block_size=block_size,
+        report = evaluate(dataset, scorer, label, split=split, sur=sur, block_size=block_size,
                           jnd_model=check_jnd_model(jnd_model))
     except ValueError as error:
         raise UsageError(str(error)) from None

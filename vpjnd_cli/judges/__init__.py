@@ -38,8 +38,9 @@ def default_judge(codecs: Sequence[str] | None = None, weights: Path | None = No
     return "pjnd"
 
 
-def get_judge(name: str, *, device: str = "auto", weights: Path | None = None) -> Judge:
-    """Build a judge once per process (the network loads its weights here)."""
+def get_judge(name: str, *, device: str = "auto", weights: Path | None = None, peak_calibration: bool = True) -> Judge:
+    """Build a judge once per process (the network loads its weights here; ``peak_calibration`` False
+    leaves out its file's luma-peak calibration)."""
     if name == "pjnd":
         from vpjnd_cli.judges.pjnd import PjndJudge
 
@@ -47,5 +48,5 @@ def get_judge(name: str, *, device: str = "auto", weights: Path | None = None) -
     if name == "vpjndnet":
         from vpjnd_cli.judges.vpjndnet import NetworkJudge
 
-        return NetworkJudge(weights, device=device)
+        return NetworkJudge(weights, device=device, peak_calibration=peak_calibration)
     raise UsageError(f"unknown judge {name!r}; choose one of: {', '.join(JUDGES)}")

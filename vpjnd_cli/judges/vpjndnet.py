@@ -32,12 +32,13 @@ class NetworkJudge(Judge):
 
     name = "vpjndnet"
 
-    def __init__(self, weights: Path | None = None, *, device: str = "auto") -> None:
+    def __init__(self, weights: Path | None = None, *, device: str = "auto", peak_calibration: bool = True) -> None:
+        """``peak_calibration`` False: the network alone, ignoring the file's calibration (research)."""
         path = require_weights(weights)
         if not path.is_file():
             raise ToolMissingError(f"VP-JNDnet weights file not found: {path}; use --judge pjnd or --weights PATH")
         self.scorer = PatchJudge.from_weights(path, device=device)
-        self.calibration = read_header(path).calibration
+        self.calibration = read_header(path).calibration if peak_calibration else None
 
     @classmethod
     def from_model(cls, model: VPJNDNet, device: torch.device,
