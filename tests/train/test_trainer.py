@@ -92,3 +92,22 @@ def test_a_finished_run_gets_its_peak_calibration_and_can_drop_it(dataset, tmp_p
     train(dataset, tmp_path / "r", NET, config, torch.device("cpu"), resume=True, note=notes.append,
           data_description="test", peak_calibration=False)
     assert read_header(tmp_path / "r" / BEST).calibration is None
+
+
+def test_a_failed_calibration_leaves_the_network_alone(dataset, tmp_path, monkeypatch):
+    from vpjnd_cli.model.weights import read_header
+    from vpjnd_cli.train import trainer
+
+    def singular(*_args):
+        raise ValueError("singular matrix")
+
+    notes = []
+    config = TrainConfig(epochs=1, batch=50, patches=2, seed=5)
+    train(dataset, tmp_path / "r", NET, config, torch.device("cpu"), resume=False, note=notes.append,
+          data_description="test")
+    monkeypatch.setattr(trainer, "calibrate_weights", singular)
+    train(dataset, tmp_path / "r", NET, config, torch.device("cpu"), resume=True, note=notes.append,
+          data_description="test")
+    assert read_header(tmp_path / "r" / BEST).calibration is None
+    assert "calibration skipped (singular matrix)" in notes[-1]
+    assert "peak_calibration" not in json.loads((tmp_path / "r" / LOG).read_text())

@@ -38,15 +38,14 @@ class NetworkJudge(Judge):
         if not path.is_file():
             raise ToolMissingError(f"VP-JNDnet weights file not found: {path}; use --judge pjnd or --weights PATH")
         self.scorer = PatchJudge.from_weights(path, device=device)
-        self.calibration = read_header(path).calibration if peak_calibration else None
+        self.calibration: PeakCalibration | None = read_header(path).calibration if peak_calibration else None
 
     @classmethod
-    def from_model(cls, model: VPJNDNet, device: torch.device,
-                   calibration: PeakCalibration | None = None) -> NetworkJudge:
-        """A judge over a network in memory (training), float32 for reproducibility."""
+    def from_model(cls, model: VPJNDNet, device: torch.device) -> NetworkJudge:
+        """The network alone, in memory (training), float32 for reproducibility."""
         judge = cls.__new__(cls)
         judge.scorer = PatchJudge(model, device, half=False)
-        judge.calibration = calibration
+        judge.calibration = None
         return judge
 
     def prepare(self, reference: np.ndarray, jnd_map: np.ndarray) -> PreparedReference:

@@ -130,7 +130,7 @@ class PeakCalibration:
         z = self.net_scale * _logit(net_probabilities) + self.bias + self.peak_slope * _log_peak(peaks)
         return 1.0 / (1.0 + np.exp(-z))
 
-    def to_dict(self) -> dict[str, float]:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod

@@ -2,7 +2,8 @@
 
 The training pairs, not the validation ones: validation picks the epoch and must stay unseen by
 anything fitted. The fit rewrites the weights file with the same tensors and the calibration in its
-header, so rerunning it (``vpjnd train --resume`` on a finished run) gives the same file.
+header. It always starts from the network alone, so rerunning it (``vpjnd train --resume`` on a
+finished run) gives the same calibration.
 """
 
 from __future__ import annotations

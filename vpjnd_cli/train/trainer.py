@@ -251,12 +251,17 @@ def train(
     finally:
         progress.close()
     if (run / BEST).exists():
+        fit = None
         if peak_calibration:
-            fit = calibrate_weights(run / BEST, dataset, device, config.jnd_model)
-            _note_calibration(fit, note)
-            _write_log(run, net, config, state, fit)
-        else:
+            try:
+                fit = calibrate_weights(run / BEST, dataset, device, config.jnd_model)
+            except ValueError as error:  # too few training pairs, or a singular fit
+                note(f"luma-peak calibration skipped ({error}); the file judges with the network alone")
+        if fit is None:
             strip_calibration(run / BEST)
+        else:
+            _note_calibration(fit, note)
+        _write_log(run, net, config, state, fit)
     return state.best or {}
 
 
