@@ -50,12 +50,12 @@ class PairScores:
 
 def pair_scores(dataset: JndDataset, judge: Judge, pictures: list[PictureInfo], jnd_model: str) -> PairScores:
     """The judge on every labelled (picture, level) of ``pictures`` (one batch per picture)."""
-    found = [_picture_pairs(dataset, judge, _prepare(dataset, judge, info.id, jnd_model), info.id) for info in pictures]
+    found = [_picture_pairs(dataset, judge, _prepare(judge, dataset.reference(info.id), jnd_model), info.id)
+             for info in pictures]
     return _concatenate(found)
 
 
-def _prepare(dataset: JndDataset, judge: Judge, picture: str, jnd_model: str) -> object:
-    reference = dataset.reference(picture)
+def _prepare(judge: Judge, reference: np.ndarray, jnd_model: str) -> object:
     return judge.prepare(reference, jnd_map(reference, jnd_model))
 
 
@@ -128,7 +128,7 @@ def evaluate(
     results, pair_sets, true_savings = [], [], []
     for info in dataset.split(split):
         reference = dataset.reference(info.id)
-        prepared = _prepare(dataset, judge, info.id, jnd_model)
+        prepared = _prepare(judge, reference, jnd_model)  # the reference is read once
         truth = dataset.labels(info.id)
         pairs = _picture_pairs(dataset, judge, prepared, info.id)
         pair_sets.append(pairs)
