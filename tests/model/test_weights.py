@@ -2,6 +2,7 @@ import json
 
 import pytest
 import torch
+from safetensors import safe_open
 from safetensors.torch import save_file
 
 from vpjnd_cli.errors import ExitCode, InputError, ToolMissingError
@@ -31,6 +32,28 @@ def test_round_trip_gives_identical_outputs(tmp_path, small_model, small_config)
     header = read_header(path)
     assert header.ema is True and header.training == {"epochs": 3, "sources": "MCL-JCI"}
     assert not path.with_name("net.safetensors.part").exists()
+
+
+def test_the_same_model_and_header_give_the_same_bytes(tmp_path, small_model):
+    from vpjnd_cli.model.peak import PeakCalibration
+
+    options = dict(training={"epochs": 3, "seed": 0, "corpus": "c"}, ema=True,
+                   calibration=PeakCalibration(net_scale=0.7, bias=-13.9, peak_slope=-2.8))
+    first, second = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    save_weights(small_model, first, **options)
+    save_weights(small_model, second, **options)
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_files_are_plain_safetensors_for_other_readers(tmp_path, small_model):
+    path = tmp_path / "net.safetensors"
+    save_weights(small_model, path, training={"epochs": 3}, ema=True)
+    with safe_open(str(path), framework="pt") as f:
+        assert f.metadata()["format"] == "vpjndnet" and json.loads(f.metadata()["training"]) == {"epochs": 3}
+        assert sorted(f.keys()) == sorted(small_model.state_dict())
+        for name, tensor in small_model.state_dict().items():
+            assert torch.equal(f.get_tensor(name), tensor.float())
+    assert int.from_bytes(path.read_bytes()[:8], "little") % 8 == 0  # the header is padded as the format asks
 
 
 def write_raw(path, model, metadata):

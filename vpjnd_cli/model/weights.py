@@ -3,19 +3,23 @@ and the optional luma-peak calibration of model/peak.py).
 
 No pickle anywhere: a weights file cannot run code. The config in the header rebuilds the network,
 and a file whose tensors do not match what that config builds is refused as foreign.
+
+Files are written by our own few lines of the safetensors layout rather than safetensors' save_file,
+whose metadata map comes out in a different order on every call: the same model and header now give
+the same bytes, so a retraining can be checked against the shipped file with a checksum.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
 
 from vpjnd_cli.errors import InputError
 from vpjnd_cli.model.config import NetConfig
@@ -27,6 +31,7 @@ from vpjnd_cli.model.peak import PeakCalibration
 FORMAT = "vpjndnet"
 FORMAT_VERSION = 1
 _MAX_LISTED = 3  # mismatching tensor names quoted in a foreign-config message
+_HEADER_ALIGNMENT = 8  # the safetensors layout pads its JSON header with spaces to a multiple of 8 bytes
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,25 @@ def save_weights(
         metadata["peak_calibration"] = json.dumps(calibration.to_dict(), sort_keys=True)
     tensors = {name: t.detach().to("cpu", torch.float32).contiguous() for name, t in model.state_dict().items()}
     part = Path(f"{path}.part")
-    save_file(tensors, str(part), metadata=metadata)
+    part.write_bytes(_safetensors_bytes(tensors, metadata))
     os.replace(part, path)
+
+
+def _safetensors_bytes(tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> bytes:
+    """float32 ``tensors`` and string ``metadata`` in the safetensors layout, canonically: tensors in
+    name order, JSON keys sorted, no spaces. Layout: an 8-byte little-endian header length, the JSON
+    header (each tensor's dtype, shape and byte range in the data; "__metadata__"), then the data."""
+    header: dict[str, Any] = {"__metadata__": metadata}
+    chunks = []
+    offset = 0
+    for name in sorted(tensors):
+        data = tensors[name].numpy().astype("<f4", copy=False).tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % _HEADER_ALIGNMENT)
+    return struct.pack("<Q", len(text)) + text + b"".join(chunks)
 
 
 def read_header(path: Path) -> WeightsHeader:
