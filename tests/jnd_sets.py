@@ -40,14 +40,14 @@ def make_mcl_jci(root: Path, height: int = 48, width: int = 64) -> Path:
     return root
 
 
-def make_konjnd(root: Path, count: int = 5, height: int = 48, width: int = 64) -> Path:
+def make_konjnd(root: Path, count: int = 5, height: int = 48, width: int = 64, stem_prefix: str = "img") -> Path:
     """source_image/, jpeg/<stem>_JPEG_<lvl>.jpg (QF 5..100 step 5) and subjective_ratings.csv."""
     for folder in ("source_image", "jpeg"):
         (root / folder).mkdir(parents=True)
     rng = np.random.default_rng(0)
     rows = ["image_id,Compression type,No. of ratings,mean,std,ratings"]
     for index in range(count):
-        stem = f"img{index}"
+        stem = f"{stem_prefix}{index}"
         rgb = natural_picture(height, width, seed=10 + index)
         Image.fromarray(rgb).save(root / "source_image" / f"{stem}.png")
         for level in range(5, 101, 5):

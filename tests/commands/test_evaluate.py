@@ -31,6 +31,18 @@ def test_evaluate_prints_a_table(tmp_path, capsys):
     assert "pjnd on mcl-jci" in out and "MAD" in out and "SRC0" in out
 
 
+def test_the_table_shows_whole_picture_names_in_a_narrow_terminal(tmp_path, capsys, monkeypatch):
+    prefix = "usr_share_backgrounds_a_long_wallpaper_name_"
+    root = make_konjnd(tmp_path / "set", count=2, stem_prefix=prefix)
+    monkeypatch.setenv("COLUMNS", "72")
+    assert run(["evaluate", str(root), "--judge", "pjnd", "--split", "all"]) == 0
+    out = capsys.readouterr().out
+    assert "\u2026" not in out  # no name cut short with an ellipsis
+    first_cells = "".join(line.split("\u2502")[1].strip() for line in out.splitlines() if line.startswith("\u2502"))
+    assert f"{prefix}0" in first_cells and f"{prefix}1" in first_cells
+    assert max(len(line) for line in out.splitlines()) <= 72
+
+
 def test_evaluate_refuses_an_unknown_folder(tmp_path, capsys):
     assert run(["evaluate", str(tmp_path), "--judge", "pjnd"]) == 2
     assert "not a known layout" in capsys.readouterr().err

@@ -62,8 +62,9 @@ def _print_table(report) -> None:
     from rich.table import Table
 
     table = Table(title=f"{report.judge} on {report.layout} ({report.codec}, {report.split}, SUR {report.sur:.0%})")
-    for column in ("picture", "size", "true", "predicted", "pair acc.", "saving", "dPSNR"):
-        table.add_column(column, justify="left" if column == "picture" else "right")
+    table.add_column("picture", overflow="fold")  # whole names, wrapped: they often differ only near the end
+    for column in ("size", "true", "pred.", "acc.", "saving", "dPSNR"):  # short, to leave the names room
+        table.add_column(column, justify="right")
     for r in report.pictures:
         table.add_row(r.picture, f"{r.width}x{r.height}", str(r.true_setting), str(r.predicted_setting),
                       f"{r.pair_accuracy:.1%}", "-" if r.saving is None else f"{r.saving:.1%}", f"{r.delta_psnr:+.2f}")
@@ -75,4 +76,5 @@ def _print_table(report) -> None:
                   f"MAD {report.mad:.2f} ({mad[0]:.2f}-{mad[1]:.2f}); relative precision {report.relative_precision:.1%}; "
                   f"mean level true {report.mean_true_setting:.1f} / predicted {report.mean_predicted_setting:.1f} "
                   f"({level[0]:.1f}-{level[1]:.1f}); saving {saving}; dPSNR {report.delta_psnr:+.2f} dB")
-    console.print("(in brackets: 95 % bootstrap intervals over the pictures)")
+    console.print("(true / pred.: the level the labels give / the search chose; acc.: pair accuracy; "
+                  "in brackets: 95 % bootstrap intervals over the pictures)")
