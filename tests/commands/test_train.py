@@ -27,6 +27,7 @@ def test_label_train_evaluate(tmp_path, capsys):
     assert header.ema and header.config.channels == (4, 8) and header.config.weight_activation == "softplus"
     assert header.training["data"].startswith("corpus") and header.training["epoch"] == 1
     assert header.calibration is not None and "luma-peak calibration" in captured.err
+    assert header.training["config"]["peak_in_loss"] is True  # the default
     log = json.loads((runs / "log.json").read_text())
     assert len(log["epochs"]) == 1 and 0.0 <= log["epochs"][0]["val_accuracy"] <= 1.0
 
@@ -54,9 +55,18 @@ def test_train_refuses_an_existing_run_without_resume(tmp_path, capsys):
     assert run(["train", str(corpus), "-o", str(runs), "--epochs", "1", *TINY_NET]) == 2
     assert "--resume" in capsys.readouterr().err
     assert run(["train", str(corpus), "-o", str(runs), "--epochs", "2", "--resume", *TINY_NET]) == 0
+    # the network was trained inside the peak combination: resuming it as a network alone is another run
     assert run(["train", str(corpus), "-o", str(runs), "--epochs", "2", "--resume", "--no-peak-calibration",
+                *TINY_NET]) == 2
+    assert "'peak_in_loss': True" in capsys.readouterr().err
+
+    alone = tmp_path / "alone"
+    assert run(["train", str(corpus), "-o", str(alone), "--epochs", "1", "--no-peak-in-loss", *TINY_NET]) == 0
+    assert read_header(alone / "best.safetensors").calibration is not None
+    assert read_header(alone / "best.safetensors").training["config"]["peak_in_loss"] is False
+    assert run(["train", str(corpus), "-o", str(alone), "--epochs", "1", "--resume", "--no-peak-calibration",
                 *TINY_NET]) == 0
-    assert read_header(runs / "best.safetensors").calibration is None
+    assert read_header(alone / "best.safetensors").calibration is None
     assert run(["train", str(corpus), "-o", str(tmp_path / "r2"), "--channels", "4,x"]) == 2
     assert run(["train", str(corpus), "-o", str(tmp_path / "r3"), "--weight-activation", "tanh"]) == 2
     assert "weight_activation" in capsys.readouterr().err

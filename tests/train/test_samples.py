@@ -47,3 +47,18 @@ def test_the_cache_keeps_to_its_budget(dataset):
     for index in range(5):
         assert np.array_equal(source.candidate(picture, index), dataset.candidate(picture, index))
     assert list(source._candidates) == [(picture, 3), (picture, 4)] and source._cached_bytes == 2 * one
+
+
+def test_with_a_peak_each_sample_carries_its_candidates_log_peak(dataset):
+    from vpjnd_cli.model.peak import LumaPeak
+
+    peak = LumaPeak(downscale=1)
+    source = SampleSource(dataset, "train", sur=0.75, jnd_model="epc", peak=peak)
+    groups = source.groups(3, np.random.default_rng(0))[:2]
+    batch = source.batch(groups, 2, 16, np.random.default_rng(1))
+    samples = [s for g in groups for s in g.samples]
+    expected = [np.log(peak.peaks(peak.reference(dataset.reference(s.picture)), [dataset.candidate(s.picture, s.index)])[0])
+                for s in samples]
+    assert batch.log_peak.dtype == np.float32 and np.allclose(batch.log_peak, expected, rtol=1e-6)
+    assert len(set(batch.log_peak.tolist())) > 1  # the levels differ
+    assert SampleSource(dataset, "train", sur=0.75, jnd_model="epc").batch(groups, 2, 16, np.random.default_rng(1)).log_peak is None

@@ -9,8 +9,12 @@ import torch
 from jnd_sets import make_mcl_jci
 from safetensors.torch import load_file
 
+from vpjnd_cli.judges.vpjndnet import NetworkJudge
 from vpjnd_cli.model.config import NetConfig
+from vpjnd_cli.model.peak import PeakCalibration
+from vpjnd_cli.model.weights import load_model, read_header
 from vpjnd_cli.train.detect import open_dataset
+from vpjnd_cli.train.evaluation import pair_scores
 from vpjnd_cli.train.samples import SampleSource
 from vpjnd_cli.train.trainer import BEST, CHECKPOINT, LOG, TrainConfig, train
 
@@ -23,9 +27,10 @@ def dataset(tmp_path_factory):
     return open_dataset(make_mcl_jci(tmp_path_factory.mktemp("sets") / "mcl", height=32, width=32))
 
 
-def run(dataset, folder, epochs, *, resume=False, checkpoint_seconds=300.0):
+def run(dataset, folder, epochs, *, resume=False, checkpoint_seconds=300.0, peak_in_loss=False):
     # a 100-level ladder: keep it small by training on 1 sample per 25 per step
-    config = TrainConfig(epochs=epochs, batch=50, patches=2, seed=5, checkpoint_seconds=checkpoint_seconds)
+    config = TrainConfig(epochs=epochs, batch=50, patches=2, seed=5, checkpoint_seconds=checkpoint_seconds,
+                         peak_in_loss=peak_in_loss)
     return train(dataset, folder, NET, config, torch.device("cpu"), resume=resume, note=lambda _: None,
                  data_description="test")
 
@@ -40,10 +45,11 @@ def assert_same(a, b):
         assert torch.equal(a[name], b[name]), name
 
 
-def test_resume_at_an_epoch_end_is_bit_identical(dataset, tmp_path):
-    run(dataset, tmp_path / "straight", 2)
-    run(dataset, tmp_path / "resumed", 1)
-    run(dataset, tmp_path / "resumed", 2, resume=True)
+@pytest.mark.parametrize("peak_in_loss", [False, True], ids=["network-alone", "peak-in-loss"])
+def test_resume_at_an_epoch_end_is_bit_identical(dataset, tmp_path, peak_in_loss):
+    run(dataset, tmp_path / "straight", 2, peak_in_loss=peak_in_loss)
+    run(dataset, tmp_path / "resumed", 1, peak_in_loss=peak_in_loss)
+    run(dataset, tmp_path / "resumed", 2, resume=True, peak_in_loss=peak_in_loss)
     assert_same(final_weights(tmp_path / "straight"), final_weights(tmp_path / "resumed"))
     log = json.loads((tmp_path / "resumed" / LOG).read_text())
     assert [e["epoch"] for e in log["epochs"]] == [1, 2]
@@ -51,8 +57,9 @@ def test_resume_at_an_epoch_end_is_bit_identical(dataset, tmp_path):
     assert load_file(tmp_path / "resumed" / BEST)
 
 
-def test_resume_mid_epoch_is_bit_identical(dataset, tmp_path, monkeypatch):
-    run(dataset, tmp_path / "straight", 1)
+@pytest.mark.parametrize("peak_in_loss", [False, True], ids=["network-alone", "peak-in-loss"])
+def test_resume_mid_epoch_is_bit_identical(dataset, tmp_path, monkeypatch, peak_in_loss):
+    run(dataset, tmp_path / "straight", 1, peak_in_loss=peak_in_loss)
     original = SampleSource.batch
     calls = {"n": 0}
 
@@ -64,11 +71,14 @@ def test_resume_mid_epoch_is_bit_identical(dataset, tmp_path, monkeypatch):
 
     monkeypatch.setattr(SampleSource, "batch", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
-        run(dataset, tmp_path / "resumed", 1, checkpoint_seconds=0.0)  # checkpoint after every batch
+        run(dataset, tmp_path / "resumed", 1, checkpoint_seconds=0.0, peak_in_loss=peak_in_loss)  # after every batch
     assert torch.load(tmp_path / "resumed" / CHECKPOINT, weights_only=True)["batch"] == 2
     monkeypatch.setattr(SampleSource, "batch", original)
-    run(dataset, tmp_path / "resumed", 1, resume=True)
+    run(dataset, tmp_path / "resumed", 1, resume=True, peak_in_loss=peak_in_loss)
     assert_same(final_weights(tmp_path / "straight"), final_weights(tmp_path / "resumed"))
+    if peak_in_loss:  # the head is restored too
+        heads = [torch.load(tmp_path / name / CHECKPOINT, weights_only=True)["peak_head"] for name in ("straight", "resumed")]
+        assert torch.equal(*heads)
 
 
 def test_a_run_folder_with_a_checkpoint_needs_resume(dataset, tmp_path):
@@ -80,7 +90,6 @@ def test_a_run_folder_with_a_checkpoint_needs_resume(dataset, tmp_path):
 
 
 def test_a_finished_run_gets_its_peak_calibration_and_can_drop_it(dataset, tmp_path):
-    from vpjnd_cli.model.weights import read_header
 
     notes = []
     config = TrainConfig(epochs=1, batch=50, patches=2, seed=5)
@@ -95,7 +104,6 @@ def test_a_finished_run_gets_its_peak_calibration_and_can_drop_it(dataset, tmp_p
 
 
 def test_a_failed_calibration_leaves_the_network_alone(dataset, tmp_path, monkeypatch):
-    from vpjnd_cli.model.weights import read_header
     from vpjnd_cli.train import trainer
 
     def singular(*_args):
@@ -111,3 +119,32 @@ def test_a_failed_calibration_leaves_the_network_alone(dataset, tmp_path, monkey
     assert read_header(tmp_path / "r" / BEST).calibration is None
     assert "calibration skipped (singular matrix)" in notes[-1]
     assert "peak_calibration" not in json.loads((tmp_path / "r" / LOG).read_text())
+
+
+def test_with_the_peak_in_the_loss_the_head_learns_and_validation_uses_it(dataset, tmp_path):
+    run(dataset, tmp_path / "alone", 1)
+    run(dataset, tmp_path / "joint", 1, peak_in_loss=True)
+    head = json.loads((tmp_path / "joint" / LOG).read_text())["epochs"][0]["peak_head"]
+    assert head["net_scale"] != 1.0 and head["peak_slope"] != 0.0  # a and c moved from the network alone
+    assert "peak_head" not in json.loads((tmp_path / "alone" / LOG).read_text())["epochs"][0]
+    with pytest.raises(AssertionError):  # the peak changed what the network learnt
+        assert_same(final_weights(tmp_path / "alone"), final_weights(tmp_path / "joint"))
+    assert read_header(tmp_path / "joint" / BEST).training["config"]["peak_in_loss"] is True
+    # the epoch's validation judged with the head: the network (best.safetensors keeps its tensors) plus a, b, c
+    judge = NetworkJudge.from_model(load_model(tmp_path / "joint" / BEST), torch.device("cpu"), PeakCalibration(**head))
+    record = json.loads((tmp_path / "joint" / LOG).read_text())["epochs"][0]
+    assert pair_scores(dataset, judge, dataset.split("val"), "epc").bce() == pytest.approx(record["val_bce"], rel=1e-9)
+
+
+def test_a_checkpoint_from_before_the_option_resumes_as_a_network_alone(dataset, tmp_path):
+    from vpjnd_cli.errors import UsageError
+
+    run(dataset, tmp_path / "old", 1)
+    payload = torch.load(tmp_path / "old" / CHECKPOINT, weights_only=True)
+    meta = json.loads(payload["meta"])
+    del meta["train"]["peak_in_loss"]
+    payload["meta"] = json.dumps(meta)
+    torch.save(payload, tmp_path / "old" / CHECKPOINT)
+    run(dataset, tmp_path / "old", 2, resume=True)
+    with pytest.raises(UsageError, match="other settings"):
+        run(dataset, tmp_path / "old", 3, resume=True, peak_in_loss=True)

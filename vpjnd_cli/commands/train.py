@@ -64,6 +64,10 @@ def train_command(
     peak_calibration: Annotated[bool, typer.Option("--peak-calibration/--no-peak-calibration",
                                                    help="After training, fit the luma-peak calibration on the "
                                                    "training pairs (off: the network alone, as in the paper).")] = True,
+    peak_in_loss: Annotated[bool, typer.Option("--peak-in-loss/--no-peak-in-loss",
+                                               help="Train the network inside the luma-peak combination, so it "
+                                               "learns what the peak misses (off: trained alone, calibrated "
+                                               "after; --no-peak-calibration implies off).")] = True,
     checkpoint_minutes: Annotated[float, typer.Option("--checkpoint-minutes", min=0.0,
                                                       help="Checkpoint period within an epoch.")] = 5.0,
     codec: DatasetCodec = None,
@@ -90,7 +94,8 @@ def train_command(
     except ValueError as error:
         raise UsageError(f"network: {error}") from None
     config = TrainConfig(epochs=epochs, batch=batch, levels=levels, patches=patches, lr=lr, importance=importance,
-                         sur=sur, seed=seed, checkpoint_seconds=60 * checkpoint_minutes)
+                         sur=sur, seed=seed, checkpoint_seconds=60 * checkpoint_minutes,
+                         peak_in_loss=peak_in_loss and peak_calibration)
     dataset = open_dataset(data, codec=codec, votes=votes, seed=split_seed)
     started = time.perf_counter()
     best = train(dataset, output, net, config, resolve_device(device), resume=resume, note=_note,

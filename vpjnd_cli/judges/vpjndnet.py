@@ -41,11 +41,12 @@ class NetworkJudge(Judge):
         self.calibration: PeakCalibration | None = read_header(path).calibration if peak_calibration else None
 
     @classmethod
-    def from_model(cls, model: VPJNDNet, device: torch.device) -> NetworkJudge:
-        """The network alone, in memory (training), float32 for reproducibility."""
+    def from_model(cls, model: VPJNDNet, device: torch.device,
+                   calibration: PeakCalibration | None = None) -> NetworkJudge:
+        """A network in memory (training), float32 for reproducibility; alone unless ``calibration`` is given."""
         judge = cls.__new__(cls)
         judge.scorer = PatchJudge(model, device, half=False)
-        judge.calibration = None
+        judge.calibration = calibration
         return judge
 
     def prepare(self, reference: np.ndarray, jnd_map: np.ndarray) -> PreparedReference:

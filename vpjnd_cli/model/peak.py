@@ -127,7 +127,7 @@ class PeakCalibration:
 
     def apply(self, net_probabilities: np.ndarray, peaks: np.ndarray) -> np.ndarray:
         """Calibrated P(perceptually lossless), float64 like the network's."""
-        z = self.net_scale * _logit(net_probabilities) + self.bias + self.peak_slope * _log_peak(peaks)
+        z = self.net_scale * _logit(net_probabilities) + self.bias + self.peak_slope * log_peak(peaks)
         return 1.0 / (1.0 + np.exp(-z))
 
     def to_dict(self) -> dict[str, Any]:
@@ -152,7 +152,7 @@ def fit_peak_calibration(
     """
     if not len(labels) == len(peaks) == len(net_probabilities) or len(labels) < 3:
         raise ValueError("peak calibration needs at least 3 pairs with a probability, a peak and a label each")
-    x = np.column_stack([_logit(net_probabilities), np.ones(len(labels)), _log_peak(peaks)])
+    x = np.column_stack([_logit(net_probabilities), np.ones(len(labels)), log_peak(peaks)])
     y = np.asarray(labels, np.float64)
     ridge = 1e-9 * len(y) * np.eye(3)
     coef = np.zeros(3)
@@ -170,5 +170,6 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def _log_peak(peaks: np.ndarray) -> np.ndarray:
+def log_peak(peaks: np.ndarray) -> np.ndarray:
+    """ln(peak), floored so that an identical candidate gives a large finite value, as the fit and training see it."""
     return np.log(np.maximum(np.asarray(peaks, np.float64), _PEAK_FLOOR))

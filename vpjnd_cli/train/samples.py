@@ -9,6 +9,9 @@ visual-importance weight) are computed once and kept in memory; other candidates
 demand and kept in a cache bounded in bytes (decoding a 1920x1080 JPEG costs about as much as a
 third of a step). The epoch's groups and every batch's patch positions come from generators seeded
 by (seed, epoch) and (seed, epoch, batch), so a resumed run cuts exactly the same patches.
+
+With a ``peak`` statistic, each sample also carries ln(luma peak) of its whole candidate
+(model/peak.py), computed once per pair from the candidate the patches are cut from.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import numpy as np
 
 from vpjnd_cli.jnd import jnd_map
 from vpjnd_cli.model.patches import _pad as pad_edges
+from vpjnd_cli.model.peak import LumaPeak, log_peak
 from vpjnd_cli.train.dataset import JndDataset, pwjnd_index
 
 
@@ -44,6 +48,7 @@ class PictureData:
     reference: np.ndarray  # HxWx3 uint8
     jnd: np.ndarray  # HxW float32
     at_pwjnd: np.ndarray  # the candidate at the PW-JND (the reference when none passes)
+    luma: np.ndarray | None  # the reference's luma for the peak, when the source measures it
 
 
 @dataclass
@@ -57,6 +62,7 @@ class Batch:
     candidate: np.ndarray
     owner: np.ndarray  # int64
     labels: np.ndarray  # [N] float32
+    log_peak: np.ndarray | None = None  # [N] float32 ln(luma peak), when the source measures it
 
 
 def default_cache_bytes() -> int:
@@ -71,8 +77,8 @@ class SampleSource:
     """All labelled pairs of one split, and the batches cut from them."""
 
     def __init__(self, dataset: JndDataset, split: str, *, sur: float, jnd_model: str,
-                 cache_bytes: int | None = None) -> None:
-        self.dataset, self.sur, self.jnd_model = dataset, sur, jnd_model
+                 cache_bytes: int | None = None, peak: LumaPeak | None = None) -> None:
+        self.dataset, self.sur, self.jnd_model, self.peak = dataset, sur, jnd_model, peak
         self.pictures = [p.id for p in dataset.split(split)]
         self._by_picture = {
             picture: [Sample(picture, index, label) for index, label in sorted(dataset.labels(picture).items())]
@@ -80,6 +86,7 @@ class SampleSource:
         }
         self.samples = [sample for picture in self.pictures for sample in self._by_picture[picture]]
         self._data: dict[str, PictureData] = {}
+        self._log_peaks: dict[tuple[str, int], float] = {}
         self._candidates: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
         self._cache_budget = default_cache_bytes() if cache_bytes is None else cache_bytes
         self._cached_bytes = 0
@@ -97,7 +104,8 @@ class SampleSource:
             reference = self.dataset.reference(name)
             index = pwjnd_index(self.dataset.labels(name), self.sur)
             at = reference if index is None else self.dataset.candidate(name, index)
-            self._data[name] = PictureData(reference, jnd_map(reference, self.jnd_model), at)
+            luma = None if self.peak is None else self.peak.reference(reference)
+            self._data[name] = PictureData(reference, jnd_map(reference, self.jnd_model), at, luma)
         return self._data[name]
 
     def candidate(self, picture: str, index: int) -> np.ndarray:
@@ -116,7 +124,7 @@ class SampleSource:
 
     def batch(self, groups: list[Group], patches: int, size: int, rng: np.random.Generator) -> Batch:
         parts: dict[str, list[np.ndarray]] = {"reference": [], "at_pwjnd": [], "jnd": [], "candidate": []}
-        owner = []
+        owner, log_peaks = [], []
         for number, group in enumerate(groups):
             data = self.picture(group.picture)
             height, width = data.jnd.shape
@@ -125,11 +133,22 @@ class SampleSource:
             for key, picture in (("reference", data.reference), ("at_pwjnd", data.at_pwjnd), ("jnd", data.jnd)):
                 parts[key].append(_crops(picture, ys, xs, size))
             for sample in group.samples:
-                parts["candidate"].append(_crops(self.candidate(group.picture, sample.index), ys, xs, size))
+                candidate = self.candidate(group.picture, sample.index)
+                parts["candidate"].append(_crops(candidate, ys, xs, size))
                 owner.append(number)
+                if self.peak is not None:
+                    log_peaks.append(self._log_peak(group.picture, sample.index, data, candidate))
         labels = np.array([s.label for g in groups for s in g.samples], dtype=np.float32)
         return Batch(**{k: np.stack(v) for k, v in parts.items()}, owner=np.array(owner, dtype=np.int64),
-                     labels=labels)
+                     labels=labels, log_peak=np.array(log_peaks, dtype=np.float32) if self.peak is not None else None)
+
+    def _log_peak(self, picture: str, index: int, data: PictureData, candidate: np.ndarray) -> float:
+        """ln(peak) of one pair, measured once per run (the candidate cache may not keep the pixels)."""
+        key = (picture, index)
+        if key not in self._log_peaks:
+            assert self.peak is not None and data.luma is not None
+            self._log_peaks[key] = float(log_peak(self.peak.peaks(data.luma, [candidate]))[0])
+        return self._log_peaks[key]
 
 
 def _crops(picture: np.ndarray, ys: np.ndarray, xs: np.ndarray, size: int) -> np.ndarray:

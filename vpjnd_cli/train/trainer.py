@@ -7,6 +7,13 @@ PW-JND picture, i.e. near the decision boundary, weigh up to 1 + lambda.
 
 Samples come in groups of up to ``levels`` levels of one picture on shared patches (samples.py).
 
+With ``peak_in_loss`` the network is trained inside the judge that ships, not alone: the loss's logit
+is a x (network logit) + b + c x (ln luma peak - centre), with a, b, c learned alongside the network
+(``State.peak_head``). The network is so trained for the part it plays in the judge: adding what the
+luma peak (model/peak.py), which sees every pixel, does not say. Validation each epoch judges with
+the same combination. Afterwards the calibration is refitted on the
+training pairs as for any run (peak_calibration.py).
+
 Reproducibility: the groups of an epoch come from a generator seeded by (seed, epoch),
 the patch positions of a batch from one seeded by (seed, epoch, batch), dropout from torch's
 generator, whose state the checkpoint keeps. A checkpoint (RUN/checkpoint.pt, written to a .part
@@ -37,6 +44,7 @@ from vpjnd_cli.imageio import write_atomic
 from vpjnd_cli.judges.vpjndnet import NetworkJudge
 from vpjnd_cli.model.config import NetConfig
 from vpjnd_cli.model.network import VPJNDNet
+from vpjnd_cli.model.peak import LumaPeak, PeakCalibration
 from vpjnd_cli.model.weights import save_weights
 from vpjnd_cli.train.dataset import JndDataset
 from vpjnd_cli.train.evaluation import pair_scores
@@ -51,6 +59,9 @@ from vpjnd_cli.train.ssim import luma, ssim
 CHECKPOINT = "checkpoint.pt"
 BEST = "best.safetensors"
 LOG = "log.json"
+_PEAK_HEAD_START = (1.0, 0.0, 0.0)  # a, b, c: the network alone
+_PEAK_HEAD_LR = 0.01  # Adam's step for a, b and c: ten times the network's, so they settle within a run
+_LOG_PEAK_CENTRE = -6.5  # about the mean ln(peak) of labelled pairs: keeps b near 0 and quick to learn
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,7 @@ class TrainConfig:
     seed: int = 0
     jnd_model: str = "epc"
     checkpoint_seconds: float = 300.0
+    peak_in_loss: bool = False  # train the network inside the luma-peak combination (module docstring)
 
 
 @dataclass
@@ -81,6 +93,15 @@ class State:
     losses: list[float] = dataclasses.field(default_factory=list)  # of the epoch in progress
     history: list[dict] = dataclasses.field(default_factory=list)
     best: dict | None = None
+    peak_head: torch.nn.Parameter | None = None  # a, b, c with peak_in_loss
+    peak_optimizer: torch.optim.Optimizer | None = None
+
+    def peak_calibration(self) -> PeakCalibration | None:
+        """The head as the judge's calibration: a logit + (b - c centre) + c ln peak."""
+        if self.peak_head is None:
+            return None
+        a, b, c = (float(v) for v in self.peak_head.detach().cpu())
+        return PeakCalibration(net_scale=a, bias=b - c * _LOG_PEAK_CENTRE, peak_slope=c)
 
 
 def _new_state(net: NetConfig, config: TrainConfig, device: torch.device) -> State:
@@ -94,7 +115,11 @@ def _new_state(net: NetConfig, config: TrainConfig, device: torch.device) -> Sta
     ema = copy.deepcopy(model).eval()
     for parameter in ema.parameters():
         parameter.requires_grad_(False)
-    return State(model, ema, torch.optim.Adam(model.parameters(), lr=config.lr))
+    state = State(model, ema, torch.optim.Adam(model.parameters(), lr=config.lr))
+    if config.peak_in_loss:
+        state.peak_head = torch.nn.Parameter(torch.tensor(_PEAK_HEAD_START, device=device))
+        state.peak_optimizer = torch.optim.Adam([state.peak_head], lr=_PEAK_HEAD_LR)
+    return state
 
 
 def _save_checkpoint(run: Path, state: State, net: NetConfig, config: TrainConfig) -> None:
@@ -105,6 +130,9 @@ def _save_checkpoint(run: Path, state: State, net: NetConfig, config: TrainConfi
                             "losses": state.losses,
                             "best": state.best}),
     }
+    if state.peak_head is not None and state.peak_optimizer is not None:
+        payload["peak_head"] = state.peak_head.detach()
+        payload["peak_optimizer"] = state.peak_optimizer.state_dict()
     part = run / f".{CHECKPOINT}.part"
     torch.save(payload, part)
     os.replace(part, run / CHECKPOINT)
@@ -118,6 +146,7 @@ def _resumable(config: TrainConfig) -> dict:
 def _load_checkpoint(run: Path, net: NetConfig, config: TrainConfig, device: torch.device) -> State:
     payload = torch.load(run / CHECKPOINT, map_location=device, weights_only=True)
     meta = json.loads(payload["meta"])
+    meta["train"].setdefault("peak_in_loss", False)  # checkpoints from before the option
     if meta["net"] != net.to_dict() or meta["train"] != _resumable(config):
         raise UsageError(f"{run / CHECKPOINT} was made with other settings; resume with the same options "
                          f"(checkpoint: {meta['train']}, network {meta['net']['channels']})")
@@ -125,6 +154,10 @@ def _load_checkpoint(run: Path, net: NetConfig, config: TrainConfig, device: tor
     state.model.load_state_dict(payload["model"])
     state.ema.load_state_dict(payload["ema"])
     state.optimizer.load_state_dict(payload["optimizer"])
+    if state.peak_head is not None and state.peak_optimizer is not None:
+        with torch.no_grad():
+            state.peak_head.copy_(payload["peak_head"])
+        state.peak_optimizer.load_state_dict(payload["peak_optimizer"])
     torch.set_rng_state(payload["torch_rng"])
     state.epoch, state.batch, state.step = payload["epoch"], payload["batch"], payload["step"]
     state.history, state.best, state.losses = meta["history"], meta["best"], meta["losses"]
@@ -132,8 +165,9 @@ def _load_checkpoint(run: Path, net: NetConfig, config: TrainConfig, device: tor
 
 
 def _tensors(batch: Batch, device: torch.device) -> dict[str, torch.Tensor]:
-    return {name: torch.from_numpy(getattr(batch, name)).to(device)
-            for name in ("reference", "candidate", "at_pwjnd", "jnd", "owner", "labels")}
+    names = ("reference", "candidate", "at_pwjnd", "jnd", "owner", "labels")
+    names += ("log_peak",) if batch.log_peak is not None else ()
+    return {name: torch.from_numpy(getattr(batch, name)).to(device) for name in names}
 
 
 def _step(state: State, batch: Batch, config: TrainConfig, device: torch.device) -> float:
@@ -145,10 +179,17 @@ def _step(state: State, batch: Batch, config: TrainConfig, device: torch.device)
     weight = 1.0 + config.importance * similarity
     state.model.train()
     logits = state.model(t["reference"], t["candidate"], t["jnd"], t["owner"])
+    optimizers = [state.optimizer]
+    if state.peak_head is not None and state.peak_optimizer is not None:
+        a, b, c = state.peak_head
+        logits = a * logits + b + c * (t["log_peak"] - _LOG_PEAK_CENTRE)
+        optimizers.append(state.peak_optimizer)
     loss = (F.binary_cross_entropy_with_logits(logits, t["labels"], reduction="none") * weight).mean()
-    state.optimizer.zero_grad(set_to_none=True)
+    for optimizer in optimizers:
+        optimizer.zero_grad(set_to_none=True)
     loss.backward()
-    state.optimizer.step()
+    for optimizer in optimizers:
+        optimizer.step()
     state.step += 1
     decay = min(config.ema_decay, (1 + state.step) / (10 + state.step))  # short runs: warm the average up
     with torch.no_grad():
@@ -210,7 +251,8 @@ def train(
         raise UsageError(f"{run} already holds a checkpoint: pass --resume to continue it, or choose another folder")
     state = _load_checkpoint(run, net, config, device) if resume and (run / CHECKPOINT).exists() \
         else _new_state(net, config, device)
-    source = SampleSource(dataset, "train", sur=config.sur, jnd_model=config.jnd_model)
+    source = SampleSource(dataset, "train", sur=config.sur, jnd_model=config.jnd_model,
+                          peak=LumaPeak() if config.peak_in_loss else None)
     validation = dataset.split("val")
     if not source.samples or not validation:
         raise UsageError("the data needs pictures in both the train and the val split")
@@ -232,10 +274,14 @@ def train(
                 if time.monotonic() - last_checkpoint > config.checkpoint_seconds and state.batch < steps:
                     _save_checkpoint(run, state, net, config)
                     last_checkpoint = time.monotonic()
-            scores = pair_scores(dataset, NetworkJudge.from_model(state.ema, device), validation, config.jnd_model)
+            head = state.peak_calibration()
+            judge = NetworkJudge.from_model(state.ema, device, calibration=head)
+            scores = pair_scores(dataset, judge, validation, config.jnd_model)
             record = {"epoch": state.epoch + 1, "steps": state.step, "train_loss": float(np.mean(state.losses)),
                       "val_accuracy": scores.accuracy(config.sur), "val_bce": scores.bce(),
                       "seconds": round(time.perf_counter() - started, 1)}
+            if head is not None:
+                record["peak_head"] = {"net_scale": head.net_scale, "bias": head.bias, "peak_slope": head.peak_slope}
             state.history.append(record)
             note(f"epoch {record['epoch']}/{config.epochs}: train loss {record['train_loss']:.4f}, "
                  f"val accuracy {record['val_accuracy']:.3f}, val BCE {record['val_bce']:.4f} ({record['seconds']} s)")
