@@ -31,8 +31,9 @@ MODEL_PHOTOS ?=
 MODEL_CORPUS ?= model-corpus
 MODEL_RUN ?= model-run
 MODEL_EPOCHS ?= 15
-# The shipped file was trained with the released ReLU patch vote, before `vpjnd train` defaulted
-# to softplus; retrained with softplus it was no better (weights/MODEL_CARD.md), so it was kept.
+# The shipped file uses the released ReLU patch vote, the setting its recipe (the network trained
+# inside the luma-peak combination, `vpjnd train`'s default) was chosen with by cross-validation
+# (weights/MODEL_CARD.md); `vpjnd train` itself defaults to the softplus vote.
 MODEL_TRAIN_ARGS ?= --weight-activation relu
 
 model:
