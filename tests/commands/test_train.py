@@ -58,7 +58,7 @@ def test_train_refuses_an_existing_run_without_resume(tmp_path, capsys):
     # the network was trained inside the peak combination: resuming it as a network alone is another run
     assert run(["train", str(corpus), "-o", str(runs), "--epochs", "2", "--resume", "--no-peak-calibration",
                 *TINY_NET]) == 2
-    assert "'peak_in_loss': True" in capsys.readouterr().err
+    assert "peak_in_loss true (now false)" in capsys.readouterr().err
 
     alone = tmp_path / "alone"
     assert run(["train", str(corpus), "-o", str(alone), "--epochs", "1", "--no-peak-in-loss", *TINY_NET]) == 0

@@ -146,5 +146,5 @@ def test_a_checkpoint_from_before_the_option_resumes_as_a_network_alone(dataset,
     payload["meta"] = json.dumps(meta)
     torch.save(payload, tmp_path / "old" / CHECKPOINT)
     run(dataset, tmp_path / "old", 2, resume=True)
-    with pytest.raises(UsageError, match="other settings"):
+    with pytest.raises(UsageError, match=r"other settings.*peak_in_loss false \(now true\)$"):
         run(dataset, tmp_path / "old", 3, resume=True, peak_in_loss=True)

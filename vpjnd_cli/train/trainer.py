@@ -148,8 +148,11 @@ def _load_checkpoint(run: Path, net: NetConfig, config: TrainConfig, device: tor
     meta = json.loads(payload["meta"])
     meta["train"].setdefault("peak_in_loss", False)  # checkpoints from before the option
     if meta["net"] != net.to_dict() or meta["train"] != _resumable(config):
-        raise UsageError(f"{run / CHECKPOINT} was made with other settings; resume with the same options "
-                         f"(checkpoint: {meta['train']}, network {meta['net']['channels']})")
+        now = {**_resumable(config), **net.to_dict()}
+        differ = sorted(k for k, v in {**meta["train"], **meta["net"]}.items() if now.get(k) != v)
+        changes = ", ".join(f"{k} {_plain({**meta['train'], **meta['net']}[k])} (now {_plain(now.get(k))})" for k in differ)
+        raise UsageError(f"{run / CHECKPOINT} was made with other settings; resume with the same options. "
+                         f"The checkpoint has {changes}")
     state = _new_state(net, config, device)
     state.model.load_state_dict(payload["model"])
     state.ema.load_state_dict(payload["ema"])
@@ -162,6 +165,11 @@ def _load_checkpoint(run: Path, net: NetConfig, config: TrainConfig, device: tor
     state.epoch, state.batch, state.step = payload["epoch"], payload["batch"], payload["step"]
     state.history, state.best, state.losses = meta["history"], meta["best"], meta["losses"]
     return state
+
+
+def _plain(value: object) -> str:
+    """A setting as a user typed it: lists and tuples alike, booleans and numbers as JSON."""
+    return json.dumps(list(value) if isinstance(value, tuple) else value)
 
 
 def _tensors(batch: Batch, device: torch.device) -> dict[str, torch.Tensor]:
