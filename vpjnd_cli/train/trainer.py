@@ -93,14 +93,23 @@ class State:
     losses: list[float] = dataclasses.field(default_factory=list)  # of the epoch in progress
     history: list[dict] = dataclasses.field(default_factory=list)
     best: dict | None = None
-    peak_head: torch.nn.Parameter | None = None  # a, b, c with peak_in_loss
-    peak_optimizer: torch.optim.Optimizer | None = None
+    peak_head: PeakHead | None = None  # with peak_in_loss
 
-    def peak_calibration(self) -> PeakCalibration | None:
+
+class PeakHead:
+    """a, b, c of the training logit a x net + b + c x (ln peak - centre), and their optimiser."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.values = torch.nn.Parameter(torch.tensor(_PEAK_HEAD_START, device=device))
+        self.optimizer = torch.optim.Adam([self.values], lr=_PEAK_HEAD_LR)
+
+    def logits(self, network_logits: torch.Tensor, log_peaks: torch.Tensor) -> torch.Tensor:
+        a, b, c = self.values
+        return a * network_logits + b + c * (log_peaks - _LOG_PEAK_CENTRE)
+
+    def calibration(self) -> PeakCalibration:
         """The head as the judge's calibration: a logit + (b - c centre) + c ln peak."""
-        if self.peak_head is None:
-            return None
-        a, b, c = (float(v) for v in self.peak_head.detach().cpu())
+        a, b, c = (float(v) for v in self.values.detach().cpu())
         return PeakCalibration(net_scale=a, bias=b - c * _LOG_PEAK_CENTRE, peak_slope=c)
 
 
@@ -117,8 +126,7 @@ def _new_state(net: NetConfig, config: TrainConfig, device: torch.device) -> Sta
         parameter.requires_grad_(False)
     state = State(model, ema, torch.optim.Adam(model.parameters(), lr=config.lr))
     if config.peak_in_loss:
-        state.peak_head = torch.nn.Parameter(torch.tensor(_PEAK_HEAD_START, device=device))
-        state.peak_optimizer = torch.optim.Adam([state.peak_head], lr=_PEAK_HEAD_LR)
+        state.peak_head = PeakHead(device)
     return state
 
 
@@ -130,9 +138,9 @@ def _save_checkpoint(run: Path, state: State, net: NetConfig, config: TrainConfi
                             "losses": state.losses,
                             "best": state.best}),
     }
-    if state.peak_head is not None and state.peak_optimizer is not None:
-        payload["peak_head"] = state.peak_head.detach()
-        payload["peak_optimizer"] = state.peak_optimizer.state_dict()
+    if state.peak_head is not None:
+        payload["peak_head"] = state.peak_head.values.detach()
+        payload["peak_optimizer"] = state.peak_head.optimizer.state_dict()
     part = run / f".{CHECKPOINT}.part"
     torch.save(payload, part)
     os.replace(part, run / CHECKPOINT)
@@ -148,28 +156,23 @@ def _load_checkpoint(run: Path, net: NetConfig, config: TrainConfig, device: tor
     meta = json.loads(payload["meta"])
     meta["train"].setdefault("peak_in_loss", False)  # checkpoints from before the option
     if meta["net"] != net.to_dict() or meta["train"] != _resumable(config):
-        now = {**_resumable(config), **net.to_dict()}
-        differ = sorted(k for k, v in {**meta["train"], **meta["net"]}.items() if now.get(k) != v)
-        changes = ", ".join(f"{k} {_plain({**meta['train'], **meta['net']}[k])} (now {_plain(now.get(k))})" for k in differ)
+        saved, now = {**meta["train"], **meta["net"]}, {**_resumable(config), **net.to_dict()}
+        changes = ", ".join(f"{k} {json.dumps(saved[k])} (now {json.dumps(now.get(k))})"
+                            for k in sorted(saved) if now.get(k) != saved[k])
         raise UsageError(f"{run / CHECKPOINT} was made with other settings; resume with the same options. "
                          f"The checkpoint has {changes}")
     state = _new_state(net, config, device)
     state.model.load_state_dict(payload["model"])
     state.ema.load_state_dict(payload["ema"])
     state.optimizer.load_state_dict(payload["optimizer"])
-    if state.peak_head is not None and state.peak_optimizer is not None:
+    if state.peak_head is not None:
         with torch.no_grad():
-            state.peak_head.copy_(payload["peak_head"])
-        state.peak_optimizer.load_state_dict(payload["peak_optimizer"])
+            state.peak_head.values.copy_(payload["peak_head"])
+        state.peak_head.optimizer.load_state_dict(payload["peak_optimizer"])
     torch.set_rng_state(payload["torch_rng"])
     state.epoch, state.batch, state.step = payload["epoch"], payload["batch"], payload["step"]
     state.history, state.best, state.losses = meta["history"], meta["best"], meta["losses"]
     return state
-
-
-def _plain(value: object) -> str:
-    """A setting as a user typed it: lists and tuples alike, booleans and numbers as JSON."""
-    return json.dumps(list(value) if isinstance(value, tuple) else value)
 
 
 def _tensors(batch: Batch, device: torch.device) -> dict[str, torch.Tensor]:
@@ -188,10 +191,9 @@ def _step(state: State, batch: Batch, config: TrainConfig, device: torch.device)
     state.model.train()
     logits = state.model(t["reference"], t["candidate"], t["jnd"], t["owner"])
     optimizers = [state.optimizer]
-    if state.peak_head is not None and state.peak_optimizer is not None:
-        a, b, c = state.peak_head
-        logits = a * logits + b + c * (t["log_peak"] - _LOG_PEAK_CENTRE)
-        optimizers.append(state.peak_optimizer)
+    if state.peak_head is not None:
+        logits = state.peak_head.logits(logits, t["log_peak"])
+        optimizers.append(state.peak_head.optimizer)
     loss = (F.binary_cross_entropy_with_logits(logits, t["labels"], reduction="none") * weight).mean()
     for optimizer in optimizers:
         optimizer.zero_grad(set_to_none=True)
@@ -282,7 +284,7 @@ def train(
                 if time.monotonic() - last_checkpoint > config.checkpoint_seconds and state.batch < steps:
                     _save_checkpoint(run, state, net, config)
                     last_checkpoint = time.monotonic()
-            head = state.peak_calibration()
+            head = None if state.peak_head is None else state.peak_head.calibration()
             judge = NetworkJudge.from_model(state.ema, device, calibration=head)
             scores = pair_scores(dataset, judge, validation, config.jnd_model)
             record = {"epoch": state.epoch + 1, "steps": state.step, "train_loss": float(np.mean(state.losses)),
