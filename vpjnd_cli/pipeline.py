@@ -16,16 +16,15 @@ from vpjnd_cli.errors import UsageError
 from vpjnd_cli.imageio.metadata import Metadata
 from vpjnd_cli.jnd import jnd_map
 from vpjnd_cli.judges.base import Judge
-from vpjnd_cli.search import BlockRule, block_search
+from vpjnd_cli.search import block_search
 
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """How a picture is judged: target SUR, block size and rule, JND model, a forced level."""
+    """How a picture is judged: target SUR, block size, JND model, a forced level."""
 
     sur: float = 0.75
     block_size: int = 8
-    rule: BlockRule = "mean"
     jnd_model: str = "epc"
     level: int | None = None  # the codec's own setting (QF, QP): judge only that level
 
@@ -121,7 +120,7 @@ def predict(
     candidates = CandidateJudge(rgb, codec, judge, reference.prepared, ladder)
     if settings.level is None:
         result = block_search(
-            len(ladder), candidates, sur=settings.sur, block_size=settings.block_size, rule=settings.rule
+            len(ladder), candidates, sur=settings.sur, block_size=settings.block_size
         )
         chosen, probabilities, batches = result.chosen, result.probabilities, result.batches
     else:

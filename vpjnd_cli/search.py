@@ -2,11 +2,14 @@
 
 Levels are indices into a ladder ordered from the least to the most distorted (0 = best).
 Consecutive levels are grouped in blocks of ``block_size``; a whole block is judged as one batch
-(one network call), a block passes when its levels' mean probability (or a majority of them)
-reaches the target satisfied-user ratio, and a binary search over blocks finds the boundary,
-assuming visibility grows with distortion. Because whole blocks are evaluated, the two blocks
-around the boundary are fully known, and the answer is the most distorted *individually*
-passing level among them — the best passing probe, never merely the last one.
+(one network call) and passes when every level in it reaches the target satisfied-user ratio. A
+binary search over blocks finds the boundary, assuming visibility grows with distortion.
+
+The answer is monotone: the most distorted level with no failing level before it among the
+evaluated ones, i.e. the last level of the passing run that starts at the least distorted
+evaluated level. More distortion is never judged safer than less: a level that passes beyond a
+failing one (a judge's noise) is never chosen, and neither is anything past it. The answer is
+always a probe that passed, never merely the last probe.
 
 Cost: at most ceil(log2(n_blocks + 1)) block evaluations, i.e. at most
 block_size * (ceil(log2(ceil(n / block_size))) + 1) level evaluations.
@@ -16,9 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
-BlockRule = Literal["mean", "majority"]
 Evaluate = Callable[[list[int]], Sequence[float]]
 
 
@@ -26,7 +27,8 @@ Evaluate = Callable[[list[int]], Sequence[float]]
 class SearchResult:
     """What the search found and what it cost.
 
-    chosen: the most distorted passing level index, or None when no evaluated level passed.
+    chosen: the most distorted level of the passing run, or None when the least distorted
+    evaluated level failed.
     probabilities: P(no visible difference) of every evaluated level index.
     batches: the number of calls to ``evaluate`` (one per block).
     """
@@ -40,15 +42,8 @@ class SearchResult:
         return len(self.probabilities)
 
 
-def block_search(
-    n_levels: int,
-    evaluate: Evaluate,
-    *,
-    sur: float = 0.75,
-    block_size: int = 8,
-    rule: BlockRule = "mean",
-) -> SearchResult:
-    """Find the most distorted level whose probability reaches ``sur``.
+def block_search(n_levels: int, evaluate: Evaluate, *, sur: float = 0.75, block_size: int = 8) -> SearchResult:
+    """Find the most distorted level whose probability, and every evaluated one before it, reaches ``sur``.
 
     ``evaluate(indices)`` returns one probability per index; it is called once per block and
     never twice for the same index (answers are cached in the result).
@@ -62,22 +57,15 @@ def block_search(
     result = SearchResult(chosen=None)
     n_blocks = -(-n_levels // block_size)
 
-    def block(index: int) -> list[int]:
-        return list(range(index * block_size, min((index + 1) * block_size, n_levels)))
-
     def block_passes(index: int) -> bool:
-        levels = block(index)
+        levels = range(index * block_size, min((index + 1) * block_size, n_levels))
         missing = [level for level in levels if level not in result.probabilities]
-        if missing:
-            answers = evaluate(missing)
-            if len(answers) != len(missing):
-                raise ValueError(f"the judge returned {len(answers)} answers for {len(missing)} levels")
-            result.probabilities.update(zip(missing, (float(p) for p in answers), strict=True))
-            result.batches += 1
-        values = [result.probabilities[level] for level in levels]
-        if rule == "majority":
-            return 2 * sum(v >= sur for v in values) > len(values)
-        return sum(values) / len(values) >= sur
+        answers = evaluate(missing)
+        if len(answers) != len(missing):
+            raise ValueError(f"the judge returned {len(answers)} answers for {len(missing)} levels")
+        result.probabilities.update(zip(missing, (float(p) for p in answers), strict=True))
+        result.batches += 1
+        return all(result.probabilities[level] >= sur for level in levels)
 
     passing, failing = -1, n_blocks  # the last block known to pass, the first known to fail
     while failing - passing > 1:
@@ -86,11 +74,19 @@ def block_search(
             passing = middle
         else:
             failing = middle
-    # Levels beyond the first failing block are not trusted even if they passed by noise.
-    limit = min((failing + 1) * block_size, n_levels)
-    passed = [level for level, p in result.probabilities.items() if level < limit and p >= sur]
-    result.chosen = max(passed) if passed else None
+    result.chosen = passing_run_end(result.probabilities, sur)
     return result
+
+
+def passing_run_end(probabilities: dict[int, float], sur: float) -> int | None:
+    """The last level of the run of passing levels that starts at the least distorted evaluated one
+    (None when that one fails): the monotone reading of a judge's answers."""
+    chosen = None
+    for level in sorted(probabilities):
+        if probabilities[level] < sur:
+            break
+        chosen = level
+    return chosen
 
 
 def level_budget(n_levels: int, block_size: int) -> int:
