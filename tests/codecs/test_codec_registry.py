@@ -59,7 +59,7 @@ def test_registry_entry_matches_the_codec_class(name):
 
 
 def test_a_codec_whose_library_is_missing_is_a_tool_missing_error(monkeypatch):
-    broken = registry._Entry("vpjnd_cli.codecs.no_such_module:Codec", (".nope",))
+    broken = registry._Entry("vpjnd_cli.codecs.no_such_module:Codec", (".nope",), ("NOPE",))
     monkeypatch.setitem(registry._REGISTRY, "nope", broken)
     with pytest.raises(ToolMissingError, match="nope codec cannot be loaded"):
         get_codec("nope")

@@ -115,7 +115,7 @@ def test_judge_command(tmp_path, capsys):
     rough = tmp_path / "rough.jpg"
     Image.fromarray(rgb).save(rough, quality=5)
     assert run(["judge", str(reference), str(same), "--judge", "pjnd"]) == 0
-    assert float(capsys.readouterr().out) == 1.0
+    assert capsys.readouterr().out == "1.0000 (pjnd)\n"  # the probability, and the judge that gave it
     code, record = run_json(capsys, "judge", str(reference), str(rough), "--judge", "pjnd")
     assert code == 0 and record["probability"] < 0.5
     small = tmp_path / "small.png"
@@ -154,3 +154,15 @@ def test_judge_reads_bpg_candidates(tmp_path, capsys):
     assert code == 0
     code, judged = run_json(capsys, "judge", str(source), str(output), "--judge", "pjnd")
     assert code == 0 and judged["probability"] == pytest.approx(record["written_probability"])
+
+
+@pytest.mark.parametrize("extension", [".jpg", ".webp"])
+def test_judge_uses_the_judge_compress_used_for_the_format_and_agrees_with_it(tmp_path, capsys, extension):
+    source = tmp_path / "in.png"
+    Image.fromarray(natural_picture(96, 128, seed=5)).save(source)
+    output = tmp_path / f"out{extension}"
+    code, compressed = run_json(capsys, "compress", str(source), "-o", str(output), "--device", "cpu")
+    assert code == 0
+    code, judged = run_json(capsys, "judge", str(source), str(output), "--device", "cpu")
+    assert code == 0 and judged["judge"] == compressed["judge"]
+    assert judged["probability"] == pytest.approx(compressed["written_probability"], abs=1e-6)

@@ -45,16 +45,31 @@ def test_it_passes_light_and_fails_heavy_jpeg(picture):
     assert np.all(np.isfinite(p))
 
 
-def test_the_default_judge_follows_the_codec_the_weights_learned(tmp_path):
+def test_the_default_judge_follows_the_codecs_the_weights_learned(tmp_path, monkeypatch):
     from pathlib import Path
 
-    assert locate.trained_codec(SHIPPED) == "jpeg"
-    assert default_judge(("jpeg",)) == default_judge(None) == "vpjndnet"
-    assert default_judge(("webp",)) == default_judge(("jpeg", "avif")) == "pjnd"
+    import torch
+
+    from vpjnd_cli.model.config import NetConfig
+    from vpjnd_cli.model.network import VPJNDNet
+    from vpjnd_cli.model.weights import save_weights
+
+    torch.manual_seed(0)
+    model = VPJNDNet(NetConfig(channels=(4, 8), attention=("channel", "nonlocal"), reduction=2, hidden=8,
+                               patch_size=16, patches_per_picture=4))
+    listed, older = tmp_path / "listed.safetensors", tmp_path / "older.safetensors"
+    save_weights(model, listed, training={"codec": "jpeg+webp", "codecs": ["jpeg", "webp"]})
+    save_weights(model, older, training={"codec": "jpeg"})  # files from before the codec list
+    assert locate.trained_codecs(listed) == ("jpeg", "webp") and locate.trained_codecs(older) == ("jpeg",)
+    monkeypatch.setenv(locate.ENV_VAR, str(listed))
+    assert default_judge(("webp",)) == default_judge(("jpeg", "webp")) == default_judge(None) == "vpjndnet"
+    assert default_judge(("avif",)) == default_judge(("jpeg", "avif")) == "pjnd"
+    monkeypatch.setenv(locate.ENV_VAR, str(older))
+    assert default_judge(("jpeg",)) == "vpjndnet" and default_judge(("webp",)) == "pjnd"
     assert default_judge(("bpg",), Path("mine.safetensors")) == "vpjndnet"  # the user's weights, the user's call
     junk = tmp_path / "junk.safetensors"
     junk.write_bytes(b"\xff" * 64)
-    assert locate.trained_codec(junk) is None and locate.trained_codec(tmp_path / "absent") is None
+    assert locate.trained_codecs(junk) is None and locate.trained_codecs(tmp_path / "absent") is None
 
 
 def test_a_calibrated_file_fuses_the_network_with_the_luma_peak(tmp_path):

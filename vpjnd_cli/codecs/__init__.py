@@ -21,14 +21,15 @@ if TYPE_CHECKING:
 class _Entry(NamedTuple):
     target: str  # "package.module:ClassName"
     extensions: tuple[str, ...]  # lower case, with the dot; the first is the default
+    formats: tuple[str, ...]  # what imageio's loader calls a file this codec wrote (Pillow's names)
 
 
 _REGISTRY: dict[str, _Entry] = {
-    "jpeg": _Entry("vpjnd_cli.codecs.jpeg:JpegCodec", (".jpg", ".jpeg", ".jpe", ".jfif")),
-    "bpg": _Entry("vpjnd_cli.codecs.bpg:BpgCodec", (".bpg",)),
-    "heic": _Entry("vpjnd_cli.codecs.heic:HeicCodec", (".heic", ".heif")),
-    "avif": _Entry("vpjnd_cli.codecs.avif:AvifCodec", (".avif",)),
-    "webp": _Entry("vpjnd_cli.codecs.webp:WebpCodec", (".webp",)),
+    "jpeg": _Entry("vpjnd_cli.codecs.jpeg:JpegCodec", (".jpg", ".jpeg", ".jpe", ".jfif"), ("JPEG", "MPO")),
+    "bpg": _Entry("vpjnd_cli.codecs.bpg:BpgCodec", (".bpg",), ("BPG",)),
+    "heic": _Entry("vpjnd_cli.codecs.heic:HeicCodec", (".heic", ".heif"), ("HEIF",)),
+    "avif": _Entry("vpjnd_cli.codecs.avif:AvifCodec", (".avif",), ("AVIF",)),
+    "webp": _Entry("vpjnd_cli.codecs.webp:WebpCodec", (".webp",), ("WEBP",)),
 }
 
 
@@ -65,6 +66,15 @@ def codec_for_path(path: str | Path) -> str:
     known = ", ".join(ext for entry in _REGISTRY.values() for ext in entry.extensions)
     shown = repr(suffix) if suffix else "no extension"
     raise UsageError(f"cannot tell the output format from {shown}; supported extensions: {known}", path)
+
+
+def codec_for_format(file_format: str) -> str | None:
+    """The codec that writes files of a loaded picture's format ("JPEG", "HEIF", ...), or None
+    (PNG, TIFF, ...: formats vpjnd reads but does not write)."""
+    for name, entry in _REGISTRY.items():
+        if file_format.upper() in entry.formats:
+            return name
+    return None
 
 
 def _entry(name: str) -> _Entry:

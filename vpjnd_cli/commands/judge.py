@@ -24,9 +24,11 @@ def judge_command(
     max_pixels: opt.MaxPixels = DEFAULT_MAX_PIXELS,
     strict: opt.Strict = False,
 ) -> None:
-    """Print the probability that a viewer sees no difference between REF and DIST."""
+    """Print the probability that a viewer sees no difference between REF and DIST, and the judge
+    that said so: by default the one `compress` uses for DIST's format."""
     import json
 
+    from vpjnd_cli.codecs import codec_for_format
     from vpjnd_cli.commands.setup import check_jnd_model, parse_colour, prepare_pixels
     from vpjnd_cli.errors import InputError
     from vpjnd_cli.imageio import load_image
@@ -34,9 +36,10 @@ def judge_command(
     from vpjnd_cli.judges import default_judge, get_judge
 
     background_rgb = parse_colour(background)
-    judge_name = judge or default_judge(None, weights)
-    scorer = get_judge(judge_name, device=device, weights=weights)
     pictures = [load_image(path, max_pixels=max_pixels, strict=strict) for path in (reference, distorted)]
+    codec = codec_for_format(pictures[1].format)
+    judge_name = judge or default_judge(None if codec is None else (codec,), weights)
+    scorer = get_judge(judge_name, device=device, weights=weights)
     for picture in pictures:
         for note in picture.warnings:
             warn(note)
@@ -52,4 +55,4 @@ def judge_command(
         typer.echo(json.dumps({"reference": str(reference), "distorted": str(distorted), "judge": judge_name,
                                "probability": probability}))
     else:
-        typer.echo(f"{probability:.4f}")
+        typer.echo(f"{probability:.4f} ({judge_name})")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vpjnd_cli.errors import UsageError
-from vpjnd_cli.model.locate import default_weights_path, trained_codec
+from vpjnd_cli.model.locate import default_weights_path, trained_codecs
 
 if TYPE_CHECKING:
     from vpjnd_cli.judges.base import Judge
@@ -20,20 +20,21 @@ JUDGES = ("vpjndnet", "pjnd")
 
 
 def default_judge(codecs: Sequence[str] | None = None, weights: Path | None = None) -> str:
-    """The network when the user names weights, or when installed weights were trained on every
-    codec of the run (``codecs`` None: codec unknown, as in `vpjnd judge`); else the weight-free rule.
+    """The network when the user names weights, or when the installed weights were trained on every
+    codec of the run (``codecs`` None: the codec is unknown, e.g. `vpjnd judge` of a PNG); else the
+    weight-free rule.
 
-    Why per codec: the shipped model learned JPEG artefacts only. On a 1920x1080 photo it chose a
-    JPEG that butteraugli scores 1.70 (its teacher's SUR-75 % threshold) but WebP and AVIF files
-    scoring 2.67 and 3.45, more lenient than pjnd's 2.57 and 2.91 (weights/MODEL_CARD.md).
+    Why per codec: a network judges the artefacts it learned. One trained on JPEG alone chose WebP
+    and AVIF files that its own teacher scores far past the threshold it keeps for JPEG; the
+    codecs a file was trained on are listed in its header (``training.codecs``).
     """
     if weights is not None:
         return "vpjndnet"
     installed = default_weights_path()
     if installed is None:
         return "pjnd"
-    trained = trained_codec(installed)
-    if codecs is None or trained is None or all(codec == trained for codec in codecs):
+    trained = trained_codecs(installed)
+    if codecs is None or trained is None or all(codec in trained for codec in codecs):
         return "vpjndnet"
     return "pjnd"
 

@@ -40,8 +40,8 @@ def require_weights(path: Path | None) -> Path:
     return found
 
 
-def trained_codec(path: Path) -> str | None:
-    """The codec a weights file was trained on (its header's training record), read without torch;
+def trained_codecs(path: Path) -> tuple[str, ...] | None:
+    """The codecs a weights file was trained on (its header's training record), read without torch;
     None when the file is unreadable or does not say (loading it reports what is wrong)."""
     try:
         with path.open("rb") as f:
@@ -49,7 +49,13 @@ def trained_codec(path: Path) -> str | None:
             if not 0 < size <= HEADER_LIMIT:
                 return None
             header = json.loads(f.read(size))
-        codec = json.loads(header["__metadata__"]["training"]).get("codec")
+        training = json.loads(header["__metadata__"]["training"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    return codec if isinstance(codec, str) else None
+    if not isinstance(training, dict):
+        return None
+    codecs = training.get("codecs")
+    if isinstance(codecs, list) and codecs and all(isinstance(codec, str) for codec in codecs):
+        return tuple(codecs)
+    codec = training.get("codec")  # files from before the codec list
+    return (codec,) if isinstance(codec, str) else None
