@@ -14,7 +14,7 @@ from PIL import Image
 from vpjnd_cli.cli import run
 
 pytest.importorskip("ssimulacra2")
-LABEL = ["--teacher", "ssimulacra2", "--size", "96x72", "--size", "48x48", "--every", "10"]
+LABEL = ["--teacher", "ssimulacra2", "--size", "96x72", "--size", "48x48", "--every", "10", "--fine", "10", "--chroma", "420"]
 
 
 def test_label_writes_a_calibrated_corpus_and_reuses_its_scores(tmp_path, capsys, monkeypatch):
@@ -27,8 +27,8 @@ def test_label_writes_a_calibrated_corpus_and_reuses_its_scores(tmp_path, capsys
     assert "SUR 75%" in captured.out
     with (corpus / "manifest.csv").open() as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 6 * 2 * 10  # photos x sizes x labelled levels (QF 100, 90, .., 10)
-    assert {r["setting"] for r in rows} == {str(q) for q in range(100, 0, -10)}
+    assert len(rows) == 6 * 2 * 11  # photos x sizes x labelled levels (QF 100, 90, .., 10 and the last, 1)
+    assert {r["setting"] for r in rows} == {str(q) for q in [*range(100, 0, -10), 1]}
     for source in {r["source"] for r in rows}:  # the split is by source photo
         assert len({r["split"] for r in rows if r["source"] == source}) == 1
     assert {r["split"] for r in rows} == {"train", "val", "test"}

@@ -19,7 +19,7 @@ def test_label_train_evaluate(tmp_path, capsys):
     corpus, runs = tmp_path / "corpus", tmp_path / "run"
     photos = make_photos(tmp_path / "photos")
     assert run(["label", str(photos), "-o", str(corpus), "--teacher", "ssimulacra2", "--size", "96x72",
-                "--every", "10"]) == 0
+                "--every", "10", "--fine", "10", "--chroma", "420"]) == 0
     assert run(["train", str(corpus), "-o", str(runs), "--epochs", "1", *TINY_NET]) == 0
     captured = capsys.readouterr()
     assert "epoch 1/1" in captured.err and "best.safetensors" in captured.out
@@ -36,7 +36,7 @@ def test_label_train_evaluate(tmp_path, capsys):
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     assert report["judge"] == "vpjndnet" and report["split"] == "test"
-    assert report["pairs"] == 10 * len(report["pictures"]) > 0
+    assert report["pairs"] == 11 * len(report["pictures"]) > 0
     assert 0.0 <= report["pair_accuracy"] <= 1.0 and report["mad"] >= 0
 
     assert run(["evaluate", str(corpus), "--weights", str(runs / "best.safetensors"), "--device", "cpu",

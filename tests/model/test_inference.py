@@ -84,3 +84,23 @@ def test_from_weights_and_shape_checks(tmp_path, small_model):
         judge.probabilities(prepared, [candidates[0][:-1]])
     with pytest.raises(ValueError, match="JND map"):
         judge.prepare(reference, jnd[:-1])
+
+
+def test_flip_averaging_judges_a_picture_and_its_mirror_image_alike(small_config):
+    import dataclasses
+
+    plain = seeded_model(small_config)
+    averaging = seeded_model(dataclasses.replace(small_config, flip_average=True))
+    reference, jnd, candidates = picture_set(64, 96)  # 2 x 2 patches of 32 px: a grid symmetric left to right
+
+    def mirrored(picture):
+        return np.ascontiguousarray(picture[:, ::-1])
+
+    on_mirror = answers(averaging, mirrored(reference), mirrored(jnd), [mirrored(c) for c in candidates])
+    np.testing.assert_allclose(answers(averaging, reference, jnd, candidates), on_mirror, rtol=1e-6)
+    plain_logits = [np.log(p / (1 - p)) for p in (answers(plain, reference, jnd, candidates),
+                                                  answers(plain, mirrored(reference), mirrored(jnd),
+                                                          [mirrored(c) for c in candidates]))]
+    expected = 1 / (1 + np.exp(-(plain_logits[0] + plain_logits[1]) / 2))  # the mean logit of both views
+    np.testing.assert_allclose(answers(averaging, reference, jnd, candidates), expected, rtol=1e-5)
+    assert not np.allclose(plain_logits[0], plain_logits[1])  # the plain network is not symmetric

@@ -12,12 +12,12 @@ from pictures import natural_picture
 from vpjnd_cli.errors import InputError
 from vpjnd_cli.train.corpus import CorpusDataset, Row, write_manifest, write_picture
 from vpjnd_cli.train.dataset import pwjnd_index
-from vpjnd_cli.train.detect import open_dataset
+from vpjnd_cli.train.detect import open_training_set
 from vpjnd_cli.train.splits import split_by_source
 
 
 def test_mcl_jci_reads_votes_as_sur_and_keeps_vp_jnd_training_sources(tmp_path):
-    dataset = open_dataset(make_mcl_jci(tmp_path / "mcl"))
+    dataset = open_training_set(make_mcl_jci(tmp_path / "mcl"))
     assert dataset.layout == "mcl-jci"
     ladder = dataset.ladder()
     assert ladder[0].setting == 100 and ladder[-1].setting == 1
@@ -32,7 +32,7 @@ def test_mcl_jci_reads_votes_as_sur_and_keeps_vp_jnd_training_sources(tmp_path):
 
 
 def test_konjnd_turns_ratings_into_sur_per_level(tmp_path):
-    dataset = open_dataset(make_konjnd(tmp_path / "kon"))
+    dataset = open_training_set(make_konjnd(tmp_path / "kon"))
     assert dataset.layout == "konjnd-1k" and dataset.codec_name == "jpeg"
     assert [level.setting for level in dataset.ladder()][:2] == [100, 95]
     labels = dataset.labels("img0")
@@ -48,7 +48,7 @@ def test_corpus_round_trip(tmp_path):
     write_picture(tmp_path, "pic", rgb)
     rows = [Row("pic", "photo", "train", 48, 32, "jpeg", q, "420", "ssimulacra2", 100.0 - q, q / 100) for q in (90, 50)]
     write_manifest(tmp_path, rows)
-    dataset = open_dataset(tmp_path)
+    dataset = open_training_set(tmp_path)
     assert isinstance(dataset, CorpusDataset)
     assert np.array_equal(dataset.reference("pic"), rgb)
     assert dataset.labels("pic") == {10: 0.9, 50: 0.5}
@@ -57,7 +57,7 @@ def test_corpus_round_trip(tmp_path):
 
 def test_unknown_layout_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="not a known layout"):
-        open_dataset(tmp_path)
+        open_training_set(tmp_path)
 
 
 def test_split_by_source_is_seeded_and_complete():

@@ -27,3 +27,48 @@ def test_saturating_clips_to_the_rgb_cube():
     red = np.full((4, 4, 3), (240, 30, 20), dtype=np.uint8)
     assert saturated(red, 3.0).dtype == np.uint8
     assert saturated(red, 3.0)[0, 0].tolist() == [255, 0, 0]
+
+
+def test_refinement_labels_densely_only_where_the_answer_changes():
+    from vpjnd_cli.train.labelling import refinement
+
+    coarse = {0: 1.0, 10: 0.99, 20: 0.5, 30: 0.01, 40: 0.0}
+    assert refinement(coarse, 5) == [15, 25]
+    assert refinement(coarse, 2) == [12, 14, 16, 18, 22, 24, 26, 28]
+    assert refinement({0: 1.0, 10: 0.99}, 5) == []
+
+
+def test_plans_default_per_codec_and_yield_to_the_options():
+    import pytest
+
+    from vpjnd_cli.train.labelling import DEFAULT_PLANS, LabelSettings, LevelPlan
+
+    assert LabelSettings().plan("bpg") == DEFAULT_PLANS["bpg"] == LevelPlan(6, 2)
+    assert LabelSettings(every=10).plan("bpg") == LevelPlan(10, 2)
+    assert LabelSettings(every=3).plan("webp") == LevelPlan(3, 3)  # fine is never coarser than coarse
+    assert LabelSettings(every=20, fine=20).plan("jpeg") == LevelPlan(20, 20)
+    with pytest.raises(ValueError, match="fine <= coarse"):
+        LevelPlan(2, 5)
+
+
+def test_hard_pictures_give_every_split_each_photo_kind_and_split_the_generated_sources(tmp_path):
+    from PIL import Image
+
+    from vpjnd_cli.train.labelling import hard_pictures
+    from vpjnd_cli.train.synthetic import PHOTO_KINDS, PURE_KINDS
+
+    photos = []
+    for index in range(10):
+        photos.append(tmp_path / f"p{index}.png")
+        Image.fromarray(natural_picture(60, 80, seed=index)).save(photos[-1])
+    small = tmp_path / "small.png"
+    Image.fromarray(natural_picture(30, 40)).save(small)
+    splits = {f"p{index}": "train" if index < 8 else "test" for index in range(10)} | {"small": "train"}
+    pictures, pure_splits = hard_pictures([*photos, small], 5, (64, 48), splits, seed=0)
+    derived = [p for p in pictures if p.kind in PHOTO_KINDS]
+    assert len(derived) == 10 and all(p.rgb.shape == (48, 64, 3) for p in pictures)  # small.png cannot cover 64x48
+    assert {p.kind for p in derived if splits[p.source] == "train"} == set(PHOTO_KINDS)
+    assert [p.kind for p in derived if splits[p.source] == "test"] == list(PHOTO_KINDS[:2])
+    for kind in PURE_KINDS:
+        sources = {p.source for p in pictures if p.kind == kind}
+        assert len(sources) == 5 and {pure_splits[s] for s in sources} == {"train", "val", "test"}

@@ -10,7 +10,7 @@ from safetensors.torch import load_file
 from vpjnd_cli.model.config import NetConfig
 from vpjnd_cli.model.network import VPJNDNet
 from vpjnd_cli.model.weights import read_header, save_weights
-from vpjnd_cli.train.detect import open_dataset
+from vpjnd_cli.train.detect import open_training_set
 from vpjnd_cli.train.peak_calibration import calibrate_weights, strip_calibration
 
 NET = NetConfig(channels=(4, 8), attention=("channel", "nonlocal"), reduction=2, hidden=8, patch_size=16,
@@ -19,7 +19,7 @@ NET = NetConfig(channels=(4, 8), attention=("channel", "nonlocal"), reduction=2,
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory):
-    return open_dataset(make_mcl_jci(tmp_path_factory.mktemp("sets") / "mcl", height=32, width=32))
+    return open_training_set(make_mcl_jci(tmp_path_factory.mktemp("sets") / "mcl", height=32, width=32))
 
 
 def test_the_fit_uses_the_training_pairs_and_keeps_the_tensors(dataset, tmp_path):

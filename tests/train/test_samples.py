@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 from jnd_sets import make_mcl_jci
 
-from vpjnd_cli.train.detect import open_dataset
+from vpjnd_cli.train.detect import open_training_set
 from vpjnd_cli.train.samples import SampleSource
 
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory):
-    return open_dataset(make_mcl_jci(tmp_path_factory.mktemp("sets") / "mcl", height=32, width=32))
+    return open_training_set(make_mcl_jci(tmp_path_factory.mktemp("sets") / "mcl", height=32, width=32))
 
 
 def test_an_epoch_holds_every_sample_once_in_groups_of_one_picture(dataset):
@@ -62,3 +62,21 @@ def test_with_a_peak_each_sample_carries_its_candidates_log_peak(dataset):
     assert batch.log_peak.dtype == np.float32 and np.allclose(batch.log_peak, expected, rtol=1e-6)
     assert len(set(batch.log_peak.tolist())) > 1  # the levels differ
     assert SampleSource(dataset, "train", sur=0.75, jnd_model="epc").batch(groups, 2, 16, np.random.default_rng(1)).log_peak is None
+
+
+def test_flips_mirror_whole_patch_positions_in_every_stream(dataset):
+    source = SampleSource(dataset, "train", sur=0.75, jnd_model="epc")
+    groups = source.groups(3, np.random.default_rng(0))[:2]
+    plain = source.batch(groups, 6, 16, np.random.default_rng(1))
+    flipped = source.batch(groups, 6, 16, np.random.default_rng(1), flips=True)
+    assert np.array_equal(plain.labels, flipped.labels)
+    for name in ("reference", "jnd", "at_pwjnd"):
+        same = [np.array_equal(a, b) for a, b in zip(getattr(plain, name)[0], getattr(flipped, name)[0], strict=True)]
+        mirror = [np.array_equal(a[..., ::-1], b) for a, b in zip(getattr(plain, name)[0], getattr(flipped, name)[0],
+                                                                  strict=True)]
+        assert all(s or m for s, m in zip(same, mirror, strict=True)) and not all(same)
+    first = [np.array_equal(a[..., ::-1], b) and not np.array_equal(a, b)
+             for a, b in zip(plain.reference[0], flipped.reference[0], strict=True)]
+    candidate = [np.array_equal(a[..., ::-1], b) and not np.array_equal(a, b)
+                 for a, b in zip(plain.candidate[0], flipped.candidate[0], strict=True)]
+    assert first == candidate  # a candidate's patch is mirrored exactly where its reference's is

@@ -13,7 +13,7 @@ from vpjnd_cli.judges.vpjndnet import NetworkJudge
 from vpjnd_cli.model.config import NetConfig
 from vpjnd_cli.model.peak import PeakCalibration
 from vpjnd_cli.model.weights import load_model, read_header
-from vpjnd_cli.train.detect import open_dataset
+from vpjnd_cli.train.detect import open_training_set
 from vpjnd_cli.train.evaluation import pair_scores
 from vpjnd_cli.train.samples import SampleSource
 from vpjnd_cli.train.trainer import BEST, CHECKPOINT, LOG, TrainConfig, train
@@ -24,13 +24,13 @@ NET = NetConfig(channels=(4, 8), attention=("channel", "nonlocal"), reduction=2,
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory):
-    return open_dataset(make_mcl_jci(tmp_path_factory.mktemp("sets") / "mcl", height=32, width=32))
+    return open_training_set(make_mcl_jci(tmp_path_factory.mktemp("sets") / "mcl", height=32, width=32))
 
 
-def run(dataset, folder, epochs, *, resume=False, checkpoint_seconds=300.0, peak_in_loss=False):
+def run(dataset, folder, epochs, *, resume=False, checkpoint_seconds=300.0, peak_in_loss=False, flips=False):
     # a 100-level ladder: keep it small by training on 1 sample per 25 per step
     config = TrainConfig(epochs=epochs, batch=50, patches=2, seed=5, checkpoint_seconds=checkpoint_seconds,
-                         peak_in_loss=peak_in_loss)
+                         peak_in_loss=peak_in_loss, flips=flips)
     return train(dataset, folder, NET, config, torch.device("cpu"), resume=resume, note=lambda _: None,
                  data_description="test")
 
@@ -57,24 +57,25 @@ def test_resume_at_an_epoch_end_is_bit_identical(dataset, tmp_path, peak_in_loss
     assert load_file(tmp_path / "resumed" / BEST)
 
 
-@pytest.mark.parametrize("peak_in_loss", [False, True], ids=["network-alone", "peak-in-loss"])
-def test_resume_mid_epoch_is_bit_identical(dataset, tmp_path, monkeypatch, peak_in_loss):
-    run(dataset, tmp_path / "straight", 1, peak_in_loss=peak_in_loss)
+@pytest.mark.parametrize(("peak_in_loss", "flips"), [(False, False), (True, False), (True, True)],
+                         ids=["network-alone", "peak-in-loss", "peak-in-loss-flips"])
+def test_resume_mid_epoch_is_bit_identical(dataset, tmp_path, monkeypatch, peak_in_loss, flips):
+    run(dataset, tmp_path / "straight", 1, peak_in_loss=peak_in_loss, flips=flips)
     original = SampleSource.batch
     calls = {"n": 0}
 
-    def crash_on_third(self, *args):
+    def crash_on_third(self, *args, **options):
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt
-        return original(self, *args)
+        return original(self, *args, **options)
 
     monkeypatch.setattr(SampleSource, "batch", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
-        run(dataset, tmp_path / "resumed", 1, checkpoint_seconds=0.0, peak_in_loss=peak_in_loss)  # after every batch
+        run(dataset, tmp_path / "resumed", 1, checkpoint_seconds=0.0, peak_in_loss=peak_in_loss, flips=flips)  # after every batch
     assert torch.load(tmp_path / "resumed" / CHECKPOINT, weights_only=True)["batch"] == 2
     monkeypatch.setattr(SampleSource, "batch", original)
-    run(dataset, tmp_path / "resumed", 1, resume=True, peak_in_loss=peak_in_loss)
+    run(dataset, tmp_path / "resumed", 1, resume=True, peak_in_loss=peak_in_loss, flips=flips)
     assert_same(final_weights(tmp_path / "straight"), final_weights(tmp_path / "resumed"))
     if peak_in_loss:  # the head is restored too
         heads = [torch.load(tmp_path / name / CHECKPOINT, weights_only=True)["peak_head"] for name in ("straight", "resumed")]

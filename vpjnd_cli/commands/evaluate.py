@@ -24,50 +24,72 @@ def evaluate_command(
     peak_calibration: Annotated[bool, typer.Option("--peak-calibration/--no-peak-calibration",
                                                    help="vpjndnet: apply the weights' luma-peak calibration "
                                                    "(off: the network alone).")] = True,
+    chroma: Annotated[str, typer.Option("--chroma", help="Our corpus: the chroma sampling's ladder to search, "
+                                        "420 or 444.")] = "420",
+    kind: Annotated[str, typer.Option("--kind", help="Our corpus: photo, hard (generated pictures: product shots, "
+                                      "skies, gradients, graphics, text, grain, dark scenes) or all.")] = "all",
+    teacher: Annotated[str | None, typer.Option("--teacher", help="Also report this teacher's distortion at each "
+                                                "predicted level (butteraugli or ssimulacra2).",
+                                                show_default=False)] = None,
     codec: DatasetCodec = None,
     votes: Votes = None,
     split_seed: SplitSeed = 0,
 ) -> None:
     """Pair accuracy, MAD of the predicted level, bit-rate saving and dPSNR, with a per-picture table
-    (accuracy, MAD and mean level with 95 % bootstrap intervals over the pictures)."""
+    (accuracy, MAD and mean level with 95 % bootstrap intervals over the pictures); one report per
+    codec of a corpus (one JSON line each with --json)."""
     import json
 
     from vpjnd_cli.commands.setup import check_jnd_model
+    from vpjnd_cli.commands.train import codec_list
     from vpjnd_cli.errors import UsageError
     from vpjnd_cli.judges import default_judge, get_judge
-    from vpjnd_cli.train.detect import open_dataset
-    from vpjnd_cli.train.evaluation import evaluate
+    from vpjnd_cli.train.detect import open_datasets
+    from vpjnd_cli.train.evaluation import KIND_FILTERS, evaluate
+    from vpjnd_cli.train.teachers import get_teacher
 
     if split not in ("test", "val", "train", "all"):
         raise UsageError(f"--split must be test, val, train or all, not {split!r}")
-    dataset = open_dataset(data, codec=codec, votes=votes, seed=split_seed)
-    name = judge or default_judge((dataset.codec_name,), weights)
-    if not peak_calibration and name != "vpjndnet":
-        raise UsageError(f"--no-peak-calibration applies to the vpjndnet judge, not {name}")
-    scorer = get_judge(name, device=device, weights=weights, peak_calibration=peak_calibration)
-    label = name if peak_calibration else f"{name} (network alone)"
-    try:
-        report = evaluate(dataset, scorer, label, split=split, sur=sur, block_size=block_size,
-                          jnd_model=check_jnd_model(jnd_model))
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    if json_output:
-        typer.echo(json.dumps(report.to_dict()))
-        return
-    _print_table(report)
+    if chroma not in ("420", "444"):
+        raise UsageError(f"--chroma must be 420 or 444, not {chroma!r}")
+    if kind not in KIND_FILTERS:
+        raise UsageError(f"--kind must be one of {', '.join(KIND_FILTERS)}, not {kind!r}")
+    datasets = open_datasets(data, codecs=codec_list(codec), chroma=chroma, votes=votes, seed=split_seed)
+    scorer_teacher = None if teacher is None else get_teacher(teacher)
+    names = [judge or default_judge((dataset.codec_name,), weights) for dataset in datasets]  # as compress would
+    if not peak_calibration and set(names) != {"vpjndnet"}:
+        raise UsageError(f"--no-peak-calibration applies to the vpjndnet judge, not {', '.join(set(names) - {'vpjndnet'})}")
+    scorers = {name: get_judge(name, device=device, weights=weights, peak_calibration=peak_calibration)
+               for name in dict.fromkeys(names)}
+    for dataset, name in zip(datasets, names, strict=True):
+        scorer = scorers[name]
+        label = name if peak_calibration else f"{name} (network alone)"
+        try:
+            report = evaluate(dataset, scorer, label, split=split, sur=sur, block_size=block_size,
+                              jnd_model=check_jnd_model(jnd_model), kind=kind, teacher=scorer_teacher)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        if json_output:
+            typer.echo(json.dumps(report.to_dict(), allow_nan=False))
+        else:
+            _print_table(report)
 
 
 def _print_table(report) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{report.judge} on {report.layout} ({report.codec}, {report.split}, SUR {report.sur:.0%})")
+    pictures = report.split if report.kind == "all" else f"{report.split}, {report.kind} pictures"
+    table = Table(title=f"{report.judge} on {report.layout} ({report.codec}, {pictures}, SUR {report.sur:.0%})")
     table.add_column("picture", overflow="fold")  # whole names, wrapped: they often differ only near the end
-    for column in ("size", "true", "pred.", "acc.", "saving", "dPSNR"):  # short, to leave the names room
+    teacher = report.mean_teacher_distortion is not None
+    columns = ("size", "true", "pred.", "acc.", "saving", "dPSNR") + (("teacher",) if teacher else ())
+    for column in columns:  # short, to leave the names room
         table.add_column(column, justify="right")
     for r in report.pictures:
-        table.add_row(r.picture, f"{r.width}x{r.height}", str(r.true_setting), str(r.predicted_setting),
-                      f"{r.pair_accuracy:.1%}", "-" if r.saving is None else f"{r.saving:.1%}", f"{r.delta_psnr:+.2f}")
+        cells = [r.picture, f"{r.width}x{r.height}", str(r.true_setting), str(r.predicted_setting),
+                 f"{r.pair_accuracy:.1%}", "-" if r.saving is None else f"{r.saving:.1%}", f"{r.delta_psnr:+.2f}"]
+        table.add_row(*cells, *([f"{r.teacher_distortion:.2f}"] if teacher else []))
     console = Console()
     console.print(table)
     saving = "-" if report.saving is None else f"{report.saving:.1%} (truth {report.true_saving:.1%})"
@@ -76,5 +98,8 @@ def _print_table(report) -> None:
                   f"MAD {report.mad:.2f} ({mad[0]:.2f}-{mad[1]:.2f}); relative precision {report.relative_precision:.1%}; "
                   f"mean level true {report.mean_true_setting:.1f} / predicted {report.mean_predicted_setting:.1f} "
                   f"({level[0]:.1f}-{level[1]:.1f}); saving {saving}; dPSNR {report.delta_psnr:+.2f} dB")
+    if teacher:
+        console.print(f"teacher distortion at the predicted levels: mean {report.mean_teacher_distortion:.3f}, "
+                      f"largest {report.max_teacher_distortion:.3f}")
     console.print("(true / pred.: the level the labels give / the search chose; acc.: pair accuracy; "
                   "in brackets: 95 % bootstrap intervals over the pictures)")

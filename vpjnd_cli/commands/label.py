@@ -10,7 +10,7 @@ import typer
 if TYPE_CHECKING:
     from vpjnd_cli.train.calibration import Calibration
 
-DEFAULT_SIZES = ["1920x1080", "640x480"]
+DEFAULT_SIZES = ["1920x1080", "1280x720", "640x480"]
 
 
 def _sizes(texts: list[str]) -> tuple[tuple[int, int], ...]:
@@ -20,7 +20,7 @@ def _sizes(texts: list[str]) -> tuple[tuple[int, int], ...]:
     for text in texts:
         width, _, height = text.lower().partition("x")
         if not (width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0):
-            raise UsageError(f"--size must look like 1920x1080, not {text!r}")
+            raise UsageError(f"a size must look like 1920x1080, not {text!r}")
         out.append((int(width), int(height)))
     return tuple(out)
 
@@ -44,9 +44,16 @@ def label_command(
                                                  metavar="PHOTOS...", show_default=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Corpus folder (created; a rerun reuses its scores).",
                                          metavar="CORPUS", show_default=False)],
-    codec: Annotated[str, typer.Option("--codec", "-c", help="jpeg or bpg.")] = "jpeg",
+    codec: Annotated[str, typer.Option("--codec", "-c", help="Codecs to label, comma-separated: jpeg, bpg, heic, "
+                                       "avif, webp, or all.")] = "jpeg",
+    chroma: Annotated[str, typer.Option("--chroma", help="Chroma samplings to label: 420, 444 or both (4:4:4 where "
+                                        "the codec has it).")] = "both",
     teacher: Annotated[str, typer.Option("--teacher", help="butteraugli (3-norm) or ssimulacra2.")] = "butteraugli",
-    every: Annotated[int, typer.Option("--every", min=1, help="Label every N-th ladder level (JPEG 5: QF 100, 95, ..).")] = 5,
+    every: Annotated[int | None, typer.Option("--every", min=1, help="Label every N-th ladder level and the last "
+                                              "(default: JPEG 5, AVIF/WebP 10, BPG/HEIC 6).", show_default=False)] = None,
+    fine: Annotated[int | None, typer.Option("--fine", min=1, help="Then every M-th level where the answer changes "
+                                             "(default: JPEG/AVIF/WebP 5, BPG/HEIC 2; M = N: no refinement).",
+                                             show_default=False)] = None,
     size: Annotated[list[str] | None, typer.Option("--size", help="Picture size WxH, repeatable; the first "
                                                    "calibrates. Default: 1920x1080 and 640x480.")] = None,
     tiles: Annotated[bool, typer.Option("--tiles", help="Also cut the first-size picture into tiles of the "
@@ -55,6 +62,11 @@ def label_command(
                                             "training picture with its chroma scaled by FACTOR (e.g. 1.8); 0: none.")] = 0.0,
     calibration_file: Annotated[Path | None, typer.Option("--calibration", metavar="FILE", help="Reuse this "
                            "calibration.json of another corpus instead of fitting one (labels comparable with it).")] = None,
+    synthetic: Annotated[int, typer.Option("--synthetic", min=0, metavar="N", help="Also label N generated pictures "
+                                           "of each kind (gradients, graphics, text) and one hard picture per photo "
+                                           "(product shot, sky, grain or dark scene) at 960x540; 0: none.")] = 0,
+    synthetic_size: Annotated[str, typer.Option("--synthetic-size", metavar="WxH",
+                                                help="Size of the generated pictures.")] = "960x540",
     split: Annotated[str | None, typer.Option("--split", help="Put every photo in this split (train, val or test) "
                                               "instead of the seeded 70/10/20 split by source photo.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the split by source photo.")] = 0,
@@ -65,27 +77,29 @@ def label_command(
     """Label pictures cut from PHOTOS with a teacher calibrated to MCL-JCI; write CORPUS/manifest.csv."""
     import time
 
-    from vpjnd_cli.codecs import get_codec
+    from vpjnd_cli.commands.train import codec_list
     from vpjnd_cli.errors import OutputError, UsageError
     from vpjnd_cli.train.calibration import DEFAULT_SUMMARY, mcl_jci_targets
     from vpjnd_cli.train.labelling import LabelSettings, label_corpus
     from vpjnd_cli.train.splits import SPLITS
     from vpjnd_cli.train.teachers import get_teacher
 
-    if codec not in ("jpeg", "bpg"):
-        raise UsageError(f"--codec must be jpeg or bpg, not {codec!r}")
+    codecs = codec_list(codec)
+    if chroma not in ("420", "444", "both"):
+        raise UsageError(f"--chroma must be 420, 444 or both, not {chroma!r}")
     scorer = get_teacher(teacher)  # exit 3 before any work when its tool is missing
     if not output.parent.is_dir():
         raise OutputError("the corpus folder's parent does not exist", output)
     targets = mcl_jci_targets(summary or DEFAULT_SUMMARY)
     if split not in (None, *SPLITS):
         raise UsageError(f"--split must be one of {', '.join(SPLITS)}, not {split!r}")
-    settings = LabelSettings(sizes=_sizes(size or DEFAULT_SIZES), every=every, seed=seed, jobs=jobs,
-                             tiles=tiles, saturate=saturate, split=split,
+    settings = LabelSettings(sizes=_sizes(size or DEFAULT_SIZES), codecs=tuple(codecs or ()), chroma=chroma,
+                             every=every, fine=fine, seed=seed, jobs=jobs, tiles=tiles, saturate=saturate,
+                             synthetic=synthetic, synthetic_size=_sizes([synthetic_size])[0], split=split,
                              calibration=None if calibration_file is None else _read_calibration(calibration_file, teacher))
     started = time.perf_counter()
     try:
-        calibration = label_corpus(_photo_files(photos), output, get_codec(codec), scorer, targets, settings, _note)
+        calibration = label_corpus(_photo_files(photos), output, scorer, targets, settings, _note)
     except ValueError as error:
         raise UsageError(str(error)) from None
     fit = calibration.psychometric

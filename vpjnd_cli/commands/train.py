@@ -18,7 +18,8 @@ DEFAULT_WEIGHT_ACTIVATION = "softplus"  # see NetConfig.weight_activation
 
 Data = Annotated[Path, typer.Argument(help="A corpus from `vpjnd label`, or an MCL-JCI or KonJND-1k folder.",
                                       metavar="DATA", show_default=False)]
-DatasetCodec = Annotated[str | None, typer.Option("--codec", help="KonJND-1k: jpeg (default) or bpg.")]
+DatasetCodec = Annotated[str | None, typer.Option("--codec", help="Our corpus: the codecs to use, comma-separated "
+                                                  "(default: all it holds); KonJND-1k: jpeg (default) or bpg.")]
 Votes = Annotated[Path | None, typer.Option("--votes", help="MCL-JCI: votes in sur_pairs.csv format "
                                             "(default DATA/sur_pairs.csv).")]
 SplitSeed = Annotated[int, typer.Option("--split-seed", help="Seed of the MCL-JCI / KonJND-1k split "
@@ -33,6 +34,22 @@ def _channels(text: str) -> tuple[int, ...]:
     except ValueError:
         raise UsageError(f"--channels must be comma-separated integers, not {text!r}") from None
     return values
+
+
+def codec_list(text: str | None) -> list[str] | None:
+    """``--codec jpeg,webp`` (or ``all``) as a list of known codec names (None: the data's own)."""
+    from vpjnd_cli.codecs import available_codecs
+    from vpjnd_cli.errors import UsageError
+
+    if text is None:
+        return None
+    if text.strip().lower() == "all":
+        return available_codecs()
+    names = list(dict.fromkeys(name.strip().lower() for name in text.split(",") if name.strip()))
+    unknown = [name for name in names if name not in available_codecs()]
+    if not names or unknown:
+        raise UsageError(f"--codec takes codec names among {', '.join(available_codecs())}, not {text!r}")
+    return names
 
 
 def train_command(
@@ -68,6 +85,11 @@ def train_command(
                                                help="Train the network inside the luma-peak combination, so it "
                                                "learns what the peak misses (off: trained alone, calibrated "
                                                "after; --no-peak-calibration implies off).")] = True,
+    flips: Annotated[bool, typer.Option("--flips/--no-flips", help="Mirror half of the training patches "
+                                        "(left-right, in every stream alike).")] = True,
+    flip_average: Annotated[bool, typer.Option("--flip-average/--no-flip-average",
+                                               help="Judge by the mean logit of the patches and their mirror "
+                                               "images (twice the network's work; stored in the weights).")] = True,
     checkpoint_minutes: Annotated[float, typer.Option("--checkpoint-minutes", min=0.0,
                                                       help="Checkpoint period within an epoch.")] = 5.0,
     codec: DatasetCodec = None,
@@ -80,7 +102,7 @@ def train_command(
     from vpjnd_cli.errors import OutputError, UsageError
     from vpjnd_cli.model.config import NetConfig
     from vpjnd_cli.model.device import resolve_device
-    from vpjnd_cli.train.detect import open_dataset
+    from vpjnd_cli.train.detect import open_training_set
     from vpjnd_cli.train.trainer import BEST, TrainConfig, train
 
     if not output.parent.is_dir():
@@ -90,13 +112,13 @@ def train_command(
         net = NetConfig(channels=widths, attention=("channel",) * (len(widths) - 1) + ("nonlocal",),
                         reduction=min(16, max(1, min(widths) // 2)), hidden=hidden, patch_size=patch_size,
                         patches_per_picture=inference_patches, difference_gain=difference_gain,
-                        weight_activation=weight_activation)
+                        weight_activation=weight_activation, flip_average=flip_average)
     except ValueError as error:
         raise UsageError(f"network: {error}") from None
     config = TrainConfig(epochs=epochs, batch=batch, levels=levels, patches=patches, lr=lr, importance=importance,
                          sur=sur, seed=seed, checkpoint_seconds=60 * checkpoint_minutes,
-                         peak_in_loss=peak_in_loss and peak_calibration)
-    dataset = open_dataset(data, codec=codec, votes=votes, seed=split_seed)
+                         peak_in_loss=peak_in_loss and peak_calibration, flips=flips)
+    dataset = open_training_set(data, codecs=codec_list(codec), votes=votes, seed=split_seed)
     started = time.perf_counter()
     best = train(dataset, output, net, config, resolve_device(device), resume=resume, note=_note,
                  data_description=f"{dataset.layout} {data.resolve().name}", peak_calibration=peak_calibration)

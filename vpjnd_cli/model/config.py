@@ -51,6 +51,10 @@ class NetConfig:
       has a gradient everywhere, so a head pushed below zero can come back [ours, not in the paper].
     - ``patches_per_picture``: the most patches cut from one picture at inference (a regular grid,
       see model/patches.py); 8 keeps a 20-candidate search near 3 s on a busy 2-core CPU.
+    - ``flip_average``: at inference, average the logit over the patches and their mirror images
+      (twice the network's work) [ours]. A picture and its mirror image then get the same answer, and
+      the noise of a patch's answer, which spikes the probability along a codec's ladder, is halved.
+      False (the default, and what older weights files imply): the patches alone.
     """
 
     name: str = "vpjndnet"
@@ -74,6 +78,7 @@ class NetConfig:
     jnd_offset: float = 0.0
     difference_gain: float = 1.0
     weight_activation: str = "relu"
+    flip_average: bool = False
 
     def __post_init__(self) -> None:
         for name in ("channels", "attention"):

@@ -30,11 +30,12 @@ DEFAULT_MAX_PATCHES_PER_CHUNK = 64  # a few hundred MB of float32 activations at
 
 @dataclass(frozen=True)
 class PreparedPicture:
-    """The patch grid of one reference picture and its reference and JND features (on the device)."""
+    """The patch grid of one reference picture and its reference and JND features (on the device),
+    one pair per view: the patches, and their mirror images when the config averages over flips."""
 
     grid: PatchGrid
-    f_ref: Tensor  # [P, F]
-    f_jnd: Tensor  # [P, F]
+    f_ref: list[Tensor]  # per view [P, F]
+    f_jnd: list[Tensor]  # per view [P, F]
 
 
 class PatchJudge:
@@ -60,6 +61,7 @@ class PatchJudge:
         self.patches_per_picture = (
             model.config.patches_per_picture if patches_per_picture is None else patches_per_picture
         )
+        self.views = (False, True) if model.config.flip_average else (False,)  # mirrored or not
 
     @classmethod
     def from_weights(cls, path: Path, device: str = "auto", **options: Any) -> PatchJudge:
@@ -80,8 +82,9 @@ class PatchJudge:
         height, width = jnd_map.shape
         grid = plan_grid(height, width, self.model.config.patch_size, self.patches_per_picture)
         jnd = jnd_map.astype(np.float32, copy=False)
-        f_ref = self._stream(self.model.features, [reference_rgb], grid)
-        return PreparedPicture(grid, f_ref, self._stream(self.model.jnd_features, [jnd], grid))
+        f_ref = [self._stream(self.model.features, [reference_rgb], grid, mirrored) for mirrored in self.views]
+        f_jnd = [self._stream(self.model.jnd_features, [jnd], grid, mirrored) for mirrored in self.views]
+        return PreparedPicture(grid, f_ref, f_jnd)
 
     @torch.inference_mode()
     def probabilities(self, prepared: PreparedPicture, candidates: Sequence[np.ndarray]) -> np.ndarray:
@@ -93,24 +96,28 @@ class PatchJudge:
         if not candidates:
             return np.zeros(0)
         per_picture = len(prepared.grid)
-        f_dist = self._stream(self.model.features, candidates, prepared.grid)
-        f_dist = f_dist.view(len(candidates), per_picture, -1)
         step = max(1, self.max_patches_per_chunk // per_picture)  # whole candidates per head call
-        with self._autocast():
-            logits = torch.cat([
-                self.model.head(prepared.f_ref, f_dist[i : i + step], prepared.f_jnd)
-                for i in range(0, len(candidates), step)
-            ])
-        return torch.sigmoid(logits).double().cpu().numpy()
+        logits = []
+        for view, mirrored in enumerate(self.views):
+            f_dist = self._stream(self.model.features, candidates, prepared.grid, mirrored)
+            f_dist = f_dist.view(len(candidates), per_picture, -1)
+            with self._autocast():
+                logits.append(torch.cat([
+                    self.model.head(prepared.f_ref[view], f_dist[i : i + step], prepared.f_jnd[view])
+                    for i in range(0, len(candidates), step)
+                ]))
+        return torch.sigmoid(torch.stack(logits).mean(0)).double().cpu().numpy()
 
     def _stream(
-        self, extract: Callable[[Tensor], Tensor], pictures: Sequence[np.ndarray], grid: PatchGrid
+        self, extract: Callable[[Tensor], Tensor], pictures: Sequence[np.ndarray], grid: PatchGrid, mirrored: bool
     ) -> Tensor:
-        """Features [len(pictures) * P, F] (float32, on the device) of the patches of ``pictures``."""
+        """Features [len(pictures) * P, F] (float32, on the device) of the patches of ``pictures``
+        (left-right mirrored when ``mirrored``)."""
         chunks = []
         with self._autocast():
             for patches in iter_patch_chunks(pictures, grid, self.max_patches_per_chunk):
-                chunks.append(extract(torch.from_numpy(patches).to(self.device)).float())
+                batch = torch.from_numpy(patches).to(self.device)
+                chunks.append(extract(torch.flip(batch, dims=(3,)) if mirrored else batch).float())
         return torch.cat(chunks)
 
     def _autocast(self) -> Any:

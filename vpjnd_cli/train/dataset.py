@@ -22,6 +22,7 @@ class PictureInfo:
     id: str
     source: str
     split: str
+    kind: str = "photo"  # or the kind of a generated hard picture (train/synthetic.py)
 
 
 class JndDataset(ABC):
@@ -53,6 +54,19 @@ class JndDataset(ABC):
     @abstractmethod
     def size(self, picture: str, index: int) -> int | None:
         """Bytes of the candidate's file, or None when the set has no coded file (KonJND BPG PNGs)."""
+
+    def distortion(self, picture: str, index: int, teacher: str) -> float | None:
+        """The named teacher's labelled distortion at a ladder index, when the set has one."""
+        return None
+
+    @property
+    def codecs(self) -> list[str]:
+        """The codecs whose candidates the set holds (a weights file trained on it records them)."""
+        return [self.codec_name]
+
+    def reference_key(self, picture: str) -> str:
+        """The picture whose reference this one shares (a training loop computes each JND map once)."""
+        return picture
 
     def split(self, name: str | None) -> list[PictureInfo]:
         """The pictures of one split ("train", "val", "test"), or all for None / "all"."""

@@ -9,6 +9,8 @@ Definitions (the paper publishes none; datasets.md "Metrics"):
 - bit-rate saving: (R_0 - R_pred) / R_0, R_0 the size at the least distorted level;
 - dPSNR: PSNR(reference, candidate at the predicted level) - PSNR(reference, candidate at the true one).
 A picture where no level passes (truth or prediction) counts as level 0, the least distorted.
+With a teacher, each picture also gets the teacher's distortion at the predicted level (from the
+labels when that level is labelled, else scored): what a user's file would score.
 
 Pair accuracy, MAD and the mean predicted level come with 95 % bootstrap intervals over pictures
 (2,000 seeded resamples): a held-out split of a few dozen pictures measures them loosely, and the
@@ -27,6 +29,9 @@ from vpjnd_cli.jnd import jnd_map
 from vpjnd_cli.judges.base import Judge
 from vpjnd_cli.search import block_search
 from vpjnd_cli.train.dataset import JndDataset, PictureInfo, pwjnd_index
+from vpjnd_cli.train.teachers import Teacher
+
+KIND_FILTERS = ("all", "photo", "hard")  # "hard": every generated picture (train/synthetic.py)
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,8 @@ class PictureResult:
     pair_accuracy: float
     saving: float | None
     delta_psnr: float
+    kind: str = "photo"
+    teacher_distortion: float | None = None  # the teacher's score of the predicted level's candidate
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,9 @@ class Report:
     delta_psnr: float
     intervals: dict[str, tuple[float, float]]  # 95 % bootstrap over pictures, per measure above
     pictures: list[PictureResult]
+    kind: str = "all"
+    mean_teacher_distortion: float | None = None
+    max_teacher_distortion: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -121,12 +131,18 @@ def evaluate(
     sur: float,
     block_size: int,
     jnd_model: str,
+    kind: str = "all",
+    teacher: Teacher | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> Report:
-    """Score ``judge`` on the pictures of ``split``."""
+    """Score ``judge`` on the pictures of ``split`` of ``kind`` (photos, generated hard pictures or
+    all); with ``teacher``, also the teacher's distortion at every predicted level."""
+    if kind not in KIND_FILTERS:
+        raise ValueError(f"kind must be one of {', '.join(KIND_FILTERS)}, not {kind!r}")
     ladder = dataset.ladder()
     results, pair_sets, true_savings = [], [], []
-    for info in dataset.split(split):
+    chosen = [info for info in dataset.split(split) if kind == "all" or (info.kind == "photo") == (kind == "photo")]
+    for info in chosen:
         reference = dataset.reference(info.id)
         prepared = _prepare(judge, reference, jnd_model)  # the reference is read once
         truth = dataset.labels(info.id)
@@ -139,12 +155,20 @@ def evaluate(
         sizes = [dataset.size(info.id, i) for i in (0, predicted, true)]
         saving = None if None in sizes else 1 - sizes[1] / sizes[0]
         true_savings.append(None if None in sizes else 1 - sizes[2] / sizes[0])
-        delta = psnr(reference, dataset.candidate(info.id, predicted)) - psnr(reference, dataset.candidate(info.id, true))
+        at_prediction = dataset.candidate(info.id, predicted)
+        delta = psnr(reference, at_prediction) - psnr(reference, dataset.candidate(info.id, true))
+        distortion = None
+        if teacher is not None:
+            distortion = dataset.distortion(info.id, predicted, teacher.name)
+            if distortion is None:
+                distortion = teacher.distortion(reference, at_prediction)
         results.append(PictureResult(info.id, reference.shape[1], reference.shape[0], ladder[true].setting,
-                                     ladder[predicted].setting, pairs.accuracy(sur), saving, _finite(delta)))
+                                     ladder[predicted].setting, pairs.accuracy(sur), saving, _finite(delta),
+                                     info.kind, distortion))
         progress(info.id)
     if not results:
-        raise ValueError(f"the {split} split has no pictures")
+        raise ValueError(f"the {split} split has no pictures" + ("" if kind == "all" else f" of kind {kind}"))
+    distortions = [r.teacher_distortion for r in results if r.teacher_distortion is not None]
     all_pairs = _concatenate(pair_sets)
     true_q = np.array([r.true_setting for r in results], dtype=float)
     pred_q = np.array([r.predicted_setting for r in results], dtype=float)
@@ -162,6 +186,9 @@ def evaluate(
                                       np.array([p.labels.size for p in pair_sets]),
                                       np.abs(pred_q - true_q), pred_q),
         pictures=results,
+        kind=kind,
+        mean_teacher_distortion=float(np.mean(distortions)) if distortions else None,
+        max_teacher_distortion=float(np.max(distortions)) if distortions else None,
     )
 
 

@@ -1,13 +1,20 @@
-"""`vpjnd label`: cut pictures from photos, encode ladder levels, score them with a teacher,
-calibrate the teacher to MCL-JCI, write the corpus.
+"""`vpjnd label`: cut pictures from photos (and generate hard ones), encode ladder levels of every
+codec asked for, score them with a teacher calibrated once to MCL-JCI, write the corpus.
 
-Levels: every ``every``-th rung of the codec's ladder from the least distorted (JPEG, every 5:
-QF 100, 95, ..., 5); no refinement pass: the calibration interpolates between labelled levels and
-so does the ground-truth PW-JND (dataset.pwjnd_index). Teacher scores are cached per picture in
-CORPUS/scores/<teacher>-<codec>/<picture>.json, so a rerun (or a run with more photos) only
-scores what is new. Calibration always uses the JPEG ladder over the pictures of the first size
-(1920x1080 by default), because MCL-JCI's statistics are JPEG QFs; a BPG corpus scores those
-JPEG levels too (cached the same way).
+Calibration: the teacher's probability is a function of its distortion alone, so one fit serves
+every codec. It is fitted on the JPEG 4:2:0 curves (QF 100, 95, ..., 5) of the first-size
+pictures (1920x1080 by default), because MCL-JCI's statistics are JPEG QFs; other codecs reuse it.
+
+Levels, per codec and chroma sampling (``LevelPlan``): every ``coarse``-th rung of the ladder and
+its last rung, then every ``fine``-th rung between two labelled neighbours whose probabilities are
+not both above 0.98 or both below 0.02. Labels are dense where a viewer's answer changes and sparse
+where it is certain, which roughly halves the teacher's work for the 52-QP ladders of BPG and HEIC
+(a 1920x1080 pair takes the butteraugli teacher about 1.2 s).
+
+Teacher scores are cached per picture in CORPUS/scores/<teacher>-<codec>/<picture>.json and every
+candidate's bytes in CORPUS/candidates/<codec>/<picture>/, so a rerun (more photos, another codec)
+only scores what is new and training decodes candidates instead of encoding them again (a
+1920x1080 HEIC, AVIF or BPG encode takes 0.2-0.9 s).
 
 A held-out set for evaluation labels new photos the way an existing corpus was labelled: its
 calibration reused (``LabelSettings.calibration``) and every photo in the test split
@@ -25,28 +32,58 @@ from pathlib import Path
 import numpy as np
 
 from vpjnd_cli.codecs import get_codec
-from vpjnd_cli.codecs.base import Codec
+from vpjnd_cli.codecs.base import Codec, CodecOptions
 from vpjnd_cli.imageio import load_image, write_atomic
 from vpjnd_cli.imageio.colour import BT601
 from vpjnd_cli.imageio.resize import cover_and_crop
 from vpjnd_cli.train.calibration import Calibration, fit_psychometric
-from vpjnd_cli.train.corpus import Row, picture_path, write_manifest, write_picture
+from vpjnd_cli.train.corpus import Row, candidate_path, picture_path, write_manifest, write_picture
 from vpjnd_cli.train.splits import split_by_source
+from vpjnd_cli.train.synthetic import PHOTO_KINDS, PURE_KINDS, hard_picture, seed_of
 from vpjnd_cli.train.teachers import Teacher
 
 Log = Callable[[str], None]
+INFORMATIVE = (0.02, 0.98)  # probabilities between these are worth labelling densely
+CALIBRATION_EVERY = 5  # JPEG QF 100, 95, ..., 5: the curves the calibration is fitted on
+
+
+@dataclass(frozen=True)
+class LevelPlan:
+    """Label every ``coarse``-th rung and the last, then every ``fine``-th where the answer changes."""
+
+    coarse: int
+    fine: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.fine <= self.coarse:
+            raise ValueError(f"level steps must satisfy 1 <= fine <= coarse, got coarse {self.coarse}, fine {self.fine}")
+
+
+# Steps of about 5 % of each ladder where it matters (JPEG, AVIF and WebP: 100 levels; BPG and HEIC: 52 QPs).
+DEFAULT_PLANS = {"jpeg": LevelPlan(5, 5), "avif": LevelPlan(10, 5), "webp": LevelPlan(10, 5),
+                 "heic": LevelPlan(6, 2), "bpg": LevelPlan(6, 2)}
 
 
 @dataclass(frozen=True)
 class LabelSettings:
-    sizes: tuple[tuple[int, int], ...] = ((1920, 1080), (640, 480))  # width, height; the first calibrates
-    every: int = 5
+    sizes: tuple[tuple[int, int], ...] = ((1920, 1080), (1280, 720), (640, 480))  # width, height; the first calibrates
+    codecs: tuple[str, ...] = ("jpeg",)
+    chroma: str = "both"  # "420", "444" or "both": the samplings labelled where a codec has them
+    every: int | None = None  # overrides every plan's coarse step (and its fine step, when larger)
+    fine: int | None = None  # overrides every plan's fine step
     seed: int = 0
     jobs: int = 1
     tiles: bool = False  # also cut the later sizes as tiles of the first-size picture
     saturate: float = 0.0  # > 0: also label each picture with its chroma scaled by this factor
+    synthetic: int = 0  # > 0: this many pictures of each generated kind, and one hard picture per photo
+    synthetic_size: tuple[int, int] = (960, 540)
     calibration: Calibration | None = None  # reuse another corpus's fit instead of fitting one
     split: str | None = None  # every photo in this split instead of the seeded 70/10/20 split
+
+    def plan(self, codec: str) -> LevelPlan:
+        plan = DEFAULT_PLANS[codec]
+        coarse = plan.coarse if self.every is None else self.every
+        return LevelPlan(coarse, min(coarse, plan.fine if self.fine is None else self.fine))
 
 
 @dataclass(frozen=True)
@@ -55,6 +92,7 @@ class CutPicture:
     source: str
     rgb: np.ndarray
     augmented: bool = False  # a tile or a saturated copy: training data only, never calibrated on
+    kind: str = "photo"  # or one of synthetic.KINDS
 
 
 def cut_pictures(photos: list[Path], sizes: tuple[tuple[int, int], ...], log: Log, *,
@@ -64,20 +102,13 @@ def cut_pictures(photos: list[Path], sizes: tuple[tuple[int, int], ...], log: Lo
     With ``tiles``, the first-size picture is also cut into non-overlapping tiles of every later
     size (1920x1080 -> six 640x480 tiles, centred): the same content at the first size's scale,
     labelled region by region. Tiles are training data only: label_corpus keeps those of training
-    photos. On our corpus they did not help (weights/MODEL_CARD.md, run C); they are an option.
+    photos.
 
     With ``saturate``, every picture cut from a photo also has a copy with its chroma scaled
-    (``saturated``), also for training only: our photos hold few strongly coloured pictures, where
-    4:2:0 chroma and its quantisation are what the teacher sees first.
+    (``saturated``), also for training only.
     """
     out = []
-    used: set[str] = set()
-    for photo in sorted(set(photos)):
-        rgb = load_image(photo).rgb
-        source = photo.stem
-        while source in used:
-            source += "_"
-        used.add(source)
+    for source, rgb, photo in _read_photos(photos):
         height, width = rgb.shape[:2]
         fitting = [(w, h) for w, h in sizes if width >= w and height >= h]
         skipped = [f"{w}x{h}" for w, h in sizes if (w, h) not in fitting]
@@ -95,6 +126,48 @@ def cut_pictures(photos: list[Path], sizes: tuple[tuple[int, int], ...], log: Lo
                 out.append(CutPicture(f"{picture.id}-sat{saturate:g}", source, saturated(picture.rgb, saturate),
                                       augmented=True))
     return out
+
+
+def _read_photos(photos: list[Path]) -> list[tuple[str, np.ndarray, Path]]:
+    """(source name, pixels, path) per photo, sorted by path; equal stems get a trailing _ each."""
+    out = []
+    used: set[str] = set()
+    for photo in sorted(set(photos)):
+        source = photo.stem
+        while source in used:
+            source += "_"
+        used.add(source)
+        out.append((source, load_image(photo).rgb, photo))
+    return out
+
+
+def hard_pictures(photos: list[Path], count: int, size: tuple[int, int], splits: dict[str, str], seed: int
+                  ) -> tuple[list[CutPicture], dict[str, str]]:
+    """The generated pictures (synthetic.py) and the split of their new sources.
+
+    Each photo that covers ``size`` gives one picture of a photo kind, in the photo's split; the
+    kinds take turns within each split, so every split holds each kind. ``count`` pictures of each
+    pure kind get their own sources, split by kind with the same fractions as the photos.
+    """
+    width, height = size
+    out, turn = [], dict.fromkeys(splits.values(), 0)
+    for source, rgb, _ in _read_photos(photos):
+        if rgb.shape[0] < height or rgb.shape[1] < width or source not in splits:
+            continue
+        kind = PHOTO_KINDS[turn[splits[source]] % len(PHOTO_KINDS)]
+        turn[splits[source]] += 1
+        picture_id = f"{source}-{kind}-{width}x{height}"
+        out.append(CutPicture(picture_id, source, hard_picture(kind, width, height, seed_of(picture_id), rgb),
+                              kind=kind))
+    pure_splits: dict[str, str] = {}
+    for kind in PURE_KINDS:
+        sources = [f"synthetic-{kind}-{number:02d}" for number in range(count)]
+        pure_splits |= split_by_source(sources, seed)
+        for source in sources:
+            picture_id = f"{source}-{width}x{height}"
+            out.append(CutPicture(picture_id, source, hard_picture(kind, width, height, seed_of(picture_id)),
+                                  kind=kind))
+    return out, pure_splits
 
 
 def saturated(rgb: np.ndarray, factor: float) -> np.ndarray:
@@ -119,34 +192,68 @@ def _tiles(picture: CutPicture, sizes: tuple[tuple[int, int], ...]) -> list[CutP
 
 
 class ScoreCache:
-    """Teacher distortions per (picture, level label), one JSON file per picture, written atomically."""
+    """Teacher distortions per (picture, level label), one JSON file per picture, written atomically;
+    each scored candidate's bytes are kept beside the corpus's pictures."""
 
     def __init__(self, corpus: Path, teacher: Teacher, codec: Codec, jobs: int) -> None:
+        self.corpus = corpus
         self.folder = corpus / "scores" / f"{teacher.name}-{codec.name}"
         self.folder.mkdir(parents=True, exist_ok=True)
         self.teacher, self.codec, self.jobs = teacher, codec, jobs
+        self.ladder = codec.levels()
 
     def scores(self, picture: CutPicture, indices: list[int]) -> dict[int, float]:
         path = self.folder / f"{picture.id}.json"
         cached = json.loads(path.read_text()) if path.is_file() else {}
-        ladder = self.codec.levels()
-        missing = [i for i in indices if ladder[i].label not in cached]
+        missing = [i for i in indices if self.ladder[i].label not in cached]
         if missing:
             with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-                found = list(pool.map(lambda i: self._score(picture.rgb, i), missing))
-            cached.update({ladder[i].label: value for i, value in zip(missing, found, strict=True)})
+                found = list(pool.map(lambda i: self._score(picture, i), missing))
+            cached.update({self.ladder[i].label: value for i, value in zip(missing, found, strict=True)})
             write_atomic(path, json.dumps(cached, sort_keys=True).encode(), force=True)
-        return {i: float(cached[ladder[i].label]) for i in indices}
+        return {i: float(cached[self.ladder[i].label]) for i in indices}
 
-    def _score(self, rgb: np.ndarray, index: int) -> float:
-        candidate = self.codec.decode(self.codec.encode(rgb, self.codec.levels()[index]))
-        return self.teacher.distortion(rgb, candidate)
+    def _score(self, picture: CutPicture, index: int) -> float:
+        level = self.ladder[index]
+        data = self.codec.encode(picture.rgb, level)
+        stored = candidate_path(self.corpus, self.codec, picture.id, level)
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(stored, data, force=True)
+        return self.teacher.distortion(picture.rgb, self.codec.decode(data))
+
+
+def label_levels(cache: ScoreCache, picture: CutPicture, plan: LevelPlan, calibration: Calibration) -> dict[int, float]:
+    """The teacher's distortion at the plan's levels of one picture (module docstring)."""
+    last = len(cache.ladder) - 1
+    found = cache.scores(picture, sorted({*range(0, last + 1, plan.coarse), last}))
+    if plan.fine < plan.coarse:
+        probability = {i: float(calibration.psychometric.probability(d)) for i, d in found.items()}
+        found |= cache.scores(picture, refinement(probability, plan.fine))
+    return dict(sorted(found.items()))
+
+
+def refinement(probabilities: dict[int, float], fine: int, band: tuple[float, float] = INFORMATIVE) -> list[int]:
+    """Every ``fine``-th index between labelled neighbours whose probabilities are not both above
+    the band or both below it."""
+    low, high = band
+    indices = sorted(probabilities)
+    out = []
+    for a, b in zip(indices, indices[1:]):
+        pa, pb = probabilities[a], probabilities[b]
+        if not ((pa >= high and pb >= high) or (pa <= low and pb <= low)):
+            out += range(a + fine, b, fine)
+    return out
+
+
+def corpus_codec(name: str, chroma: str) -> Codec:
+    """The codec as a corpus labels it: one chroma sampling, BPG always the built-in back-end (labels
+    must not depend on whether the user has bpgenc installed)."""
+    return get_codec(name, CodecOptions(chroma=chroma, bpg_backend="builtin"))  # type: ignore[arg-type]
 
 
 def label_corpus(
     photos: list[Path],
     corpus: Path,
-    codec: Codec,
     teacher: Teacher,
     targets: dict[float, tuple[float, float]],
     settings: LabelSettings,
@@ -159,28 +266,36 @@ def label_corpus(
         raise ValueError("no photo is large enough for any picture size")
     sources = [p.source for p in pictures]
     splits = split_by_source(sources, settings.seed) if settings.split is None else dict.fromkeys(sources, settings.split)
+    if settings.synthetic > 0:
+        hard, hard_splits = hard_pictures(photos, settings.synthetic, settings.synthetic_size, splits, settings.seed)
+        pictures += hard
+        splits |= hard_splits if settings.split is None else dict.fromkeys(hard_splits, settings.split)
     pictures = [p for p in pictures if not p.augmented or splits[p.source] == "train"]
     for picture in pictures:
         if not picture_path(corpus, picture.id).is_file():
             write_picture(corpus, picture.id, picture.rgb)
-    indices = list(range(0, len(codec.levels()), settings.every))
-    cache = ScoreCache(corpus, teacher, codec, settings.jobs)
-    scores = {}
-    for number, picture in enumerate(pictures, 1):
-        scores[picture.id] = cache.scores(picture, indices)
-        log(f"scored {number}/{len(pictures)}: {picture.id}")
-    calibration = settings.calibration or calibrate(pictures, corpus, teacher, targets, settings,
-                                                    scores if codec.name == "jpeg" else None)
-    ladder = codec.levels()
-    rows = [
-        Row(p.id, p.source, splits[p.source], p.rgb.shape[1], p.rgb.shape[0], codec.name, ladder[i].setting,
-            ladder[i].chroma, teacher.name, d, float(calibration.psychometric.probability(d)))
-        for p in pictures for i, d in scores[p.id].items()
-    ]
+    calibration = settings.calibration or calibrate(pictures, corpus, teacher, targets, settings)
+    rows = []
+    for name in settings.codecs:
+        for chroma in _samplings(name, settings.chroma):
+            cache = ScoreCache(corpus, teacher, corpus_codec(name, chroma), settings.jobs)
+            for number, picture in enumerate(pictures, 1):
+                scores = label_levels(cache, picture, settings.plan(name), calibration)
+                rows += [Row(picture.id, picture.source, splits[picture.source], picture.rgb.shape[1],
+                             picture.rgb.shape[0], name, cache.ladder[i].setting, chroma, teacher.name, d,
+                             float(calibration.psychometric.probability(d)), picture.kind)
+                         for i, d in scores.items()]
+                log(f"scored {name} {chroma} {number}/{len(pictures)}: {picture.id} ({len(scores)} levels)")
     record = {**calibration.to_dict(), "teacher": teacher.name}  # --calibration refuses another teacher's fit
     write_atomic(corpus / "calibration.json", json.dumps(record, indent=2).encode(), force=True)
     write_manifest(corpus, rows)
     return calibration
+
+
+def _samplings(codec: str, chroma: str) -> list[str]:
+    """The samplings of ``chroma`` that the codec encodes (WebP: 4:2:0 only)."""
+    wanted = ("420", "444") if chroma == "both" else (chroma,)
+    return [sampling for sampling in wanted if sampling == "420" or codec != "webp"]
 
 
 def calibrate(
@@ -189,20 +304,20 @@ def calibrate(
     teacher: Teacher,
     targets: dict[float, tuple[float, float]],
     settings: LabelSettings,
-    jpeg_scores: dict[str, dict[int, float]] | None,
 ) -> Calibration:
-    """Fit the psychometric function on the JPEG curves of the first-size pictures as cut (no
-    augmented copy: adding them leaves the labels of the others as they were)."""
+    """Fit the psychometric function on the JPEG 4:2:0 curves of the first-size photo pictures as
+    cut (no augmented copy or generated picture: adding them leaves the labels of the others as
+    they were)."""
     width, height = settings.sizes[0]
-    originals = [p for p in pictures if not p.augmented]
+    originals = [p for p in pictures if not p.augmented and p.kind == "photo"]
     chosen = [p for p in originals if p.rgb.shape[:2] == (height, width)] or originals
-    jpeg = get_codec("jpeg")
-    ladder = jpeg.levels()
-    indices = list(range(0, len(ladder), settings.every))
-    cache = ScoreCache(corpus, teacher, jpeg, settings.jobs)
+    cache = ScoreCache(corpus, teacher, corpus_codec("jpeg", "420"), settings.jobs)
+    indices = list(range(0, len(cache.ladder), CALIBRATION_EVERY))
     curves = []
     for picture in chosen:
-        found = jpeg_scores[picture.id] if jpeg_scores is not None else cache.scores(picture, indices)
-        ordered = sorted(found, key=lambda i: ladder[i].setting)
-        curves.append((np.array([ladder[i].setting for i in ordered], dtype=float), np.array([found[i] for i in ordered])))
+        found = cache.scores(picture, indices)
+        ordered = sorted(found, key=lambda i: cache.ladder[i].setting)
+        curves.append((np.array([cache.ladder[i].setting for i in ordered], dtype=float),
+                       np.array([found[i] for i in ordered])))
     return fit_psychometric(curves, targets)
+

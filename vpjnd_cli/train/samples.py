@@ -4,10 +4,10 @@ A step takes groups of up to ``levels`` samples of one picture. The group shares
 positions, so the reference and JND streams run once per group, not once per sample (about half
 the work of a step at 4 levels), and the network sees several levels of one picture side by side.
 
-Per picture the reference, its JND map and the candidate at the ground-truth PW-JND (for the
-visual-importance weight) are computed once and kept in memory; other candidates are decoded on
-demand and kept in a cache bounded in bytes (decoding a 1920x1080 JPEG costs about as much as a
-third of a step). The epoch's groups and every batch's patch positions come from generators seeded
+Per reference (shared by a picture's codecs in a mixed corpus) the pixels and the JND map are
+computed once and kept in memory; candidates, the one at the ground-truth PW-JND (for the
+visual-importance weight) among them, are decoded on demand and kept in a cache bounded in bytes
+(decoding a 1920x1080 JPEG costs about as much as a third of a step). The epoch's groups and every batch's patch positions come from generators seeded
 by (seed, epoch) and (seed, epoch, batch), so a resumed run cuts exactly the same patches.
 
 With a ``peak`` statistic, each sample also carries ln(luma peak) of its whole candidate
@@ -44,11 +44,10 @@ class Group:
 
 
 @dataclass
-class PictureData:
-    reference: np.ndarray  # HxWx3 uint8
+class ReferenceData:
+    pixels: np.ndarray  # HxWx3 uint8
     jnd: np.ndarray  # HxW float32
-    at_pwjnd: np.ndarray  # the candidate at the PW-JND (the reference when none passes)
-    luma: np.ndarray | None  # the reference's luma for the peak, when the source measures it
+    luma: np.ndarray | None  # the luma for the peak, when the source measures it
 
 
 @dataclass
@@ -85,7 +84,8 @@ class SampleSource:
             for picture in self.pictures
         }
         self.samples = [sample for picture in self.pictures for sample in self._by_picture[picture]]
-        self._data: dict[str, PictureData] = {}
+        self._references: dict[str, ReferenceData] = {}
+        self._pwjnd = {picture: pwjnd_index(dataset.labels(picture), sur) for picture in self.pictures}
         self._log_peaks: dict[tuple[str, int], float] = {}
         self._candidates: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
         self._cache_budget = default_cache_bytes() if cache_bytes is None else cache_bytes
@@ -99,14 +99,18 @@ class SampleSource:
             out += [Group(picture, tuple(own[i : i + levels])) for i in range(0, len(own), levels)]
         return [out[i] for i in rng.permutation(len(out))]
 
-    def picture(self, name: str) -> PictureData:
-        if name not in self._data:
-            reference = self.dataset.reference(name)
-            index = pwjnd_index(self.dataset.labels(name), self.sur)
-            at = reference if index is None else self.dataset.candidate(name, index)
-            luma = None if self.peak is None else self.peak.reference(reference)
-            self._data[name] = PictureData(reference, jnd_map(reference, self.jnd_model), at, luma)
-        return self._data[name]
+    def reference(self, picture: str) -> ReferenceData:
+        key = self.dataset.reference_key(picture)
+        if key not in self._references:
+            pixels = self.dataset.reference(picture)
+            luma = None if self.peak is None else self.peak.reference(pixels)
+            self._references[key] = ReferenceData(pixels, jnd_map(pixels, self.jnd_model), luma)
+        return self._references[key]
+
+    def at_pwjnd(self, picture: str) -> np.ndarray:
+        """The candidate at the picture's ground-truth PW-JND (the reference when none passes)."""
+        index = self._pwjnd[picture]
+        return self.reference(picture).pixels if index is None else self.candidate(picture, index)
 
     def candidate(self, picture: str, index: int) -> np.ndarray:
         """The decoded candidate, from the cache when it is there (least recently used goes first)."""
@@ -122,19 +126,24 @@ class SampleSource:
             self._cached_bytes += pixels.nbytes
         return pixels
 
-    def batch(self, groups: list[Group], patches: int, size: int, rng: np.random.Generator) -> Batch:
+    def batch(self, groups: list[Group], patches: int, size: int, rng: np.random.Generator, *,
+              flips: bool = False) -> Batch:
+        """``flips``: each patch position is also left-right mirrored with probability 1/2, in every
+        plane of its group alike (the judge may average over mirror images at inference)."""
         parts: dict[str, list[np.ndarray]] = {"reference": [], "at_pwjnd": [], "jnd": [], "candidate": []}
         owner, log_peaks = [], []
         for number, group in enumerate(groups):
-            data = self.picture(group.picture)
+            data = self.reference(group.picture)
             height, width = data.jnd.shape
             ys = rng.integers(0, max(1, height - size + 1), patches)
             xs = rng.integers(0, max(1, width - size + 1), patches)
-            for key, picture in (("reference", data.reference), ("at_pwjnd", data.at_pwjnd), ("jnd", data.jnd)):
-                parts[key].append(_crops(picture, ys, xs, size))
+            mirrored = rng.random(patches) < 0.5 if flips else None
+            planes = (("reference", data.pixels), ("at_pwjnd", self.at_pwjnd(group.picture)), ("jnd", data.jnd))
+            for key, picture in planes:
+                parts[key].append(_crops(picture, ys, xs, size, mirrored))
             for sample in group.samples:
                 candidate = self.candidate(group.picture, sample.index)
-                parts["candidate"].append(_crops(candidate, ys, xs, size))
+                parts["candidate"].append(_crops(candidate, ys, xs, size, mirrored))
                 owner.append(number)
                 if self.peak is not None:
                     log_peaks.append(self._log_peak(group.picture, sample.index, data, candidate))
@@ -142,7 +151,7 @@ class SampleSource:
         return Batch(**{k: np.stack(v) for k, v in parts.items()}, owner=np.array(owner, dtype=np.int64),
                      labels=labels, log_peak=np.array(log_peaks, dtype=np.float32) if self.peak is not None else None)
 
-    def _log_peak(self, picture: str, index: int, data: PictureData, candidate: np.ndarray) -> float:
+    def _log_peak(self, picture: str, index: int, data: ReferenceData, candidate: np.ndarray) -> float:
         """ln(peak) of one pair, measured once per run (the candidate cache may not keep the pixels)."""
         key = (picture, index)
         if key not in self._log_peaks:
@@ -151,9 +160,12 @@ class SampleSource:
         return self._log_peaks[key]
 
 
-def _crops(picture: np.ndarray, ys: np.ndarray, xs: np.ndarray, size: int) -> np.ndarray:
-    """[P, C, S, S] crops at (ys, xs); an HxW map gets C = 1. Pictures smaller than S are edge-padded
-    as at inference (model/patches.py)."""
+def _crops(picture: np.ndarray, ys: np.ndarray, xs: np.ndarray, size: int,
+           mirrored: np.ndarray | None = None) -> np.ndarray:
+    """[P, C, S, S] crops at (ys, xs), those of ``mirrored`` left-right flipped; an HxW map gets C = 1.
+    Pictures smaller than S are edge-padded as at inference (model/patches.py)."""
     planes = pad_edges(picture if picture.ndim == 3 else picture[:, :, None], size)
     crops = np.stack([planes[y : y + size, x : x + size] for y, x in zip(ys, xs, strict=True)])
+    if mirrored is not None:
+        crops[mirrored] = crops[mirrored, :, ::-1]
     return np.ascontiguousarray(crops.transpose(0, 3, 1, 2))

@@ -80,6 +80,7 @@ class TrainConfig:
     jnd_model: str = "epc"
     checkpoint_seconds: float = 300.0
     peak_in_loss: bool = False  # train the network inside the luma-peak combination (module docstring)
+    flips: bool = False  # mirror half of the patch positions (samples.SampleSource.batch)
 
 
 @dataclass
@@ -154,7 +155,8 @@ def _resumable(config: TrainConfig) -> dict:
 def _load_checkpoint(run: Path, net: NetConfig, config: TrainConfig, device: torch.device) -> State:
     payload = torch.load(run / CHECKPOINT, map_location=device, weights_only=True)
     meta = json.loads(payload["meta"])
-    meta["train"].setdefault("peak_in_loss", False)  # checkpoints from before the option
+    meta["train"].setdefault("peak_in_loss", False)  # checkpoints from before the options
+    meta["train"].setdefault("flips", False)
     if meta["net"] != net.to_dict() or meta["train"] != _resumable(config):
         saved, now = {**meta["train"], **meta["net"]}, {**_resumable(config), **net.to_dict()}
         changes = ", ".join(f"{k} {json.dumps(saved[k])} (now {json.dumps(now.get(k))})"
@@ -278,7 +280,8 @@ def train(
             while state.batch < steps:
                 chosen = groups[state.batch * per_step : (state.batch + 1) * per_step]
                 rng = np.random.default_rng([config.seed, state.epoch, state.batch])
-                state.losses.append(_step(state, source.batch(chosen, config.patches, net.patch_size, rng), config, device))
+                batch = source.batch(chosen, config.patches, net.patch_size, rng, flips=config.flips)
+                state.losses.append(_step(state, batch, config, device))
                 state.batch += 1
                 progress.advance()
                 if time.monotonic() - last_checkpoint > config.checkpoint_seconds and state.batch < steps:
@@ -330,7 +333,7 @@ def _note_calibration(fit: CalibrationFit, note: Callable[[str], None]) -> None:
 def _training_info(description: str, dataset: JndDataset, config: TrainConfig, state: State,
                    device: torch.device) -> dict:
     return {
-        "data": description, "layout": dataset.layout, "codec": dataset.codec_name,
+        "data": description, "layout": dataset.layout, "codec": dataset.codec_name, "codecs": dataset.codecs,
         "train_pictures": len(dataset.split("train")), "config": dataclasses.asdict(config),
         "epoch": state.epoch + 1, "steps": state.step, "val": state.history[-1],
         "seconds": round(sum(r["seconds"] for r in state.history), 1),
