@@ -24,30 +24,35 @@ def judge_command(
     max_pixels: opt.MaxPixels = DEFAULT_MAX_PIXELS,
     strict: opt.Strict = False,
 ) -> None:
-    """Print the probability that a viewer sees no difference between REF and DIST."""
+    """Print the probability that a viewer sees no difference between REF and DIST.
+
+    Transparent pictures are compared as compress compares them: the colour over --background,
+    and the alpha planes on their own (the lower probability counts).
+    """
     import json
 
-    from vpjnd_cli.commands.setup import check_jnd_model, parse_colour, prepare_pixels
+    import numpy as np
+
+    from vpjnd_cli.commands.setup import check_jnd_model, parse_colour
     from vpjnd_cli.errors import InputError
     from vpjnd_cli.imageio import load_image
-    from vpjnd_cli.jnd import jnd_map
     from vpjnd_cli.judges import default_judge, get_judge
+    from vpjnd_cli.pipeline import prepare_reference
+    from vpjnd_cli.source import source_of
 
     background_rgb = parse_colour(background)
     judge_name = judge or default_judge(None, weights)
     scorer = get_judge(judge_name, device=device, weights=weights)
-    pictures = [load_image(path, max_pixels=max_pixels, strict=strict) for path in (reference, distorted)]
-    for picture in pictures:
+    ref, dist = (load_image(path, max_pixels=max_pixels, strict=strict) for path in (reference, distorted))
+    for picture in (ref, dist):
         for note in picture.warnings:
             warn(note)
-    ref, dist = (prepare_pixels(picture, background_rgb, warn) for picture in pictures)
-    if ref.shape != dist.shape:
-        raise InputError(
-            f"size {dist.shape[1]}x{dist.shape[0]} differs from the reference's {ref.shape[1]}x{ref.shape[0]}",
-            distorted,
-        )
-    prepared = scorer.prepare(ref, jnd_map(ref, check_jnd_model(jnd_model)))
-    probability = float(scorer.probabilities(prepared, [dist])[0])
+    if ref.rgb.shape != dist.rgb.shape:
+        raise InputError(f"size {dist.width}x{dist.height} differs from the reference's {ref.width}x{ref.height}",
+                         distorted)
+    prepared = prepare_reference(source_of(ref, background_rgb, in_profile=False), scorer, check_jnd_model(jnd_model))
+    pixels = dist.rgb if dist.alpha is None else np.dstack((dist.rgb, dist.alpha))
+    probability = float(prepared.judge(scorer, [pixels])[0])
     if json_output:
         typer.echo(json.dumps({"reference": str(reference), "distorted": str(distorted), "judge": judge_name,
                                "probability": probability}))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -72,7 +72,13 @@ KeepOriginal = Annotated[
     typer.Option("--keep-original", help="When no level passes, keep the original instead of the least distorted level."),
 ]
 Background = Annotated[
-    str, typer.Option("--background", help="Colour (hex RRGGBB) that transparent pixels are flattened onto.")
+    str, typer.Option("--background", help="Colour (hex RRGGBB) transparent pixels are judged on, and flattened onto "
+                      "for JPEG, which cannot keep alpha.")
+]
+Icc = Annotated[
+    Literal["keep", "srgb"],
+    typer.Option("--icc", help="keep: write the pixels in the input's own RGB profile and embed it (judged in sRGB "
+                 "through it); srgb: convert them to sRGB and embed an sRGB profile."),
 ]
 
 # Many inputs: shared by compress and predict (vpjnd_cli/jobs).

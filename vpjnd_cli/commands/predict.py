@@ -23,6 +23,7 @@ def predict_command(
     bpgenc: opt.BpgEncoder = None,
     bpgdec: opt.BpgDecoder = None,
     background: opt.Background = "ffffff",
+    icc: opt.Icc = "keep",
     jobs: opt.Jobs = 1,
     quiet: opt.Quiet = False,
     verbose: opt.Verbose = False,
@@ -58,6 +59,7 @@ def predict_command(
         device=device,
         weights=weights,
         background=parse_colour(background),
+        icc=icc,
         max_pixels=max_pixels,
         strict=strict,
     )
