@@ -2,44 +2,48 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
+from vpjnd_cli.commands import options as opt
 from vpjnd_cli.commands.train import Data, DatasetCodec, SplitSeed, Votes
 
 
 def evaluate_command(
     data: Data,
-    judge: Annotated[str | None, typer.Option("--judge", help="vpjndnet or pjnd (default: vpjndnet with "
-                                              "weights for the set's codec).", show_default=False)] = None,
-    weights: Annotated[Path | None, typer.Option("--weights", help="VP-JNDnet weights (default: the installed ones).")] = None,
-    split: Annotated[str, typer.Option("--split", help="test, val, train or all.")] = "test",
-    sur: Annotated[float, typer.Option("--sur", min=0.01, max=0.99, help="Target satisfied-user ratio.")] = 0.75,
-    block_size: Annotated[int, typer.Option("--block-size", min=1, help="Search block size.")] = 8,
-    jnd_model: Annotated[str, typer.Option("--jnd-model", help="Pixel-wise JND model: epc or namm.")] = "epc",
-    device: Annotated[str, typer.Option("--device", help="Network device: auto, cpu, cuda or mps.")] = "auto",
-    json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
+    judge: opt.JudgeName = None,
+    weights: opt.Weights = None,
+    split: Annotated[Literal["test", "val", "train", "all"],
+                     typer.Option("--split", help="The pictures scored.", rich_help_panel=opt.INPUTS)] = "test",
+    sur: opt.Sur = 0.75,
+    block_size: opt.BlockSize = 8,
+    jnd_model: opt.JndModel = "epc",
+    device: opt.Device = "auto",
+    json_output: opt.Json = False,
     peak_calibration: Annotated[bool, typer.Option("--peak-calibration/--no-peak-calibration",
                                                    help="vpjndnet: apply the weights' luma-peak calibration "
-                                                   "(off: the network alone).")] = True,
+                                                   "(off: the network alone).", rich_help_panel=opt.SEARCH)] = True,
     codec: DatasetCodec = None,
     votes: Votes = None,
     split_seed: SplitSeed = 0,
 ) -> None:
     """Pair accuracy, MAD of the predicted level, bit-rate saving and dPSNR, with a per-picture table
-    (accuracy, MAD and mean level with 95 % bootstrap intervals over the pictures)."""
+    (accuracy, MAD and mean level with 95 % bootstrap intervals over the pictures).
+
+    Examples:
+
+    vpjnd evaluate corpus
+    vpjnd evaluate corpus --judge pjnd --json
+    vpjnd evaluate corpus --weights run/best.safetensors --split val
+    """
     import json
 
-    from vpjnd_cli.commands.setup import check_jnd_model
     from vpjnd_cli.errors import UsageError
     from vpjnd_cli.judges import default_judge, get_judge
     from vpjnd_cli.train.detect import open_dataset
     from vpjnd_cli.train.evaluation import evaluate
 
-    if split not in ("test", "val", "train", "all"):
-        raise UsageError(f"--split must be test, val, train or all, not {split!r}")
     dataset = open_dataset(data, codec=codec, votes=votes, seed=split_seed)
     name = judge or default_judge((dataset.codec_name,), weights)
     if not peak_calibration and name != "vpjndnet":
@@ -48,7 +52,7 @@ def evaluate_command(
     label = name if peak_calibration else f"{name} (network alone)"
     try:
         report = evaluate(dataset, scorer, label, split=split, sur=sur, block_size=block_size,
-                          jnd_model=check_jnd_model(jnd_model))
+                          jnd_model=jnd_model)
     except ValueError as error:
         raise UsageError(str(error)) from None
     if json_output:

@@ -13,8 +13,10 @@ from vpjnd_cli.limits import DEFAULT_MAX_PIXELS
 
 
 def judge_command(
-    reference: Annotated[Path, typer.Argument(help="The original picture.", metavar="REF", readable=False)],
-    distorted: Annotated[Path, typer.Argument(help="The compressed picture.", metavar="DIST", readable=False)],
+    reference: Annotated[Path, typer.Argument(help="The original picture.", metavar="REF", readable=False,
+                                              show_default=False)],
+    distorted: Annotated[Path, typer.Argument(help="The compressed picture.", metavar="DIST", readable=False,
+                                              show_default=False)],
     judge: opt.JudgeName = None,
     jnd_model: opt.JndModel = "epc",
     device: opt.Device = "auto",
@@ -28,12 +30,17 @@ def judge_command(
 
     Transparent pictures are compared as compress compares them: the colour over --background,
     and the alpha planes on their own (the lower probability counts).
+
+    Examples:
+
+    vpjnd judge photo.png photo.jpg
+    vpjnd judge photo.png photo.webp --judge pjnd --json
     """
     import json
 
     import numpy as np
 
-    from vpjnd_cli.commands.setup import check_jnd_model, parse_colour
+    from vpjnd_cli.commands.setup import parse_colour
     from vpjnd_cli.errors import InputError
     from vpjnd_cli.imageio import load_image
     from vpjnd_cli.judges import default_judge, get_judge
@@ -50,7 +57,7 @@ def judge_command(
     if ref.rgb.shape != dist.rgb.shape:
         raise InputError(f"size {dist.width}x{dist.height} differs from the reference's {ref.width}x{ref.height}",
                          distorted)
-    prepared = prepare_reference(source_of(ref, background_rgb, in_profile=False), scorer, check_jnd_model(jnd_model))
+    prepared = prepare_reference(source_of(ref, background_rgb, in_profile=False), scorer, jnd_model)
     pixels = dist.rgb if dist.alpha is None else np.dstack((dist.rgb, dist.alpha))
     probability = float(prepared.judge(scorer, [pixels])[0])
     if json_output:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
+
+from vpjnd_cli.commands import options as opt
 
 if TYPE_CHECKING:
     from vpjnd_cli.train.calibration import Calibration
@@ -44,10 +46,11 @@ def label_command(
                                                  metavar="PHOTOS...", show_default=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Corpus folder (created; a rerun reuses its scores).",
                                          metavar="CORPUS", show_default=False)],
-    codec: Annotated[str, typer.Option("--codec", "-c", help="jpeg or bpg.")] = "jpeg",
-    teacher: Annotated[str, typer.Option("--teacher", help="butteraugli (3-norm) or ssimulacra2.")] = "butteraugli",
-    every: Annotated[int, typer.Option("--every", min=1, help="Label every N-th ladder level (JPEG 5: QF 100, 95, ..).")] = 5,
-    size: Annotated[list[str] | None, typer.Option("--size", help="Picture size WxH, repeatable; the first "
+    codec: Annotated[Literal["jpeg", "bpg"], typer.Option("--codec", "-c", help="The codec labelled.")] = "jpeg",
+    teacher: Annotated[Literal["butteraugli", "ssimulacra2"],
+                       typer.Option("--teacher", help="butteraugli (3-norm) or ssimulacra2.")] = "butteraugli",
+    every: Annotated[int, typer.Option("--every", min=1, metavar="N", help="Label every N-th ladder level (JPEG 5: QF 100, 95, ..).")] = 5,
+    size: Annotated[list[str] | None, typer.Option("--size", metavar="WxH", help="Picture size WxH, repeatable; the first "
                                                    "calibrates. Default: 1920x1080 and 640x480.")] = None,
     tiles: Annotated[bool, typer.Option("--tiles", help="Also cut the first-size picture into tiles of the "
                                         "other sizes (1920x1080: six 640x480 tiles).")] = False,
@@ -55,31 +58,35 @@ def label_command(
                                             "training picture with its chroma scaled by FACTOR (e.g. 1.8); 0: none.")] = 0.0,
     calibration_file: Annotated[Path | None, typer.Option("--calibration", metavar="FILE", help="Reuse this "
                            "calibration.json of another corpus instead of fitting one (labels comparable with it).")] = None,
-    split: Annotated[str | None, typer.Option("--split", help="Put every photo in this split (train, val or test) "
-                                              "instead of the seeded 70/10/20 split by source photo.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the split by source photo.")] = 0,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Teacher scores computed in parallel.")] = 1,
-    summary: Annotated[Path | None, typer.Option("--mcl-jci-summary", help="MCL-JCI summary.tsv to calibrate to "
+    split: Annotated[Literal["train", "val", "test"] | None,
+                     typer.Option("--split", show_default=False, help="Put every photo in this split instead of "
+                                  "the seeded 70/10/20 split by source photo.")] = None,
+    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the split by source photo.")] = 0,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Teacher scores computed in parallel.",
+                                      rich_help_panel=opt.RUN)] = 1,
+    summary: Annotated[Path | None, typer.Option("--mcl-jci-summary", metavar="FILE", help="MCL-JCI summary.tsv to calibrate to "
                                                  "(default: ../shared/data/mcl-jci/summary.tsv, else built-in values).")] = None,
 ) -> None:
-    """Label pictures cut from PHOTOS with a teacher calibrated to MCL-JCI; write CORPUS/manifest.csv."""
+    """Label pictures cut from PHOTOS with a teacher calibrated to MCL-JCI; write CORPUS/manifest.csv.
+
+    Examples:
+
+    vpjnd label photos/ -o corpus
+    vpjnd label photos/ -o corpus-bpg --codec bpg --teacher ssimulacra2 -j 2
+    vpjnd label new-photos/ -o held-out --calibration corpus/calibration.json --split test
+    """
     import time
 
     from vpjnd_cli.codecs import get_codec
     from vpjnd_cli.errors import OutputError, UsageError
     from vpjnd_cli.train.calibration import DEFAULT_SUMMARY, mcl_jci_targets
     from vpjnd_cli.train.labelling import LabelSettings, label_corpus
-    from vpjnd_cli.train.splits import SPLITS
     from vpjnd_cli.train.teachers import get_teacher
 
-    if codec not in ("jpeg", "bpg"):
-        raise UsageError(f"--codec must be jpeg or bpg, not {codec!r}")
     scorer = get_teacher(teacher)  # exit 3 before any work when its tool is missing
     if not output.parent.is_dir():
         raise OutputError("the corpus folder's parent does not exist", output)
     targets = mcl_jci_targets(summary or DEFAULT_SUMMARY)
-    if split not in (None, *SPLITS):
-        raise UsageError(f"--split must be one of {', '.join(SPLITS)}, not {split!r}")
     settings = LabelSettings(sizes=_sizes(size or DEFAULT_SIZES), every=every, seed=seed, jobs=jobs,
                              tiles=tiles, saturate=saturate, split=split,
                              calibration=None if calibration_file is None else _read_calibration(calibration_file, teacher))

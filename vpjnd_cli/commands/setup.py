@@ -36,14 +36,6 @@ def build_codec(
     return get_codec(name, options)
 
 
-def check_jnd_model(name: str) -> str:
-    from vpjnd_cli.jnd import MODELS
-
-    if name not in MODELS:
-        raise UsageError(f"--jnd-model must be one of {', '.join(MODELS)}, not {name!r}")
-    return name
-
-
 def parse_colour(text: str) -> tuple[int, int, int]:
     """RRGGBB (with or without #) as an RGB triple."""
     value = text.lstrip("#")
