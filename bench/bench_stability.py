@@ -26,6 +26,7 @@ from vpjnd_cli.codecs.base import CodecOptions
 from vpjnd_cli.codecs import get_codec
 from vpjnd_cli.judges import get_judge
 from vpjnd_cli.pipeline import SearchSettings, predict
+from vpjnd_cli.source import Source
 from vpjnd_cli.train.calibration import Calibration
 from vpjnd_cli.train.corpus import CorpusDataset
 from vpjnd_cli.train.dataset import pwjnd_index
@@ -71,7 +72,7 @@ def main() -> None:
             labels = {i: float(calibration.psychometric.probability(d)) for i, d in labelled.items()}
             answers["teacher"][variant] = ladder[pwjnd_index(labels, 0.75) or 0].setting
             for name, judge in judges.items():
-                prediction, _ = predict(rgb, codec, judge, SearchSettings())
+                prediction, _ = predict(Source(rgb), codec, judge, SearchSettings())
                 answers.setdefault(name, {})[variant] = ladder[prediction.chosen or 0].setting
                 probabilities.setdefault(name, {})[variant] = prediction.probabilities
         shifts = {name: (abs(a["mirrored"] - a["picture"]), abs(a["halved"] - a["picture"])) for name, a in answers.items()}

@@ -42,3 +42,14 @@ def real_photo() -> np.ndarray:
     from vpjnd_cli.codecs import get_codec
 
     return get_codec("bpg").decode(LENA_BPG.read_bytes())
+
+
+def transparent_picture(height: int = 96, width: int = 128, seed: int = 0) -> np.ndarray:
+    """An RGBA uint8 picture: natural_picture's colour under an alpha plane with a soft round
+    edge, a hard-edged opaque block, a half-transparent block and fully transparent corners."""
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    radius = min(height, width) * 0.4
+    alpha = np.clip((radius - np.hypot(x - width * 0.4, y - height * 0.5)) * 16, 0, 255)
+    alpha[height // 8 : height // 3, int(width * 0.7) : int(width * 0.95)] = 255
+    alpha[int(height * 0.6) : int(height * 0.85), int(width * 0.7) : int(width * 0.95)] = 128
+    return np.dstack([natural_picture(height, width, seed), alpha.astype(np.uint8)])

@@ -197,6 +197,16 @@ def test_version_and_help():
     assert result.returncode == 0 and "decode" in result.stdout and "Exit codes" in result.stdout
 
 
+def test_shell_completion_is_on_and_offers_the_choices():
+    assert "--install-completion" in cli("--help").stdout
+    assert "_vpjnd_completion" in cli("--show-completion", "bash").stdout
+    env = {**os.environ, "_VPJND_COMPLETE": "complete_bash", "COMP_WORDS": "vpjnd compress --codec ", "COMP_CWORD": "3"}
+    done = subprocess.run(CLI, capture_output=True, text=True, timeout=60, env=env)
+    assert done.stdout.split() == ["jpeg", "bpg", "heic", "avif", "webp", "auto"]
+    env.update(COMP_WORDS="vpjnd judge --device c")
+    assert subprocess.run(CLI, capture_output=True, text=True, timeout=60, env=env).stdout.split() == ["cpu", "cuda"]
+
+
 def test_help_does_not_import_heavy_modules_and_is_fast():
     probe = (
         "import sys, time; t = time.perf_counter(); from vpjnd_cli.cli import run; run(['--help']); "

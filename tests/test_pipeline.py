@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from pictures import natural_picture
+from pictures import natural_picture, transparent_picture
 
 from vpjnd_cli.codecs import get_codec
 from vpjnd_cli.codecs.base import CodecOptions
 from vpjnd_cli.errors import UsageError
 from vpjnd_cli.imageio.metadata import Metadata
 from vpjnd_cli.judges.pjnd import PjndJudge
-from vpjnd_cli.pipeline import SearchSettings, finalise, ladder_index, predict
+from vpjnd_cli.pipeline import SearchSettings, finalise, ladder_index, predict, prepare_reference
 from vpjnd_cli.search import level_budget
+from vpjnd_cli.source import Source
 
 RGB = natural_picture(96, 128, seed=4)
+SOURCE = Source(RGB)
 
 
 @pytest.mark.parametrize("codec_name", ["jpeg", "webp"])
 def test_prediction_is_the_most_distorted_passing_level(codec_name):
     codec = get_codec(codec_name)
-    prediction, candidates = predict(RGB, codec, PjndJudge(), SearchSettings(sur=0.75, block_size=8))
+    prediction, candidates = predict(SOURCE, codec, PjndJudge(), SearchSettings(sur=0.75, block_size=8))
     assert prediction.passed
     chosen = prediction.chosen
     assert prediction.probabilities[chosen] >= 0.75
@@ -32,7 +35,7 @@ def test_prediction_is_the_most_distorted_passing_level(codec_name):
 def test_finalise_makes_a_smaller_file_at_the_predicted_level():
     codec = get_codec("jpeg")
     settings = SearchSettings()
-    prediction, candidates = predict(RGB, codec, PjndJudge(), settings)
+    prediction, candidates = predict(SOURCE, codec, PjndJudge(), settings)
     compressed = finalise(prediction, candidates, Metadata(), settings)
     assert compressed.index == prediction.chosen and not compressed.rejudged
     assert len(compressed.data) < candidates.size(0)  # the least distorted level's search encode
@@ -41,14 +44,14 @@ def test_finalise_makes_a_smaller_file_at_the_predicted_level():
 
 def test_a_stricter_target_chooses_a_less_distorted_level():
     codec = get_codec("jpeg")
-    lenient, _ = predict(RGB, codec, PjndJudge(), SearchSettings(sur=0.5))
-    strict, _ = predict(RGB, codec, PjndJudge(), SearchSettings(sur=0.95))
+    lenient, _ = predict(SOURCE, codec, PjndJudge(), SearchSettings(sur=0.5))
+    strict, _ = predict(SOURCE, codec, PjndJudge(), SearchSettings(sur=0.95))
     assert strict.chosen <= lenient.chosen
 
 
 def test_a_forced_level_is_judged_alone():
     codec = get_codec("jpeg")
-    prediction, _ = predict(RGB, codec, PjndJudge(), SearchSettings(level=60))
+    prediction, _ = predict(SOURCE, codec, PjndJudge(), SearchSettings(level=60))
     assert prediction.ladder[prediction.chosen].setting == 60 and prediction.evaluations == 1
     with pytest.raises(UsageError, match="no level 0"):
         ladder_index(codec.levels(), 0, "jpeg")
@@ -56,6 +59,50 @@ def test_a_forced_level_is_judged_alone():
 
 def test_444_rungs_are_searched_when_asked():
     codec = get_codec("jpeg", CodecOptions(chroma="both"))
-    prediction, _ = predict(RGB, codec, PjndJudge(), SearchSettings())
+    prediction, _ = predict(SOURCE, codec, PjndJudge(), SearchSettings())
     assert {level.chroma for level in prediction.ladder} == {"420", "444"}
     assert prediction.passed
+
+
+def test_a_lost_alpha_plane_fails_even_where_the_colour_over_the_background_looks_the_same():
+    # White colour over a white background: flattening hides any alpha error, the alpha check does not.
+    rgba = transparent_picture(64, 80, seed=5)
+    rgba[..., :3] = 255
+    source = Source(rgba[..., :3], rgba[..., 3])
+    reference = prepare_reference(source, PjndJudge(), "epc")
+    opaque = rgba.copy()
+    opaque[..., 3] = 255
+    colour_only = PjndJudge().probabilities(reference.prepared, [source.seen(opaque)])
+    assert colour_only[0] > 0.99
+    kept, lost, dropped = reference.judge(PjndJudge(), [rgba, opaque, rgba[..., :3]])
+    assert kept > 0.99 and lost < 0.5 and dropped == lost
+
+
+def test_alpha_that_decodes_exactly_costs_no_judging():
+    rgba = transparent_picture(32, 32, seed=6)
+    calls = []
+
+    class CountingJudge(PjndJudge):
+        def prepare(self, reference, jnd_map):
+            calls.append("prepare")
+            return super().prepare(reference, jnd_map)
+
+    judge = CountingJudge()
+    reference = prepare_reference(Source(rgba[..., :3], rgba[..., 3]), judge, "epc")
+    reference.judge(judge, [rgba])
+    assert calls == ["prepare"]  # the colour's only: the exact alpha plane was not judged
+    shifted = rgba.copy()
+    shifted[..., 3] = np.clip(rgba[..., 3].astype(int) + 3, 0, 255)
+    reference.judge(judge, [shifted])
+    assert calls == ["prepare"] * 3  # the alpha plane's, once per polarity
+
+
+@pytest.mark.parametrize("codec_name", ["webp", "avif"])
+def test_a_transparent_picture_is_searched_with_its_alpha(codec_name):
+    rgba = transparent_picture(64, 80, seed=7)
+    source = Source(rgba[..., :3], rgba[..., 3])
+    codec = get_codec(codec_name)
+    prediction, candidates = predict(source, codec, PjndJudge(), SearchSettings())
+    assert candidates.pixels.shape == rgba.shape
+    compressed = finalise(prediction, candidates, Metadata(), SearchSettings())
+    assert codec.decode(compressed.data).shape == rgba.shape

@@ -11,6 +11,7 @@ import traceback
 from typing import Annotated
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from vpjnd_cli import __version__
 from vpjnd_cli.commands.compress import compress_command
@@ -24,7 +25,31 @@ from vpjnd_cli.commands.predict import predict_command
 from vpjnd_cli.commands.train import train_command
 from vpjnd_cli.errors import ExitCode, VpjndError
 
+
+def _without_type_placeholders(params: list) -> list:
+    """Typer prints a type beside every parameter: <bool> beside a flag, which takes no value, and
+    <path> or <list[Path]> beside an argument, which its metavar already names. Blank those; every
+    option that takes a value declares its choices or a metavar (commands/options.py)."""
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag:
+            param.metavar = ""
+        elif isinstance(param, TyperArgument):
+            param.display_type_rich = lambda ctx: None
+    return params
+
+
+class _Command(TyperCommand):
+    def get_params(self, ctx):  # noqa: ANN001, ANN201 - click's signature
+        return _without_type_placeholders(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    def get_params(self, ctx):  # noqa: ANN001, ANN201 - click's signature
+        return _without_type_placeholders(super().get_params(ctx))
+
+
 app = typer.Typer(
+    cls=_Group,
     name="vpjnd",
     help=(
         "Perceptually lossless image compression (VP-JND): find the most compressed file a viewer "
@@ -34,7 +59,7 @@ app = typer.Typer(
         "143 stopped by SIGTERM."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -59,15 +84,15 @@ def _global_options(
 
 
 # Commands, in the order `--help` lists them. Each module keeps heavy imports inside the command.
-app.command("compress")(compress_command)
-app.command("predict")(predict_command)
-app.command("judge")(judge_command)
-app.command("jnd")(jnd_command)
-app.command("decode")(decode_command)
-app.command("info")(info_command)
-app.command("label")(label_command)
-app.command("train")(train_command)
-app.command("evaluate")(evaluate_command)
+app.command("compress", cls=_Command)(compress_command)
+app.command("predict", cls=_Command)(predict_command)
+app.command("judge", cls=_Command)(judge_command)
+app.command("jnd", cls=_Command)(jnd_command)
+app.command("decode", cls=_Command)(decode_command)
+app.command("info", cls=_Command)(info_command)
+app.command("label", cls=_Command)(label_command)
+app.command("train", cls=_Command)(train_command)
+app.command("evaluate", cls=_Command)(evaluate_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,11 +2,15 @@
 
 ``predict`` finds the level; ``compress`` also makes the file to write (the final encode, judged
 again when it changes pixels). Nothing here prints or writes files: the commands do.
+
+A candidate is judged on its colour as a viewer sees it (source.py) and, for a transparent
+picture whose codec keeps alpha, on its alpha plane too; it passes when both do.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +21,7 @@ from vpjnd_cli.imageio.metadata import Metadata
 from vpjnd_cli.jnd import jnd_map
 from vpjnd_cli.judges.base import Judge
 from vpjnd_cli.search import block_search
+from vpjnd_cli.source import Source
 
 
 @dataclass(frozen=True)
@@ -55,11 +60,75 @@ class Prediction:
         return len(self.probabilities)
 
 
+class AlphaJudge:
+    """The alpha plane's own check. A plane that decodes exactly passes (P = 1) at no cost; any
+    other is judged, by the picture's judge, as the worst a viewer can see: an alpha error of d
+    is an error of d grey levels where a white shape lies over black, or a black one over white.
+    The plane is judged as both grey pictures (alpha, and 255 - alpha) and the lower P counts.
+    """
+
+    def __init__(self, alpha: np.ndarray, judge: Judge, jnd_model: str) -> None:
+        self.alpha, self.judge, self.jnd_model = alpha, judge, jnd_model
+        self._prepared: list[object] = []  # per polarity, on the first plane that differs
+
+    def probabilities(self, planes: Sequence[np.ndarray | None]) -> np.ndarray:
+        """P per decoded plane (None: the candidate came back opaque)."""
+        planes = [np.full_like(self.alpha, 255) if plane is None else plane for plane in planes]
+        out = np.ones(len(planes))
+        differ = [i for i, plane in enumerate(planes) if not np.array_equal(plane, self.alpha)]
+        if not differ:
+            return out
+        if not self._prepared:
+            for grey in _polarities(self.alpha):
+                self._prepared.append(self.judge.prepare(grey, jnd_map(grey, self.jnd_model)))
+        shown = [_polarities(planes[i]) for i in differ]
+        out[differ] = np.minimum(*(self.judge.probabilities(prepared, [pair[k] for pair in shown])
+                                   for k, prepared in enumerate(self._prepared)))
+        return out
+
+
+def _polarities(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The plane as a white shape on black and as a black shape on white (HxWx3 grey pictures)."""
+    white_on_black = np.repeat(plane[..., None], 3, axis=2)
+    return white_on_black, 255 - white_on_black
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The judge's per-picture state, computed once and shared by the searches of several codecs."""
+
+    source: Source
+    prepared: object
+    alpha: AlphaJudge | None  # None: the source is opaque
+    seconds: dict[str, float]  # "jnd" and "prepare"
+
+    def judge(self, judge: Judge, decoded: Sequence[np.ndarray]) -> np.ndarray:
+        """P(no visible difference) of decoded candidates (HxWx3, or HxWx4 with alpha): the
+        lower of their colour's, seen over the background, and their alpha plane's."""
+        colour = judge.probabilities(self.prepared, [self.source.seen(pixels) for pixels in decoded])
+        if self.alpha is None:
+            return colour
+        planes = [pixels[..., 3] if pixels.shape[2] == 4 else None for pixels in decoded]
+        return np.minimum(colour, self.alpha.probabilities(planes))
+
+
+def prepare_reference(source: Source, judge: Judge, jnd_model: str) -> Reference:
+    """The JND map and the judge's preparation of the picture as a viewer sees it."""
+    start = time.perf_counter()
+    jnd = jnd_map(source.reference, jnd_model)
+    jnd_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    prepared = judge.prepare(source.reference, jnd)
+    alpha = None if source.alpha is None else AlphaJudge(source.alpha, judge, jnd_model)
+    return Reference(source, prepared, alpha, {"jnd": jnd_seconds, "prepare": time.perf_counter() - start})
+
+
 class CandidateJudge:
     """Encodes, decodes and judges ladder levels of one picture, counting the work."""
 
-    def __init__(self, rgb: np.ndarray, codec: Codec, judge: Judge, prepared: object, ladder: list[Level]) -> None:
-        self.rgb, self.codec, self.judge, self.prepared, self.ladder = rgb, codec, judge, prepared, ladder
+    def __init__(self, source: Source, codec: Codec, judge: Judge, reference: Reference, ladder: list[Level]) -> None:
+        self.pixels = source.encoded(codec.keeps_alpha)
+        self.codec, self.judge, self.reference, self.ladder = codec, judge, reference, ladder
         self.sizes: dict[int, int] = {}
         self.encodes = 0
         self.seconds = {"encode": 0.0, "decode": 0.0, "judge": 0.0}
@@ -67,16 +136,19 @@ class CandidateJudge:
     def __call__(self, indices: list[int]) -> np.ndarray:
         decoded = []
         for index in indices:
-            data = self._timed("encode", self.codec.encode, self.rgb, self.ladder[index])
+            data = self._timed("encode", self.codec.encode, self.pixels, self.ladder[index])
             self.encodes += 1
             self.sizes[index] = len(data)
             decoded.append(self._timed("decode", self.codec.decode, data))
-        return self._timed("judge", self.judge.probabilities, self.prepared, decoded)
+        return self.judge_decoded(decoded)
+
+    def judge_decoded(self, decoded: list[np.ndarray]) -> np.ndarray:
+        return self._timed("judge", self.reference.judge, self.judge, decoded)
 
     def size(self, index: int) -> int:
         """The search-encode size of a level, encoding it if the search did not."""
         if index not in self.sizes:
-            self.sizes[index] = len(self._timed("encode", self.codec.encode, self.rgb, self.ladder[index]))
+            self.sizes[index] = len(self._timed("encode", self.codec.encode, self.pixels, self.ladder[index]))
             self.encodes += 1
         return self.sizes[index]
 
@@ -88,36 +160,18 @@ class CandidateJudge:
             self.seconds[stage] += time.perf_counter() - start
 
 
-@dataclass(frozen=True)
-class Reference:
-    """The judge's per-picture state, computed once and shared by the searches of several codecs."""
-
-    prepared: object
-    seconds: dict[str, float]  # "jnd" and "prepare"
-
-
-def prepare_reference(rgb: np.ndarray, judge: Judge, settings: SearchSettings) -> Reference:
-    """The JND map and the judge's preparation of the reference picture."""
-    start = time.perf_counter()
-    jnd = jnd_map(rgb, settings.jnd_model)
-    jnd_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    prepared = judge.prepare(rgb, jnd)
-    return Reference(prepared, {"jnd": jnd_seconds, "prepare": time.perf_counter() - start})
-
-
 def predict(
-    rgb: np.ndarray, codec: Codec, judge: Judge, settings: SearchSettings, reference: Reference | None = None
+    source: Source, codec: Codec, judge: Judge, settings: SearchSettings, reference: Reference | None = None
 ) -> tuple[Prediction, CandidateJudge]:
     """Search the codec's ladder for the most distorted level the judge passes.
 
-    ``reference``: from ``prepare_reference`` for this picture and judge, when several codecs are
+    ``reference``: from ``prepare_reference`` for this source and judge, when several codecs are
     searched (its seconds are then reported by every search that shares it).
     """
     ladder = codec.levels()
     if reference is None:
-        reference = prepare_reference(rgb, judge, settings)
-    candidates = CandidateJudge(rgb, codec, judge, reference.prepared, ladder)
+        reference = prepare_reference(source, judge, settings.jnd_model)
+    candidates = CandidateJudge(source, codec, judge, reference, ladder)
     if settings.level is None:
         result = block_search(
             len(ladder), candidates, sur=settings.sur, block_size=settings.block_size
@@ -168,18 +222,18 @@ def finalise(
     When the codec's final encode changes decoded pixels, the final file is judged again and,
     if it no longer passes, the next less distorted levels are tried.
     """
-    codec, ladder, judge = candidates.codec, prediction.ladder, candidates.judge
+    codec, ladder = candidates.codec, prediction.ladder
     index = 0 if prediction.chosen is None else prediction.chosen
     rejudged = False
     while True:
-        data = codec.encode_final(candidates.rgb, ladder[index], metadata)
+        data = codec.encode_final(candidates.pixels, ladder[index], metadata)
         probability = prediction.probabilities.get(index, float("nan"))
         final_pixels = codec.decode(data)
-        search_pixels = codec.decode(codec.encode(candidates.rgb, ladder[index]))
+        search_pixels = codec.decode(codec.encode(candidates.pixels, ladder[index]))
         if np.array_equal(final_pixels, search_pixels):
             return Compressed(data, index, probability, rejudged)
         rejudged = True
-        probability = float(judge.probabilities(candidates.prepared, [final_pixels])[0])
+        probability = float(candidates.judge_decoded([final_pixels])[0])
         if probability >= settings.sur or index == 0 or prediction.chosen is None:
             return Compressed(data, index, probability, rejudged)
         index -= 1

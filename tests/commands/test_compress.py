@@ -7,11 +7,14 @@ import shutil
 
 import numpy as np
 import pytest
-from pictures import natural_picture, real_photo
+from icc_profiles import adobe_rgb_profile, expected_srgb_from_adobe
+from pictures import natural_picture, real_photo, transparent_picture
 from PIL import Image
 
 from vpjnd_cli.cli import run
 from vpjnd_cli.codecs import get_codec
+from vpjnd_cli.imageio import load_image
+from vpjnd_cli.imageio.icc import profile_description
 
 
 def pictures_to_test() -> list:
@@ -83,6 +86,86 @@ def test_transparent_input_is_flattened_with_a_warning(tmp_path, capsys):
     assert run(["compress", str(source), "-o", str(output), "--judge", "pjnd", "--background", "000000"]) == 0
     assert "flattened onto #000000" in capsys.readouterr().err
     assert np.asarray(Image.open(output)).max() < 16  # all black
+
+
+@pytest.mark.parametrize("suffix", [".webp", ".avif", ".heic", ".bpg"])
+def test_transparency_is_kept_where_the_format_carries_it(tmp_path, capsys, suffix):
+    rgba = transparent_picture(96, 128, seed=8)
+    source = tmp_path / "in.png"
+    Image.fromarray(rgba).save(source)
+    output = tmp_path / f"out{suffix}"
+    code, record = run_json(capsys, "compress", str(source), "-o", str(output), "--judge", "pjnd",
+                            "--bpg-backend", "builtin")
+    assert code == 0 and record["status"] == "ok", record
+    assert "flattened" not in capsys.readouterr().err
+    written = load_image(output)
+    assert written.alpha is not None
+    if suffix == ".webp":
+        assert np.array_equal(written.alpha, rgba[..., 3])  # lossless alpha
+    opaque, clear = rgba[..., 3] == 255, rgba[..., 3] == 0
+    assert (written.alpha[opaque] >= 224).mean() > 0.99 and (written.alpha[clear] <= 32).mean() > 0.99
+    assert np.abs(written.rgb.astype(int) - rgba[..., :3])[opaque].mean() < 8
+
+
+def test_auto_prefers_a_codec_that_keeps_transparency(tmp_path, capsys):
+    source = tmp_path / "in.png"
+    Image.fromarray(transparent_picture(96, 128, seed=9)).save(source)
+    (tmp_path / "out").mkdir()
+    code, record = run_json(capsys, "compress", str(source), "-o", str(tmp_path / "out"), "--codec", "auto",
+                            "--codecs", "jpeg,webp", "--judge", "pjnd")
+    assert code == 0 and record["codec"] == "webp"
+    assert load_image(record["output"]).alpha is not None
+
+
+def test_judge_compares_alpha_planes_too(tmp_path, capsys):
+    rgba = transparent_picture(64, 80, seed=10)
+    rgba[..., :3] = 255  # white on the white background: only the alpha check sees a change
+    reference, same, opaque = tmp_path / "ref.png", tmp_path / "same.png", tmp_path / "opaque.png"
+    Image.fromarray(rgba).save(reference)
+    Image.fromarray(rgba).save(same)
+    Image.fromarray(rgba[..., :3]).save(opaque)
+    probabilities = []
+    for candidate in (same, opaque):
+        code, record = run_json(capsys, "judge", str(reference), str(candidate), "--judge", "pjnd")
+        assert code == 0
+        probabilities.append(record["probability"])
+    assert probabilities[0] > 0.99 and probabilities[1] < 0.5
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".webp"])
+def test_icc_keep_writes_the_original_profile_and_its_pixels_and_srgb_converts(tmp_path, capsys, suffix):
+    colours = natural_picture(96, 128, seed=11)
+    source = tmp_path / "adobe.png"
+    Image.fromarray(colours).save(source, icc_profile=adobe_rgb_profile())
+    expected = expected_srgb_from_adobe(colours.astype(float))  # what a viewer sees
+    written = {}
+    for mode in ("keep", "srgb"):
+        output = tmp_path / f"{mode}{suffix}"
+        options = ["--icc", mode] if mode == "srgb" else []  # keep is the default
+        code, record = run_json(capsys, "compress", str(source), "-o", str(output), "--judge", "pjnd", *options)
+        assert code == 0 and record["status"] == "ok", record
+        with Image.open(output) as image:
+            written[mode] = (image.info.get("icc_profile"), np.asarray(image.convert("RGB")).astype(float))
+        through_profile = load_image(output).rgb  # the loader applies the embedded profile
+        assert np.abs(through_profile - expected).mean() < 4
+    kept_icc, kept_pixels = written["keep"]
+    assert kept_icc == adobe_rgb_profile()
+    assert np.abs(kept_pixels - colours).mean() < np.abs(kept_pixels - expected).mean()  # Adobe RGB code values
+    srgb_icc, srgb_pixels = written["srgb"]
+    assert "sRGB" in profile_description(srgb_icc)
+    assert np.abs(srgb_pixels - expected).mean() < np.abs(srgb_pixels - colours).mean()
+
+
+def test_icc_keep_judges_the_candidates_in_srgb(tmp_path, capsys):
+    # The judge sees the candidate through the profile: at a fixed level the probability is
+    # that of the same candidate converted to sRGB, which `vpjnd judge` computes independently.
+    source = tmp_path / "adobe.png"
+    Image.fromarray(natural_picture(96, 128, seed=12)).save(source, icc_profile=adobe_rgb_profile())
+    output = tmp_path / "out.webp"
+    code, record = run_json(capsys, "compress", str(source), "-o", str(output), "--judge", "pjnd", "--level", "40")
+    assert code == 0
+    code, judged = run_json(capsys, "judge", str(source), str(output), "--judge", "pjnd")
+    assert judged["probability"] == pytest.approx(record["probability"], abs=1e-6)
 
 
 def test_network_judge_without_weights_exits_3(tmp_path, capsys, monkeypatch):

@@ -69,4 +69,4 @@ def test_train_refuses_an_existing_run_without_resume(tmp_path, capsys):
     assert read_header(alone / "best.safetensors").calibration is None
     assert run(["train", str(corpus), "-o", str(tmp_path / "r2"), "--channels", "4,x"]) == 2
     assert run(["train", str(corpus), "-o", str(tmp_path / "r3"), "--weight-activation", "tanh"]) == 2
-    assert "weight_activation" in capsys.readouterr().err
+    assert "--weight-activation" in capsys.readouterr().err  # refused with its choices, before any work

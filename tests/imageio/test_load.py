@@ -227,6 +227,20 @@ def test_metadata_to_write_replaces_a_converted_profile_with_srgb(tmp_path):
     assert plain.metadata_to_write() == plain.metadata
 
 
+def test_a_converted_picture_keeps_its_profile_pixels_for_writers_that_keep_the_profile(tmp_path):
+    image = Image.fromarray(RGB)
+    exif = image.getexif()
+    exif[0x0112] = 6  # rotated: both pixel arrays are shown the same way
+    path = save(tmp_path / "adobe.jpg", image, icc_profile=adobe_rgb_profile(), exif=exif.tobytes(), quality=100,
+                subsampling=0)
+    picture = load_image(path)
+    raw = np.asarray(Image.open(path).convert("RGB").transpose(Image.Transpose.ROTATE_270))
+    assert picture.profile_rgb is not None and np.array_equal(picture.profile_rgb, raw)
+    assert picture.profile_rgb.shape == picture.rgb.shape and not np.array_equal(picture.profile_rgb, picture.rgb)
+    assert picture.metadata_to_write(in_profile=True).icc == adobe_rgb_profile()
+    assert load_image(save(tmp_path / "plain.png", Image.fromarray(RGB))).profile_rgb is None
+
+
 def test_bpg_files_written_by_us_load_with_their_metadata(tmp_path):
     from vpjnd_cli.codecs import get_codec
     from vpjnd_cli.codecs.base import Level

@@ -10,6 +10,10 @@ its pixels are the judged ones.
 Determinism: aom's output depends on the thread count (speeds <= 8), so ``max_threads`` is pinned
 to ``options.threads``: the same picture, level and threads give the same bytes in any process.
 
+Alpha is kept as libavif's auxiliary alpha picture, which Pillow encodes at the colour's
+quality: exact at quality 100 only, lossy below (docs/codecs.md, "Alpha"), so the judge judges
+the alpha plane too.
+
 Ladder: quality 100..0, with "both" the 4:4:4 rung first at each quality. Size was monotone on
 five 1080p photos; on a synthetic picture quality 8 -> 7 grew by 3 bytes (docs/codecs.md).
 """
@@ -33,6 +37,7 @@ class AvifCodec(PillowCodec):
     setting_name = "quality"
     pillow_format = "AVIF"
     settings: ClassVar[range] = range(100, -1, -1)
+    keeps_alpha = True
 
     def __init__(self, options: CodecOptions | None = None) -> None:
         super().__init__(options)

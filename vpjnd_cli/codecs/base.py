@@ -58,6 +58,7 @@ class Codec(ABC):
     name: ClassVar[str]
     extensions: ClassVar[tuple[str, ...]]  # lower case, with the dot; the first is the default
     setting_name: ClassVar[str] = "level"  # what users call a level's setting: "QF", "QP", "quality"
+    keeps_alpha: ClassVar[bool] = False  # encodes HxWx4 (RGBA) pictures, and decodes them so
 
     def __init__(self, options: CodecOptions | None = None) -> None:
         self.options = options or CodecOptions()
@@ -68,11 +69,13 @@ class Codec(ABC):
 
     @abstractmethod
     def encode(self, rgb: np.ndarray, level: Level) -> bytes:
-        """Encode an HxWx3 uint8 sRGB picture fast (used for every search candidate)."""
+        """Encode an HxWx3 uint8 RGB picture fast (used for every search candidate); codecs that
+        keep alpha also take HxWx4 RGBA (straight alpha)."""
 
     @abstractmethod
     def decode(self, data: bytes) -> np.ndarray:
-        """Decode bytes written by this codec to an HxWx3 uint8 RGB array."""
+        """Decode bytes written by this codec to an HxWx3 uint8 RGB array, HxWx4 RGBA when the
+        file holds alpha."""
 
     @abstractmethod
     def encode_final(self, rgb: np.ndarray, level: Level, metadata: Metadata | None = None) -> bytes:

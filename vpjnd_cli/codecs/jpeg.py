@@ -29,7 +29,7 @@ import mozjpeg_lossless_optimization as mozjpeg
 import numpy as np
 
 from vpjnd_cli.codecs.base import Level
-from vpjnd_cli.codecs.ladder import require_rgb8
+from vpjnd_cli.codecs.ladder import require_pixels
 from vpjnd_cli.codecs.pillow_io import PillowCodec
 from vpjnd_cli.errors import UsageError
 from vpjnd_cli.imageio.metadata import Metadata
@@ -69,7 +69,7 @@ class JpegCodec(PillowCodec):
 
     def encode(self, rgb: np.ndarray, level: Level) -> bytes:
         level = self._checked(level)
-        pixels = self._pixels(require_rgb8(rgb))
+        pixels = self._pixels(require_pixels(rgb))
         if pixels.ndim == 3:
             pixels = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)
         flags = [cv2.IMWRITE_JPEG_QUALITY, level.setting, cv2.IMWRITE_JPEG_SAMPLING_FACTOR, _CV2_SAMPLING[level.chroma]]

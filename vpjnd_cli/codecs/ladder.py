@@ -21,11 +21,14 @@ from vpjnd_cli.imageio.metadata import Metadata
 SAMPLINGS: dict[str, tuple[Chroma, ...]] = {"420": ("420",), "444": ("444",), "both": ("444", "420")}
 
 
-def require_rgb8(rgb: np.ndarray) -> np.ndarray:
-    """The picture as a C-contiguous HxWx3 uint8 array (the encoders' buffer interfaces need it)."""
-    if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
-        raise ValueError(f"expected an HxWx3 uint8 picture, got {rgb.dtype} {rgb.shape}")
-    return np.ascontiguousarray(rgb)
+def require_pixels(pixels: np.ndarray, alpha: bool = False) -> np.ndarray:
+    """The picture as a C-contiguous HxWx3 (or, with ``alpha``, also HxWx4) uint8 array (the
+    encoders' buffer interfaces need it)."""
+    channels = (3, 4) if alpha else (3,)
+    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in channels:
+        shape = " or ".join(f"HxWx{n}" for n in channels)
+        raise ValueError(f"expected an {shape} uint8 picture, got {pixels.dtype} {pixels.shape}")
+    return np.ascontiguousarray(pixels)
 
 
 class LadderCodec(Codec):
@@ -52,10 +55,10 @@ class LadderCodec(Codec):
         return [Level(setting, chroma) for setting in self.settings for chroma in SAMPLINGS[self.options.chroma]]
 
     def encode(self, rgb: np.ndarray, level: Level) -> bytes:
-        return self._write(require_rgb8(rgb), self._checked(level), None)
+        return self._write(require_pixels(rgb, self.keeps_alpha), self._checked(level), None)
 
     def encode_final(self, rgb: np.ndarray, level: Level, metadata: Metadata | None = None) -> bytes:
-        return self._write(require_rgb8(rgb), self._checked(level), metadata)
+        return self._write(require_pixels(rgb, self.keeps_alpha), self._checked(level), metadata)
 
     @abstractmethod
     def _write(self, rgb: np.ndarray, level: Level, metadata: Metadata | None) -> bytes:

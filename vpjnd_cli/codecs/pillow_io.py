@@ -27,16 +27,18 @@ def metadata_params(metadata: Metadata | None) -> dict[str, bytes]:
 
 
 def save(pixels: np.ndarray, fmt: str, **params: object) -> bytes:
-    """Encode an HxWx3 (RGB) or HxW (grey) uint8 array with Pillow into bytes."""
+    """Encode an HxWx3 (RGB), HxWx4 (RGBA) or HxW (grey) uint8 array with Pillow into bytes."""
     out = io.BytesIO()
     Image.fromarray(pixels).save(out, format=fmt, **params)
     return out.getvalue()
 
 
 def load(data: bytes, fmt: str) -> np.ndarray:
-    """Decode bytes of a known format with Pillow to an HxWx3 uint8 RGB array (grey is expanded)."""
+    """Decode bytes of a known format with Pillow to an HxWx3 uint8 RGB array (grey is expanded),
+    or HxWx4 RGBA when the file holds alpha."""
     with Image.open(io.BytesIO(data), formats=[fmt]) as image:
-        return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
+        mode = "RGBA" if image.has_transparency_data else "RGB"
+        return np.asarray(image if image.mode == mode else image.convert(mode))
 
 
 class PillowCodec(LadderCodec):

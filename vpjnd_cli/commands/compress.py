@@ -9,12 +9,10 @@ from vpjnd_cli.limits import DEFAULT_MAX_PIXELS
 
 def compress_command(
     sources: opt.Inputs,
-    output: opt.OutputTarget = None,
-    name_template: opt.NameTemplate = None,
     recursive: opt.Recursive = False,
     include: opt.Include = None,
     exclude: opt.Exclude = None,
-    codec: opt.Codec = None,
+    codec: opt.OutputCodec = None,
     codecs: opt.CodecList = None,
     judge: opt.JudgeName = None,
     sur: opt.Sur = 0.75,
@@ -27,14 +25,17 @@ def compress_command(
     bpg_backend: opt.BpgBackend = "auto",
     bpgenc: opt.BpgEncoder = None,
     bpgdec: opt.BpgDecoder = None,
+    background: opt.Background = "ffffff",
+    output: opt.OutputTarget = None,
+    name_template: opt.NameTemplate = None,
     keep_original: opt.KeepOriginal = False,
     min_saving: opt.MinSaving = 0.0,
     skip_existing: opt.SkipExisting = False,
     dry_run: opt.DryRun = False,
     strip: opt.Strip = False,
     keep: opt.Keep = None,
+    icc: opt.Icc = "keep",
     preserve_times: opt.PreserveTimes = False,
-    background: opt.Background = "ffffff",
     jobs: opt.Jobs = 1,
     quiet: opt.Quiet = False,
     verbose: opt.Verbose = False,
@@ -50,8 +51,14 @@ def compress_command(
     (mirrors the input folders), or --name-template. An output is never larger than its input
     (else the original is kept), inputs vpjnd wrote are skipped, and one bad file does not stop
     the others (exit code 1 at the end).
+
+    Examples:
+
+    vpjnd compress photo.png -o photo.jpg
+    vpjnd compress shots/ -r -o small/ -j 0 --report report.csv
+    vpjnd compress logo.png -o logo.webp --sur 0.9 --judge pjnd
     """
-    from vpjnd_cli.commands.setup import check_jnd_model, metadata_kinds, parse_colour
+    from vpjnd_cli.commands.setup import metadata_kinds, parse_colour
     from vpjnd_cli.commands.summary import compress_line
     from vpjnd_cli.errors import UsageError
     from vpjnd_cli.jobs.batch import choose_codecs, run_batch
@@ -70,7 +77,7 @@ def compress_command(
         command="compress",
         codecs=chosen,
         judge=judge or default_judge(chosen, weights),
-        search=SearchSettings(sur=sur, block_size=block_size, jnd_model=check_jnd_model(jnd_model), level=level),
+        search=SearchSettings(sur=sur, block_size=block_size, jnd_model=jnd_model, level=level),
         chroma=chroma,
         bpg_backend=bpg_backend,
         bpgenc=bpgenc,
@@ -78,6 +85,7 @@ def compress_command(
         device=device,
         weights=weights,
         background=parse_colour(background),
+        icc=icc,
         max_pixels=max_pixels,
         strict=strict,
         keep=metadata_kinds(strip, keep),

@@ -20,7 +20,13 @@ def decode_command(
     max_pixels: MaxPixels = DEFAULT_MAX_PIXELS,
     strict: Strict = False,
 ) -> None:
-    """Decode a picture to PNG: orientation applied, colours in sRGB, alpha kept, EXIF/XMP kept."""
+    """Decode a picture to PNG: orientation applied, colours in sRGB, alpha kept, EXIF/XMP kept.
+
+    Examples:
+
+    vpjnd decode photo.bpg -o photo.png
+    vpjnd decode phone.heic -o phone.png --force
+    """
     import io
 
     from PIL import Image

@@ -2,58 +2,60 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
+from vpjnd_cli.commands import options as opt
 from vpjnd_cli.commands.train import Data, DatasetCodec, SplitSeed, Votes
 
 
 def evaluate_command(
     data: Data,
-    judge: Annotated[str | None, typer.Option("--judge", help="vpjndnet or pjnd (default: vpjndnet with "
-                                              "weights for the set's codec).", show_default=False)] = None,
-    weights: Annotated[Path | None, typer.Option("--weights", help="VP-JNDnet weights (default: the installed ones).")] = None,
-    split: Annotated[str, typer.Option("--split", help="test, val, train or all.")] = "test",
-    sur: Annotated[float, typer.Option("--sur", min=0.01, max=0.99, help="Target satisfied-user ratio.")] = 0.75,
-    block_size: Annotated[int, typer.Option("--block-size", min=1, help="Search block size.")] = 8,
-    jnd_model: Annotated[str, typer.Option("--jnd-model", help="Pixel-wise JND model: epc or namm.")] = "epc",
-    device: Annotated[str, typer.Option("--device", help="Network device: auto, cpu, cuda or mps.")] = "auto",
-    json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
+    judge: opt.JudgeName = None,
+    weights: opt.Weights = None,
+    split: Annotated[Literal["test", "val", "train", "all"],
+                     typer.Option("--split", help="The pictures scored.", rich_help_panel=opt.INPUTS)] = "test",
+    sur: opt.Sur = 0.75,
+    block_size: opt.BlockSize = 8,
+    jnd_model: opt.JndModel = "epc",
+    device: opt.Device = "auto",
+    json_output: opt.Json = False,
     peak_calibration: Annotated[bool, typer.Option("--peak-calibration/--no-peak-calibration",
                                                    help="vpjndnet: apply the weights' luma-peak calibration "
-                                                   "(off: the network alone).")] = True,
-    chroma: Annotated[str, typer.Option("--chroma", help="Our corpus: the chroma sampling's ladder to search, "
-                                        "420 or 444.")] = "420",
-    kind: Annotated[str, typer.Option("--kind", help="Our corpus: photo, hard (generated pictures: product shots, "
-                                      "skies, gradients, graphics, text, grain, dark scenes) or all.")] = "all",
-    teacher: Annotated[str | None, typer.Option("--teacher", help="Also report this teacher's distortion at each "
-                                                "predicted level (butteraugli or ssimulacra2).",
-                                                show_default=False)] = None,
+                                                   "(off: the network alone).", rich_help_panel=opt.SEARCH)] = True,
+    chroma: Annotated[Literal["420", "444"], typer.Option("--chroma", help="Our corpus: the chroma sampling whose "
+                                                          "ladder is searched.", rich_help_panel=opt.SEARCH)] = "420",
+    kind: Annotated[Literal["all", "photo", "hard"], typer.Option("--kind", help="Our corpus: photos, generated hard "
+                                                                  "pictures (product shots, skies, gradients, graphics, "
+                                                                  "text, grain, dark scenes) or all.",
+                                                                  rich_help_panel=opt.INPUTS)] = "all",
+    teacher: Annotated[Literal["butteraugli", "ssimulacra2"] | None,
+                       typer.Option("--teacher", help="Also report this teacher's distortion at each predicted level.",
+                                    show_default=False)] = None,
     codec: DatasetCodec = None,
     votes: Votes = None,
     split_seed: SplitSeed = 0,
 ) -> None:
     """Pair accuracy, MAD of the predicted level, bit-rate saving and dPSNR, with a per-picture table
     (accuracy, MAD and mean level with 95 % bootstrap intervals over the pictures); one report per
-    codec of a corpus (one JSON line each with --json)."""
+    codec of a corpus (one JSON line each with --json).
+
+    Examples:
+
+    vpjnd evaluate corpus
+    vpjnd evaluate corpus --codec webp --kind hard --teacher butteraugli
+    vpjnd evaluate corpus --weights run/best.safetensors --split val --json
+    """
     import json
 
-    from vpjnd_cli.commands.setup import check_jnd_model
     from vpjnd_cli.commands.train import codec_list
     from vpjnd_cli.errors import UsageError
     from vpjnd_cli.judges import default_judge, get_judge
     from vpjnd_cli.train.detect import open_datasets
-    from vpjnd_cli.train.evaluation import KIND_FILTERS, evaluate
+    from vpjnd_cli.train.evaluation import evaluate
     from vpjnd_cli.train.teachers import get_teacher
 
-    if split not in ("test", "val", "train", "all"):
-        raise UsageError(f"--split must be test, val, train or all, not {split!r}")
-    if chroma not in ("420", "444"):
-        raise UsageError(f"--chroma must be 420 or 444, not {chroma!r}")
-    if kind not in KIND_FILTERS:
-        raise UsageError(f"--kind must be one of {', '.join(KIND_FILTERS)}, not {kind!r}")
     datasets = open_datasets(data, codecs=codec_list(codec), chroma=chroma, votes=votes, seed=split_seed)
     scorer_teacher = None if teacher is None else get_teacher(teacher)
     names = [judge or default_judge((dataset.codec_name,), weights) for dataset in datasets]  # as compress would
@@ -62,11 +64,10 @@ def evaluate_command(
     scorers = {name: get_judge(name, device=device, weights=weights, peak_calibration=peak_calibration)
                for name in dict.fromkeys(names)}
     for dataset, name in zip(datasets, names, strict=True):
-        scorer = scorers[name]
         label = name if peak_calibration else f"{name} (network alone)"
         try:
-            report = evaluate(dataset, scorer, label, split=split, sur=sur, block_size=block_size,
-                              jnd_model=check_jnd_model(jnd_model), kind=kind, teacher=scorer_teacher)
+            report = evaluate(dataset, scorers[name], label, split=split, sur=sur, block_size=block_size,
+                              jnd_model=jnd_model, kind=kind, teacher=scorer_teacher)
         except ValueError as error:
             raise UsageError(str(error)) from None
         if json_output:

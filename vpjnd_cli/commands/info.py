@@ -18,7 +18,13 @@ def info_command(
     max_pixels: MaxPixels = DEFAULT_MAX_PIXELS,
     strict: Strict = False,
 ) -> None:
-    """Show how vpjnd reads each picture; exit 1 if some of several inputs are unreadable."""
+    """Show how vpjnd reads each picture; exit 1 if some of several inputs are unreadable.
+
+    Examples:
+
+    vpjnd info photo.jpg
+    vpjnd info shots/*.heic --json
+    """
     from vpjnd_cli.commands.batch import each_picture
 
     for path, picture in each_picture(paths, max_pixels=max_pixels, strict=strict):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from vpjnd_cli.commands.options import (
+    OUTPUTS,
     Force,
     InputPath,
+    JndModel,
     MaxPixels,
     OutputPath,
     Strict,
@@ -20,30 +22,28 @@ from vpjnd_cli.limits import DEFAULT_MAX_PIXELS
 if TYPE_CHECKING:
     import numpy as np
 
-ModelName = Literal["epc", "namm"]  # must match vpjnd_cli.jnd.MODELS (checked by the tests)
 RAW_SUFFIXES = (".npy", ".tif", ".tiff")
 
-Model = Annotated[
-    ModelName,
-    typer.Option("--model", "-m", help="JND model: epc (Wu 2017, the authors' code) or namm (Yang 2005)."),
-]
 Raw = Annotated[
     Path | None,
     typer.Option(
         "--raw",
+        metavar="FILE",
         help="Also save the map as float32 grey levels: .npy (NumPy) or .tif/.tiff (32-bit float TIFF).",
         show_default=False,
+        rich_help_panel=OUTPUTS,
     ),
 ]
 Colormap = Annotated[
-    bool, typer.Option("--colormap", help="Write a colour heat map (turbo) instead of a grey PNG.")
+    bool, typer.Option("--colormap", help="Write a colour heat map (turbo) instead of a grey PNG.",
+                       rich_help_panel=OUTPUTS)
 ]
 
 
 def jnd_command(
     source: InputPath,
     output: OutputPath,
-    model: Model = "epc",
+    model: JndModel = "epc",
     raw: Raw = None,
     colormap: Colormap = False,
     force: Force = False,
@@ -53,6 +53,11 @@ def jnd_command(
     """Compute the JND map (visibility threshold per pixel, in grey levels) and save it as a PNG.
 
     The PNG is scaled per picture from min..max to 0..255; use --raw for the values themselves.
+
+    Examples:
+
+    vpjnd jnd photo.png -o map.png
+    vpjnd jnd photo.png -o heat.png --colormap --raw map.npy --jnd-model namm
     """
     from vpjnd_cli.errors import UsageError
     from vpjnd_cli.imageio import check_output_path, load_image, write_atomic

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
+
+from vpjnd_cli.commands import options as opt
 
 if TYPE_CHECKING:
     from vpjnd_cli.train.calibration import Calibration
@@ -44,18 +46,20 @@ def label_command(
                                                  metavar="PHOTOS...", show_default=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Corpus folder (created; a rerun reuses its scores).",
                                          metavar="CORPUS", show_default=False)],
-    codec: Annotated[str, typer.Option("--codec", "-c", help="Codecs to label, comma-separated: jpeg, bpg, heic, "
-                                       "avif, webp, or all.")] = "jpeg",
-    chroma: Annotated[str, typer.Option("--chroma", help="Chroma samplings to label: 420, 444 or both (4:4:4 where "
-                                        "the codec has it).")] = "both",
-    teacher: Annotated[str, typer.Option("--teacher", help="butteraugli (3-norm) or ssimulacra2.")] = "butteraugli",
-    every: Annotated[int | None, typer.Option("--every", min=1, help="Label every N-th ladder level and the last "
-                                              "(default: JPEG 5, AVIF/WebP 10, BPG/HEIC 6).", show_default=False)] = None,
-    fine: Annotated[int | None, typer.Option("--fine", min=1, help="Then every M-th level where the answer changes "
-                                             "(default: JPEG/AVIF/WebP 5, BPG/HEIC 2; M = N: no refinement).",
+    codec: Annotated[str, typer.Option("--codec", "-c", metavar="CODECS", help="Codecs to label, comma-separated: "
+                                       "jpeg, bpg, heic, avif, webp, or all.")] = "jpeg",
+    chroma: Annotated[Literal["420", "444", "both"], typer.Option("--chroma", help="Chroma samplings to label "
+                                                                  "(4:4:4 where the codec has it).")] = "both",
+    teacher: Annotated[Literal["butteraugli", "ssimulacra2"],
+                       typer.Option("--teacher", help="butteraugli (3-norm) or ssimulacra2.")] = "butteraugli",
+    every: Annotated[int | None, typer.Option("--every", min=1, metavar="N", help="Label every N-th ladder level and "
+                                              "the last (default: JPEG 5, AVIF/WebP 10, BPG/HEIC 6).",
+                                              show_default=False)] = None,
+    fine: Annotated[int | None, typer.Option("--fine", min=1, metavar="M", help="Then every M-th level where the "
+                                             "answer changes (default: JPEG/AVIF/WebP 5, BPG/HEIC 2; M = N: none).",
                                              show_default=False)] = None,
-    size: Annotated[list[str] | None, typer.Option("--size", help="Picture size WxH, repeatable; the first "
-                                                   "calibrates. Default: 1920x1080 and 640x480.")] = None,
+    size: Annotated[list[str] | None, typer.Option("--size", metavar="WxH", help="Picture size WxH, repeatable; the first "
+                                                   "calibrates. Default: 1920x1080, 1280x720 and 640x480.")] = None,
     tiles: Annotated[bool, typer.Option("--tiles", help="Also cut the first-size picture into tiles of the "
                                         "other sizes (1920x1080: six 640x480 tiles).")] = False,
     saturate: Annotated[float, typer.Option("--saturate", min=0.0, metavar="FACTOR", help="Also label a copy of each "
@@ -64,35 +68,39 @@ def label_command(
                            "calibration.json of another corpus instead of fitting one (labels comparable with it).")] = None,
     synthetic: Annotated[int, typer.Option("--synthetic", min=0, metavar="N", help="Also label N generated pictures "
                                            "of each kind (gradients, graphics, text) and one hard picture per photo "
-                                           "(product shot, sky, grain or dark scene) at 960x540; 0: none.")] = 0,
+                                           "(product shot, sky, grain or dark scene); 0: none.")] = 0,
     synthetic_size: Annotated[str, typer.Option("--synthetic-size", metavar="WxH",
                                                 help="Size of the generated pictures.")] = "960x540",
-    split: Annotated[str | None, typer.Option("--split", help="Put every photo in this split (train, val or test) "
-                                              "instead of the seeded 70/10/20 split by source photo.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the split by source photo.")] = 0,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Teacher scores computed in parallel.")] = 1,
-    summary: Annotated[Path | None, typer.Option("--mcl-jci-summary", help="MCL-JCI summary.tsv to calibrate to "
+    split: Annotated[Literal["train", "val", "test"] | None,
+                     typer.Option("--split", show_default=False, help="Put every photo in this split instead of "
+                                  "the seeded 70/10/20 split by source photo.")] = None,
+    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the split by source photo.")] = 0,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Teacher scores computed in parallel.",
+                                      rich_help_panel=opt.RUN)] = 1,
+    summary: Annotated[Path | None, typer.Option("--mcl-jci-summary", metavar="FILE", help="MCL-JCI summary.tsv to calibrate to "
                                                  "(default: ../shared/data/mcl-jci/summary.tsv, else built-in values).")] = None,
 ) -> None:
-    """Label pictures cut from PHOTOS with a teacher calibrated to MCL-JCI; write CORPUS/manifest.csv."""
+    """Label pictures cut from PHOTOS with a teacher calibrated to MCL-JCI; write CORPUS/manifest.csv.
+
+    Examples:
+
+    vpjnd label photos/ -o corpus --codec all --synthetic 8 -j 2
+    vpjnd label photos/ -o corpus-bpg --codec bpg --chroma 420 --teacher ssimulacra2
+    vpjnd label new-photos/ -o held-out --calibration corpus/calibration.json --split test
+    """
     import time
 
     from vpjnd_cli.commands.train import codec_list
     from vpjnd_cli.errors import OutputError, UsageError
     from vpjnd_cli.train.calibration import DEFAULT_SUMMARY, mcl_jci_targets
     from vpjnd_cli.train.labelling import LabelSettings, label_corpus
-    from vpjnd_cli.train.splits import SPLITS
     from vpjnd_cli.train.teachers import get_teacher
 
     codecs = codec_list(codec)
-    if chroma not in ("420", "444", "both"):
-        raise UsageError(f"--chroma must be 420, 444 or both, not {chroma!r}")
     scorer = get_teacher(teacher)  # exit 3 before any work when its tool is missing
     if not output.parent.is_dir():
         raise OutputError("the corpus folder's parent does not exist", output)
     targets = mcl_jci_targets(summary or DEFAULT_SUMMARY)
-    if split not in (None, *SPLITS):
-        raise UsageError(f"--split must be one of {', '.join(SPLITS)}, not {split!r}")
     settings = LabelSettings(sizes=_sizes(size or DEFAULT_SIZES), codecs=tuple(codecs or ()), chroma=chroma,
                              every=every, fine=fine, seed=seed, jobs=jobs, tiles=tiles, saturate=saturate,
                              synthetic=synthetic, synthetic_size=_sizes([synthetic_size])[0], split=split,

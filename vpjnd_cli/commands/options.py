@@ -1,143 +1,236 @@
-"""Options shared by several commands, declared once so they read the same everywhere."""
+"""Options shared by several commands, declared once so they read the same everywhere.
+
+Each option names its choices (a Literal, which `--help` lists and shell completion offers) or a
+metavar that says what it takes, and sits in one help panel: Inputs, Search, Outputs, Metadata
+or Run. Only the codec and judge registries are imported here (both cheap), so that `vpjnd
+--help` loads no numpy or torch; choices that live in heavier modules are spelled out and checked
+against them by the tests.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
-InputPath = Annotated[Path, typer.Argument(help="Input picture.", metavar="IN", readable=False, show_default=False)]
-OutputPath = Annotated[Path, typer.Option("--output", "-o", help="Output file.", metavar="OUT", show_default=False)]
-Force = Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing output file (never an input).")]
-MaxPixels = Annotated[
-    int,
-    typer.Option(
-        "--max-pixels",
-        min=0,
-        help="Refuse inputs with more pixels than this (decompression-bomb guard; 0 = no limit).",
-    ),
-]
-Strict = Annotated[
-    bool, typer.Option("--strict", help="Refuse animated or multi-page inputs instead of using their first frame.")
-]
-Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+from vpjnd_cli.codecs import available_codecs
+from vpjnd_cli.judges import JUDGES
+
+INPUTS, SEARCH, OUTPUTS, METADATA, RUN = "Inputs", "Search", "Outputs", "Metadata", "Run"
+
+CodecName = Literal[tuple(available_codecs())]  # type: ignore[valid-type]
+OutputCodecName = Literal[(*available_codecs(), "auto")]  # type: ignore[valid-type]
+JudgeChoice = Literal[JUDGES]  # type: ignore[valid-type]
+ChromaChoice = Literal["420", "444", "both"]  # CodecOptions.chroma
+JndModelName = Literal["epc", "namm"]  # vpjnd_cli.jnd.MODELS
+BpgBackendName = Literal["auto", "external", "builtin"]  # CodecOptions.bpg_backend
+IccChoice = Literal["keep", "srgb"]
+DEVICES = ("auto", "cpu", "cuda", "mps")  # vpjnd_cli.model.device.DEVICES; cuda:N is accepted too
 
 
 def warn(message: str) -> None:
     """A one-line warning on stderr (stdout stays clean for machine-readable output)."""
     typer.echo(f"vpjnd: warning: {message}", err=True)
 
-# The search: shared by compress and predict.
-Codec = Annotated[
-    str | None,
-    typer.Option("--codec", "-c", help="jpeg, bpg, heic, avif or webp; compress also takes auto (the smallest "
-                 "passing file of --codecs). Default: OUT's extension (one output file), else jpeg."),
-]
-JudgeName = Annotated[
-    str | None,
-    typer.Option(
-        "--judge",
-        help="vpjndnet (the trained network) or pjnd (weight-free JND rule). Default: vpjndnet with "
-        "--weights, or when the installed weights were trained on the output codec (the shipped model: "
-        "JPEG); else pjnd.",
-        show_default=False,
-    ),
-]
-Sur = Annotated[
-    float,
-    typer.Option("--sur", min=0.01, max=1.0, help="Target satisfied-user ratio: P(no visible difference) to reach."),
-]
-Level = Annotated[
-    int | None,
-    typer.Option("--level", help="Skip the search: use this codec setting (JPEG QF, BPG/HEIC QP, ...)."),
-]
-BlockSize = Annotated[int, typer.Option("--block-size", min=1, help="Levels judged together in one batch.")]
-Chroma = Annotated[
-    str, typer.Option("--chroma", help="Chroma sampling: 420, 444, or both (both as ladder rungs).")
-]
-JndModel = Annotated[str, typer.Option("--jnd-model", help="Pixel-wise JND model: epc or namm.")]
-Device = Annotated[str, typer.Option("--device", help="Network device: auto, cpu, cuda or mps.")]
-Weights = Annotated[
-    Path | None,
-    typer.Option("--weights", help="VP-JNDnet weights file (default: $VPJND_WEIGHTS or the shipped model)."),
-]
-BpgBackend = Annotated[
-    str, typer.Option("--bpg-backend", help="BPG: auto (bpgenc/bpgdec if found), external, or builtin.")
-]
-BpgEncoder = Annotated[Path | None, typer.Option("--bpgenc", help="Path to bpgenc (implies the external back-end).")]
-BpgDecoder = Annotated[Path | None, typer.Option("--bpgdec", help="Path to bpgdec (implies the external back-end).")]
-KeepOriginal = Annotated[
-    bool,
-    typer.Option("--keep-original", help="When no level passes, keep the original instead of the least distorted level."),
-]
-Background = Annotated[
-    str, typer.Option("--background", help="Colour (hex RRGGBB) that transparent pixels are flattened onto.")
-]
 
-# Many inputs: shared by compress and predict (vpjnd_cli/jobs).
+def _complete_device(incomplete: str) -> list[str]:
+    return [name for name in DEVICES if name.startswith(incomplete)]
+
+
+# Inputs.
+InputPath = Annotated[Path, typer.Argument(help="Input picture.", metavar="IN", readable=False, show_default=False)]
 Inputs = Annotated[
     list[Path],
     typer.Argument(help="Input pictures and folders ('-': standard input).", metavar="IN", readable=False,
                    show_default=False),
 ]
-OutputTarget = Annotated[
-    Path | None,
-    typer.Option("--output", "-o", metavar="OUT", show_default=False,
-                 help="Output file (one input), folder (mirrors the input folders) or '-' (standard output)."),
+Recursive = Annotated[
+    bool, typer.Option("--recursive", "-r", help="Search folders' subfolders too.", rich_help_panel=INPUTS)
 ]
-NameTemplate = Annotated[
-    str | None,
-    typer.Option("--name-template", metavar="TEMPLATE",
-                 help='Output file names, e.g. "{stem}.jpnd{ext}" (fields: stem, name, suffix, ext, codec); '
-                      "without -o, outputs go beside their inputs. Default: {stem}{ext}."),
-]
-Recursive = Annotated[bool, typer.Option("--recursive", "-r", help="Search folders' subfolders too.")]
 Include = Annotated[
     list[str] | None,
-    typer.Option("--include", metavar="GLOB",
+    typer.Option("--include", metavar="GLOB", rich_help_panel=INPUTS,
                  help="Only files matching GLOB (repeatable; case-insensitive, on the name or the path under "
                       "the folder given). Default: picture extensions."),
 ]
 Exclude = Annotated[
     list[str] | None,
-    typer.Option("--exclude", metavar="GLOB", help="Leave out files and folders matching GLOB (repeatable)."),
+    typer.Option("--exclude", metavar="GLOB", rich_help_panel=INPUTS,
+                 help="Leave out files and folders matching GLOB (repeatable)."),
 ]
-Jobs = Annotated[
+MaxPixels = Annotated[
     int,
-    typer.Option("--jobs", "-j", min=0, metavar="N",
-                 help="Worker processes, each loading the codecs and judge once (0: one per CPU)."),
+    typer.Option("--max-pixels", min=0, metavar="N", rich_help_panel=INPUTS,
+                 help="Refuse inputs with more pixels than this (decompression-bomb guard; 0 = no limit)."),
 ]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Errors only: no result lines, warnings, progress or summary.")]
-Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Also list skipped inputs and the plan.")]
-Report = Annotated[
-    Path | None,
-    typer.Option("--report", metavar="FILE", help="Write one row per input to FILE (.json, .csv or .ndjson)."),
+Strict = Annotated[
+    bool,
+    typer.Option("--strict", rich_help_panel=INPUTS,
+                 help="Refuse animated or multi-page inputs instead of using their first frame."),
 ]
 
-# Outputs of compress.
+# The search: shared by compress, predict and the commands that judge.
+OutputCodec = Annotated[
+    OutputCodecName | None,
+    typer.Option("--codec", "-c", case_sensitive=False, rich_help_panel=SEARCH, show_default=False,
+                 help="Output format; auto: the smallest passing file of --codecs. Default: OUT's extension "
+                      "(one output file), else jpeg."),
+]
+Codec = Annotated[
+    CodecName | None,
+    typer.Option("--codec", "-c", case_sensitive=False, rich_help_panel=SEARCH, show_default=False,
+                 help="The codec whose levels are searched. Default: jpeg."),
+]
 CodecList = Annotated[
     str | None,
-    typer.Option("--codecs", metavar="LIST",
-                 help="With --codec auto: the codecs to try, e.g. jpeg,webp,avif,heic,bpg (default jpeg,webp,avif)."),
+    typer.Option("--codecs", metavar="LIST", rich_help_panel=SEARCH,
+                 help=f"With --codec auto: the codecs to try, from {','.join(available_codecs())} "
+                      "(default jpeg,webp,avif)."),
+]
+JudgeName = Annotated[
+    JudgeChoice | None,
+    typer.Option("--judge", rich_help_panel=SEARCH, show_default=False,
+                 help="vpjndnet (the trained network) or pjnd (weight-free JND rule). Default: vpjndnet with "
+                      "--weights, or when the installed weights were trained on the codec judged (the shipped "
+                      "model: JPEG); else pjnd."),
+]
+Sur = Annotated[
+    float,
+    typer.Option("--sur", min=0.01, max=1.0, metavar="P", rich_help_panel=SEARCH,
+                 help="Target satisfied-user ratio: P(no visible difference) a level must reach."),
+]
+Level = Annotated[
+    int | None,
+    typer.Option("--level", metavar="N", rich_help_panel=SEARCH,
+                 help="Skip the search: use this codec setting (JPEG QF, BPG/HEIC QP, AVIF/WebP quality)."),
+]
+BlockSize = Annotated[
+    int, typer.Option("--block-size", min=1, metavar="N", rich_help_panel=SEARCH,
+                      help="Levels judged together in one batch.")
+]
+Chroma = Annotated[
+    ChromaChoice,
+    typer.Option("--chroma", rich_help_panel=SEARCH, help="Chroma sampling; both: 4:4:4 and 4:2:0 ladder rungs."),
+]
+JndModel = Annotated[
+    JndModelName,
+    typer.Option("--jnd-model", "-m", rich_help_panel=SEARCH,
+                 help="Pixel-wise JND model: epc (Wu 2017, the authors' code) or namm (Yang 2005)."),
+]
+Device = Annotated[
+    str,
+    typer.Option("--device", metavar="|".join(DEVICES), autocompletion=_complete_device, rich_help_panel=SEARCH,
+                 help="Where the network runs (auto: a GPU when there is one; cuda:N picks one)."),
+]
+Weights = Annotated[
+    Path | None,
+    typer.Option("--weights", metavar="FILE", rich_help_panel=SEARCH,
+                 help="VP-JNDnet weights file (default: $VPJND_WEIGHTS or the shipped model)."),
+]
+BpgBackend = Annotated[
+    BpgBackendName,
+    typer.Option("--bpg-backend", rich_help_panel=SEARCH,
+                 help="BPG: auto (bpgenc/bpgdec if found, else built in), external or builtin."),
+]
+BpgEncoder = Annotated[
+    Path | None,
+    typer.Option("--bpgenc", metavar="PATH", rich_help_panel=SEARCH,
+                 help="Path to bpgenc (implies the external back-end)."),
+]
+BpgDecoder = Annotated[
+    Path | None,
+    typer.Option("--bpgdec", metavar="PATH", rich_help_panel=SEARCH,
+                 help="Path to bpgdec (implies the external back-end)."),
+]
+Background = Annotated[
+    str,
+    typer.Option("--background", metavar="RRGGBB", rich_help_panel=SEARCH,
+                 help="Colour transparent pixels are judged on, and flattened onto for JPEG, which cannot keep "
+                      "alpha."),
+]
+
+# Outputs.
+OutputPath = Annotated[
+    Path, typer.Option("--output", "-o", help="Output file.", metavar="OUT", show_default=False,
+                       rich_help_panel=OUTPUTS)
+]
+Force = Annotated[
+    bool, typer.Option("--force", "-f", help="Overwrite an existing output file (never an input).",
+                       rich_help_panel=OUTPUTS)
+]
+OutputTarget = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", metavar="OUT", show_default=False, rich_help_panel=OUTPUTS,
+                 help="Output file (one input), folder (mirrors the input folders) or '-' (standard output)."),
+]
+NameTemplate = Annotated[
+    str | None,
+    typer.Option("--name-template", metavar="TEMPLATE", rich_help_panel=OUTPUTS,
+                 help='Output file names, e.g. "{stem}.jpnd{ext}" (fields: stem, name, suffix, ext, codec); '
+                      "without -o, outputs go beside their inputs. Default: {stem}{ext}."),
+]
+KeepOriginal = Annotated[
+    bool,
+    typer.Option("--keep-original", rich_help_panel=OUTPUTS,
+                 help="When no level passes, keep the original instead of the least distorted level."),
 ]
 MinSaving = Annotated[
     float,
-    typer.Option("--min-saving", min=0.0, max=100.0, metavar="PCT",
+    typer.Option("--min-saving", min=0.0, max=100.0, metavar="PCT", rich_help_panel=OUTPUTS,
                  help="Keep the original unless the output is at least PCT % smaller (it is never larger)."),
 ]
-SkipExisting = Annotated[bool, typer.Option("--skip-existing", help="Skip inputs whose output file exists.")]
-DryRun = Annotated[bool, typer.Option("--dry-run", "-n", help="Do everything but write: show what would be written.")]
-Strip = Annotated[bool, typer.Option("--strip", help="Write no EXIF, ICC or XMP (the vpjnd marker stays).")]
-Keep = Annotated[
-    str | None,
-    typer.Option("--keep", metavar="KINDS", help="Metadata to keep, e.g. exif,icc (default: exif,icc,xmp)."),
-]
-PreserveTimes = Annotated[
-    bool, typer.Option("--preserve-times", help="Give each output its input's modification and access times.")
+SkipExisting = Annotated[
+    bool, typer.Option("--skip-existing", help="Skip inputs whose output file exists.", rich_help_panel=OUTPUTS)
 ]
 Redo = Annotated[
     bool,
-    typer.Option("--force", "-f", help="Overwrite existing outputs and compress inputs vpjnd already wrote "
-                 "(never overwrites an input)."),
+    typer.Option("--force", "-f", rich_help_panel=OUTPUTS,
+                 help="Overwrite existing outputs and compress inputs vpjnd already wrote (never overwrites an "
+                      "input)."),
 ]
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", "-n", help="Do everything but write: show what would be written.",
+                       rich_help_panel=OUTPUTS)
+]
+PreserveTimes = Annotated[
+    bool, typer.Option("--preserve-times", help="Give each output its input's modification and access times.",
+                       rich_help_panel=OUTPUTS)
+]
+
+# Metadata.
+Strip = Annotated[
+    bool, typer.Option("--strip", help="Write no EXIF, ICC or XMP (the vpjnd marker stays).",
+                       rich_help_panel=METADATA)
+]
+Keep = Annotated[
+    str | None,
+    typer.Option("--keep", metavar="KINDS", rich_help_panel=METADATA,
+                 help="Metadata to keep, from exif,icc,xmp (default: all of them)."),
+]
+Icc = Annotated[
+    IccChoice,
+    typer.Option("--icc", rich_help_panel=METADATA,
+                 help="keep: write the pixels in the input's own RGB profile and embed it (judged in sRGB "
+                      "through it); srgb: convert them to sRGB and embed an sRGB profile."),
+]
+
+# Run.
+Jobs = Annotated[
+    int,
+    typer.Option("--jobs", "-j", min=0, metavar="N", rich_help_panel=RUN,
+                 help="Worker processes, each loading the codecs and judge once (0: one per CPU)."),
+]
+Quiet = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Errors only: no result lines, warnings, progress or summary.",
+                       rich_help_panel=RUN)
+]
+Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Also list skipped inputs and the plan.", rich_help_panel=RUN)
+]
+Report = Annotated[
+    Path | None,
+    typer.Option("--report", metavar="FILE", rich_help_panel=RUN,
+                 help="Write one row per input to FILE (.json, .csv or .ndjson)."),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.", rich_help_panel=RUN)]

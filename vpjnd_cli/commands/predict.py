@@ -23,6 +23,7 @@ def predict_command(
     bpgenc: opt.BpgEncoder = None,
     bpgdec: opt.BpgDecoder = None,
     background: opt.Background = "ffffff",
+    icc: opt.Icc = "keep",
     jobs: opt.Jobs = 1,
     quiet: opt.Quiet = False,
     verbose: opt.Verbose = False,
@@ -35,22 +36,25 @@ def predict_command(
 
     IN may be files, folders (-r: with subfolders) or '-'; unreadable inputs among several are
     reported and the exit code is 1.
+
+    Examples:
+
+    vpjnd predict photo.png
+    vpjnd predict shots/ -r --codec avif --json
+    vpjnd predict photo.png --judge pjnd --sur 0.9
     """
-    from vpjnd_cli.commands.setup import check_jnd_model, parse_colour
+    from vpjnd_cli.commands.setup import parse_colour
     from vpjnd_cli.commands.summary import predict_line
-    from vpjnd_cli.errors import UsageError
     from vpjnd_cli.jobs.batch import run_batch
     from vpjnd_cli.jobs.picture import JobSettings
     from vpjnd_cli.judges import default_judge
     from vpjnd_cli.pipeline import SearchSettings
 
-    if codec == "auto":
-        raise UsageError("predict searches one codec: name it with --codec (auto is for compress)")
     settings = JobSettings(
         command="predict",
-        codecs=((codec or "jpeg").lower(),),
-        judge=judge or default_judge(((codec or "jpeg").lower(),), weights),
-        search=SearchSettings(sur=sur, block_size=block_size, jnd_model=check_jnd_model(jnd_model)),
+        codecs=(codec or "jpeg",),
+        judge=judge or default_judge((codec or "jpeg",), weights),
+        search=SearchSettings(sur=sur, block_size=block_size, jnd_model=jnd_model),
         chroma=chroma,
         bpg_backend=bpg_backend,
         bpgenc=bpgenc,
@@ -58,6 +62,7 @@ def predict_command(
         device=device,
         weights=weights,
         background=parse_colour(background),
+        icc=icc,
         max_pixels=max_pixels,
         strict=strict,
     )

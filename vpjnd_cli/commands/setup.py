@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from vpjnd_cli.codecs.base import Codec, CodecOptions
 from vpjnd_cli.errors import UsageError
-
-if TYPE_CHECKING:
-    import numpy as np
-
-    from vpjnd_cli.imageio import LoadedImage
 
 CHROMA_CHOICES = ("420", "444", "both")
 BPG_BACKENDS = ("auto", "external", "builtin")
@@ -43,32 +36,12 @@ def build_codec(
     return get_codec(name, options)
 
 
-def check_jnd_model(name: str) -> str:
-    from vpjnd_cli.jnd import MODELS
-
-    if name not in MODELS:
-        raise UsageError(f"--jnd-model must be one of {', '.join(MODELS)}, not {name!r}")
-    return name
-
-
 def parse_colour(text: str) -> tuple[int, int, int]:
     """RRGGBB (with or without #) as an RGB triple."""
     value = text.lstrip("#")
     if len(value) != 6 or any(ch not in "0123456789abcdefABCDEF" for ch in value):
         raise UsageError(f"--background must be a hex colour like ffffff, not {text!r}")
     return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
-
-
-def prepare_pixels(
-    picture: LoadedImage, background: tuple[int, int, int], warn: Callable[[str], None]
-) -> np.ndarray:
-    """The RGB pixels the codecs see: transparent pictures are flattened, with a warning."""
-    if picture.alpha is None:
-        return picture.rgb
-    from vpjnd_cli.imageio.colour import flatten_alpha
-
-    warn(f"{picture.path}: transparency is not kept; flattened onto #{bytes(background).hex()}")
-    return flatten_alpha(picture.rgb, picture.alpha, background)
 
 
 def metadata_kinds(strip: bool, keep: str | None) -> frozenset[str]:

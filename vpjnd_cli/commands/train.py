@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
+
+from vpjnd_cli.commands import options as opt
 
 # The shipped model's size (weights/MODEL_CARD.md): small enough that labelling + training fit in
 # 90 minutes on a 2-core CPU; the paper's layer sizes are --channels 32,64,128,256 --patch-size 128.
@@ -18,12 +20,14 @@ DEFAULT_WEIGHT_ACTIVATION = "softplus"  # see NetConfig.weight_activation
 
 Data = Annotated[Path, typer.Argument(help="A corpus from `vpjnd label`, or an MCL-JCI or KonJND-1k folder.",
                                       metavar="DATA", show_default=False)]
-DatasetCodec = Annotated[str | None, typer.Option("--codec", help="Our corpus: the codecs to use, comma-separated "
-                                                  "(default: all it holds); KonJND-1k: jpeg (default) or bpg.")]
-Votes = Annotated[Path | None, typer.Option("--votes", help="MCL-JCI: votes in sur_pairs.csv format "
-                                            "(default DATA/sur_pairs.csv).")]
-SplitSeed = Annotated[int, typer.Option("--split-seed", help="Seed of the MCL-JCI / KonJND-1k split "
-                                        "(ours is in the manifest).")]
+DatasetCodec = Annotated[str | None,
+                         typer.Option("--codec", metavar="CODECS", show_default=False, rich_help_panel=opt.INPUTS,
+                                      help="Our corpus: the codecs to use, comma-separated (default: all it holds); "
+                                      "KonJND-1k: jpeg (default) or bpg.")]
+Votes = Annotated[Path | None, typer.Option("--votes", metavar="FILE", rich_help_panel=opt.INPUTS,
+                                            help="MCL-JCI: votes in sur_pairs.csv format (default DATA/sur_pairs.csv).")]
+SplitSeed = Annotated[int, typer.Option("--split-seed", metavar="N", rich_help_panel=opt.INPUTS,
+                                        help="Seed of the MCL-JCI / KonJND-1k split (ours is in the manifest).")]
 
 
 def _channels(text: str) -> tuple[int, ...]:
@@ -56,28 +60,28 @@ def train_command(
     data: Data,
     output: Annotated[Path, typer.Option("--output", "-o", help="Run folder: best.safetensors, checkpoint.pt, log.json.",
                                          metavar="RUN", show_default=False)],
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Epochs in total (also when resuming).")] = 12,
-    batch: Annotated[int, typer.Option("--batch", min=1, help="Samples (picture, level) per step.")] = 16,
-    levels: Annotated[int, typer.Option("--levels", min=1, help="Levels of one picture per group; a group shares "
+    epochs: Annotated[int, typer.Option("--epochs", min=1, metavar="N", help="Epochs in total (also when resuming).")] = 12,
+    batch: Annotated[int, typer.Option("--batch", min=1, metavar="N", help="Samples (picture, level) per step.")] = 16,
+    levels: Annotated[int, typer.Option("--levels", min=1, metavar="N", help="Levels of one picture per group; a group shares "
                                         "its patches and reference features.")] = 4,
-    patches: Annotated[int, typer.Option("--patches", min=1, help="Random patches per group in training.")] = 8,
-    lr: Annotated[float, typer.Option("--lr", min=0.0, help="Adam learning rate.")] = 1e-3,
-    importance: Annotated[float, typer.Option("--importance", min=0.0, help="lambda: loss weight 1 + lambda x "
+    patches: Annotated[int, typer.Option("--patches", min=1, metavar="N", help="Random patches per group in training.")] = 8,
+    lr: Annotated[float, typer.Option("--lr", min=0.0, metavar="RATE", help="Adam learning rate.")] = 1e-3,
+    importance: Annotated[float, typer.Option("--importance", min=0.0, metavar="LAMBDA", help="lambda: loss weight 1 + lambda x "
                                               "SSIM(candidate, PW-JND picture).")] = 1.0,
-    sur: Annotated[float, typer.Option("--sur", min=0.01, max=0.99, help="SUR defining the PW-JND.")] = 0.75,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of initialisation, sample order and patches.")] = 0,
-    device: Annotated[str, typer.Option("--device", help="auto (GPU when present), cpu, cuda or mps.")] = "auto",
+    sur: opt.Sur = 0.75,
+    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Seed of initialisation, sample order and patches.")] = 0,
+    device: opt.Device = "auto",
     resume: Annotated[bool, typer.Option("--resume", help="Continue RUN's checkpoint.")] = False,
-    channels: Annotated[str, typer.Option("--channels", help="Channels per block.")] = DEFAULT_CHANNELS,
-    patch_size: Annotated[int, typer.Option("--patch-size", min=8, help="Patch side in pixels.")] = DEFAULT_PATCH,
-    hidden: Annotated[int, typer.Option("--hidden", min=1, help="Hidden units of the heads.")] = DEFAULT_HIDDEN,
-    inference_patches: Annotated[int, typer.Option("--inference-patches", min=1,
+    channels: Annotated[str, typer.Option("--channels", metavar="LIST", help="Channels per block.")] = DEFAULT_CHANNELS,
+    patch_size: Annotated[int, typer.Option("--patch-size", min=8, metavar="PX", help="Patch side in pixels.")] = DEFAULT_PATCH,
+    hidden: Annotated[int, typer.Option("--hidden", min=1, metavar="N", help="Hidden units of the heads.")] = DEFAULT_HIDDEN,
+    inference_patches: Annotated[int, typer.Option("--inference-patches", min=1, metavar="N",
                                                    help="Patches per picture at inference.")] = DEFAULT_INFERENCE_PATCHES,
-    difference_gain: Annotated[float, typer.Option("--difference-gain", min=0.0,
+    difference_gain: Annotated[float, typer.Option("--difference-gain", min=0.0, metavar="G",
                                                    help="Heads read F_R + g (F_D - F_R) (1 = as released).")] = DEFAULT_DIFFERENCE_GAIN,
-    weight_activation: Annotated[str, typer.Option("--weight-activation",
-                                                   help="Patch vote weight: softplus, or relu (as released; "
-                                                   "it can die, leaving a plain mean).")] = DEFAULT_WEIGHT_ACTIVATION,
+    weight_activation: Annotated[Literal["softplus", "relu"], typer.Option(
+        "--weight-activation", help="Patch vote weight: softplus, or relu (as released; it can die, leaving a plain "
+        "mean).")] = DEFAULT_WEIGHT_ACTIVATION,
     peak_calibration: Annotated[bool, typer.Option("--peak-calibration/--no-peak-calibration",
                                                    help="After training, fit the luma-peak calibration on the "
                                                    "training pairs (off: the network alone, as in the paper).")] = True,
@@ -90,13 +94,20 @@ def train_command(
     flip_average: Annotated[bool, typer.Option("--flip-average/--no-flip-average",
                                                help="Judge by the mean logit of the patches and their mirror "
                                                "images (twice the network's work; stored in the weights).")] = True,
-    checkpoint_minutes: Annotated[float, typer.Option("--checkpoint-minutes", min=0.0,
+    checkpoint_minutes: Annotated[float, typer.Option("--checkpoint-minutes", min=0.0, metavar="MIN",
                                                       help="Checkpoint period within an epoch.")] = 5.0,
     codec: DatasetCodec = None,
     votes: Votes = None,
     split_seed: SplitSeed = 0,
 ) -> None:
-    """Train VP-JNDnet; writes RUN/best.safetensors (EMA weights of the best validation epoch)."""
+    """Train VP-JNDnet; writes RUN/best.safetensors (EMA weights of the best validation epoch).
+
+    Examples:
+
+    vpjnd train corpus -o run
+    vpjnd train corpus -o run --resume
+    vpjnd train mcl-jci/ -o run-mcl --epochs 20 --device cuda
+    """
     import time
 
     from vpjnd_cli.errors import OutputError, UsageError

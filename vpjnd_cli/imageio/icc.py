@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 from PIL import Image, ImageCms
+
+_INTENT = ImageCms.Intent.RELATIVE_COLORIMETRIC
 
 
 def profile_description(icc: bytes) -> str:
@@ -39,8 +42,34 @@ def convert_to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
             image,
             source,
             target,
-            renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+            renderingIntent=_INTENT,
             outputMode="RGB",
         )
     except (ImageCms.PyCMSError, OSError) as exc:
         raise ValueError(f"embedded ICC profile cannot be used ({exc})") from exc
+
+
+class RgbProfile:
+    """An RGB profile's conversions to and from sRGB, built once and applied to many pictures.
+
+    Writers that keep a picture's own profile encode its pixels in that profile; the judge sees
+    every candidate through ``to_srgb``, the same conversion (and intent) the loader applies.
+    """
+
+    def __init__(self, icc: bytes) -> None:
+        try:
+            profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+            self._to_srgb = ImageCms.buildTransform(profile, srgb, "RGB", "RGB", _INTENT)
+            self._from_srgb = ImageCms.buildTransform(srgb, profile, "RGB", "RGB", _INTENT)
+        except (ImageCms.PyCMSError, OSError) as exc:
+            raise ValueError(f"embedded ICC profile cannot be used ({exc})") from exc
+        self.icc = icc
+
+    def to_srgb(self, rgb: np.ndarray) -> np.ndarray:
+        """HxWx3 uint8 pixels in this profile -> sRGB."""
+        return np.asarray(ImageCms.applyTransform(Image.fromarray(rgb), self._to_srgb))
+
+    def from_srgb(self, rgb: np.ndarray) -> np.ndarray:
+        """HxWx3 uint8 sRGB pixels -> this profile (out-of-gamut colours are clipped)."""
+        return np.asarray(ImageCms.applyTransform(Image.fromarray(rgb), self._from_srgb))

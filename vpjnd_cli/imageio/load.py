@@ -76,11 +76,15 @@ class LoadedImage:
     orientation: int = 1
     frames: int = 1
     warnings: list[str] = field(default_factory=list)
+    # The same pixels before that conversion, in the embedded RGB profile (None: not converted,
+    # or a grey or CMYK source, which only sRGB outputs can hold).
+    profile_rgb: np.ndarray | None = None
 
-    def metadata_to_write(self) -> Metadata:
-        """Metadata for an output of these sRGB pixels: a source profile they were converted
-        from is replaced by sRGB's, since embedding it would tell viewers the wrong colours."""
-        if not self.icc_converted:
+    def metadata_to_write(self, in_profile: bool = False) -> Metadata:
+        """Metadata for an output of the sRGB pixels, or with ``in_profile`` of ``profile_rgb``:
+        a profile the written pixels are not in is replaced by sRGB's, since embedding it would
+        tell viewers the wrong colours."""
+        if not self.icc_converted or (in_profile and self.profile_rgb is not None):
             return self.metadata
         return replace(self.metadata, icc=srgb_profile())
 
@@ -253,14 +257,17 @@ def _finish(path: Path, decoded: _Decoded, notes: list[str]) -> LoadedImage:
     is_grey = pixels.ndim == 2
     icc_description = ""
     icc_converted = False
+    profile_rgb = None
     if icc is not None:
         icc_description = profile_description(icc)
         if not is_srgb(icc):
             try:
-                pixels = _to_srgb(pixels, icc)
-                icc_converted = True
+                converted = _to_srgb(pixels, icc)
             except ValueError as exc:
                 notes.append(f"{path}: {exc}; colours used as they are")
+            else:
+                profile_rgb = pixels if pixels.ndim == 3 and pixels.shape[2] == 3 else None
+                pixels, icc_converted = converted, True
     if pixels.ndim == 3 and pixels.shape[2] == 4:  # CMYK whose profile was unusable
         pixels = np.asarray(Image.fromarray(pixels, mode="CMYK").convert("RGB"))
     rgb = np.repeat(pixels[..., None], 3, axis=2) if pixels.ndim == 2 else pixels
@@ -268,6 +275,7 @@ def _finish(path: Path, decoded: _Decoded, notes: list[str]) -> LoadedImage:
         alpha = None
     rgb = apply_orientation(rgb, orientation)
     alpha = None if alpha is None else apply_orientation(alpha, orientation)
+    profile_rgb = None if profile_rgb is None else apply_orientation(profile_rgb, orientation)
     xmp = None if decoded.xmp is None else _XMP_ORIENTATION.sub(rb"\g<1>1", decoded.xmp)
     return LoadedImage(
         path=str(path),
@@ -282,6 +290,7 @@ def _finish(path: Path, decoded: _Decoded, notes: list[str]) -> LoadedImage:
         orientation=orientation if 1 <= orientation <= 8 else 1,
         frames=decoded.frames,
         warnings=notes,
+        profile_rgb=profile_rgb,
     )
 
 

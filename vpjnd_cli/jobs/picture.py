@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vpjnd_cli.codecs.base import Codec
-from vpjnd_cli.commands.setup import build_codec, prepare_pixels
+from vpjnd_cli.commands.setup import build_codec
 from vpjnd_cli.commands.summary import level_text, prediction_record
 from vpjnd_cli.errors import OutputError, VpjndError
 from vpjnd_cli.imageio import check_output_path, load_image, read_file, write_atomic
@@ -36,11 +36,10 @@ from vpjnd_cli.pipeline import (
     predict,
     prepare_reference,
 )
+from vpjnd_cli.source import Source, source_of
 
 if TYPE_CHECKING:
-    import numpy as np
-
-    from vpjnd_cli.imageio import LoadedImage, Metadata
+    from vpjnd_cli.imageio import Metadata
 
 
 @dataclass(frozen=True)
@@ -58,6 +57,7 @@ class JobSettings:
     device: str = "auto"
     weights: Path | None = None
     background: tuple[int, int, int] = (255, 255, 255)
+    icc: str = "keep"  # "keep": write pixels in the input's own RGB profile; "srgb": convert them
     max_pixels: int = 0
     strict: bool = False
     keep: frozenset[str] = frozenset(METADATA_KINDS)  # metadata kinds carried to the output
@@ -132,17 +132,21 @@ class Worker:
         result.record["bytes_in"] = len(data)
         return data
 
-    def _pixels(self, task: Task, data: bytes, result: Result) -> tuple[LoadedImage, np.ndarray]:
+    def _source(self, task: Task, data: bytes, result: Result) -> tuple[Source, Metadata]:
+        """The pixels to encode and the metadata to write with them (the profile they are in)."""
         s = self.settings
         picture = load_image(task.label, max_pixels=s.max_pixels, strict=s.strict, data=data)
         result.notes.extend(picture.warnings)
-        return picture, prepare_pixels(picture, s.background, result.notes.append)
+        in_profile = s.icc == "keep" and "icc" in s.keep
+        metadata = picture.metadata_to_write(in_profile).keep_only(s.keep)
+        return source_of(picture, s.background, in_profile), metadata
 
     def _predict(self, task: Task, stdin: bytes | None, result: Result) -> None:
         data = self._read(task, stdin, result)
-        _, rgb = self._pixels(task, data, result)
+        source, _ = self._source(task, data, result)
         codec, s = self.codecs[0], self.settings
-        prediction, _ = predict(rgb, codec, self.judge, s.search)
+        _note_flattening(task, source, codec, result)
+        prediction, _ = predict(source, codec, self.judge, s.search)
         result.record.update(prediction_record(task.label, codec, s.judge, s.search.sur, prediction))
         result.record["status"] = "ok" if prediction.passed else "no level passed"
 
@@ -160,9 +164,8 @@ class Worker:
             return
         for path in (*task.outputs.values(), task.original):
             self._check_target(task, path)
-        picture, rgb = self._pixels(task, data, result)
-        metadata = picture.metadata_to_write().keep_only(s.keep)
-        attempts = self._attempts(rgb, metadata)
+        source, metadata = self._source(task, data, result)
+        attempts = self._attempts(source, metadata)
         chosen = _choose(attempts, s.keep_original)
         shown = chosen or attempts[0]
         record.update(prediction_record(task.label, shown.codec, s.judge, s.search.sur, shown.prediction))
@@ -171,6 +174,7 @@ class Worker:
         keep_reason = self._keep_reason(chosen, len(data))
         if keep_reason is None:
             record.update(_written(chosen))
+            _note_flattening(task, source, chosen.codec, result)
             if not chosen.prediction.passed:
                 least = level_text(chosen.codec, chosen.prediction, 0)
                 result.notes.append(f"{task.label}: no level reaches SUR {s.search.sur:g} with the {s.judge} judge; "
@@ -185,13 +189,19 @@ class Worker:
         self._write(task, target, output, result)
         record.update(bytes_out=len(output), saving=round(1 - len(output) / len(data), 6))
 
-    def _attempts(self, rgb: np.ndarray, metadata: Metadata) -> list[_Attempt]:
-        """Each codec's search and, unless the original will be kept anyway, its final file."""
+    def _attempts(self, source: Source, metadata: Metadata) -> list[_Attempt]:
+        """Each codec's search and, unless the original will be kept anyway, its final file.
+
+        A transparent picture is not flattened for one codec when another one keeps its alpha.
+        """
         s = self.settings
-        reference = prepare_reference(rgb, self.judge, s.search) if len(self.codecs) > 1 else None
+        codecs = self.codecs
+        if source.alpha is not None:
+            codecs = [codec for codec in codecs if codec.keeps_alpha] or codecs
+        reference = prepare_reference(source, self.judge, s.search.jnd_model) if len(codecs) > 1 else None
         attempts = []
-        for codec in self.codecs:
-            prediction, candidates = predict(rgb, codec, self.judge, s.search, reference)
+        for codec in codecs:
+            prediction, candidates = predict(source, codec, self.judge, s.search, reference)
             compressed = None
             if prediction.passed or not s.keep_original:
                 marked = with_marker(metadata, codec=codec.name, judge=s.judge, sur=s.search.sur)
@@ -267,6 +277,12 @@ class Worker:
             status = task.source.stat()
             os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
         record["written"] = True
+
+
+def _note_flattening(task: Task, source: Source, codec: Codec, result: Result) -> None:
+    if source.alpha is not None and not codec.keeps_alpha:
+        result.notes.append(f"{task.label}: {codec.name} cannot keep transparency; flattened onto "
+                            f"#{bytes(source.background).hex()}")
 
 
 def _choose(attempts: list[_Attempt], keep_original: bool) -> _Attempt | None:

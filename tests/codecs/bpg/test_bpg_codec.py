@@ -233,3 +233,7 @@ def test_cross_decoding_with_libbpg(tmp_path: Path) -> None:
     assert psnr(read_bpg(theirs).rgb, external.decode(theirs)) > 40  # our reader vs bpgdec
     ours = builtin().encode(rgb, Level(26, "444"))
     assert psnr(external.decode(ours), builtin().decode(ours)) > 45  # bpgdec reads our files
+    rgba = np.dstack([rgb, np.tile(np.arange(96, dtype=np.uint8) * 2, (64, 1))])
+    ours = builtin().encode(rgba, Level(26))
+    theirs_alpha, our_alpha = external.decode(ours)[..., 3], builtin().decode(ours)[..., 3]
+    assert np.abs(theirs_alpha.astype(int) - our_alpha).max() <= 1  # and their alpha layer

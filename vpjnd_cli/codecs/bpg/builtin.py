@@ -13,9 +13,14 @@ Encoder settings, and why:
   min-cu-size=16 instead.
 - tune=ssim, as bpgenc (it turns psycho-visual RD off: the search judges fidelity itself).
 - info=0: no SEI with the x265 version string (BPG drops SEI anyway).
+
+Alpha: an RGBA picture's alpha plane is a second, monochrome picture coded at the same QP
+(bpgenc's default too), stored as straight alpha (alpha1, not premultiplied) in the alpha layer.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -46,9 +51,17 @@ def x265_params(qp: int, threads: int, min_cu_size: int = 8) -> dict[str, object
     }
 
 
-def encode_bpg(rgb: np.ndarray, qp: int, chroma: str, effort: int, threads: int = 1) -> bytes:
-    """An HxWx3 uint8 RGB picture -> a BPG file (8-bit BT.601 full-range YCbCr, no metadata)."""
-    return bpg_from_stream(*x265_stream(rgb, qp, chroma, effort, threads))
+def encode_bpg(pixels: np.ndarray, qp: int, chroma: str, effort: int, threads: int = 1) -> bytes:
+    """An HxWx3 uint8 RGB or HxWx4 RGBA picture -> a BPG file (8-bit BT.601 full-range YCbCr,
+    straight alpha, no metadata)."""
+    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
+        raise ValueError(f"expected an HxWx3 or HxWx4 uint8 picture, got {pixels.dtype} {pixels.shape}")
+    stream, header = x265_stream(np.ascontiguousarray(pixels[..., :3]), qp, chroma, effort, threads)
+    if pixels.shape[2] == 3:
+        return bpg_from_stream(stream, header)
+    min_cu_size = _min_cu_size(pixels)
+    alpha = _x265_encode([colour.pad_to_multiple(pixels[..., 3], min_cu_size)], qp, effort, threads, min_cu_size)
+    return bpg_from_stream(stream, header, alpha)
 
 
 def x265_stream(rgb: np.ndarray, qp: int, chroma: str, effort: int, threads: int = 1) -> tuple[bytes, BpgHeader]:
@@ -60,23 +73,36 @@ def x265_stream(rgb: np.ndarray, qp: int, chroma: str, effort: int, threads: int
     """
     if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"expected an HxWx3 uint8 picture, got {rgb.dtype} {rgb.shape}")
+    sampling = "gray" if colour.is_grey(rgb) else chroma
+    min_cu_size = _min_cu_size(rgb)
+    planes = colour.rgb_to_ycbcr(colour.pad_to_multiple(rgb, min_cu_size), sampling)
+    stream = _x265_encode(planes, qp, effort, threads, min_cu_size)
+    return stream, BpgHeader(width=rgb.shape[1], height=rgb.shape[0], pixel_format=_PIXEL_FORMAT[sampling])
+
+
+def _min_cu_size(pixels: np.ndarray) -> int:
+    return 8 if min(pixels.shape[:2]) > 8 else 16
+
+
+def _x265_encode(planes: list[np.ndarray], qp: int, effort: int, threads: int, min_cu_size: int) -> bytes:
+    """Padded Y (or Y, Cb, Cr) planes coded at slice QP ``qp``."""
     if not 0 <= qp <= 51:
         raise ValueError(f"BPG QP must be 0..51, got {qp}")
     from vpjnd_cli.codecs.bpg import libav  # loads FFmpeg: only when BPG is written
 
-    sampling = "gray" if colour.is_grey(rgb) else chroma
-    min_cu_size = 8 if min(rgb.shape[:2]) > 8 else 16
-    planes = colour.rgb_to_ycbcr(colour.pad_to_multiple(rgb, min_cu_size), sampling)
-    stream = libav.x265_encode(planes, PRESETS[effort], x265_params(qp, threads, min_cu_size))
-    return stream, BpgHeader(width=rgb.shape[1], height=rgb.shape[0], pixel_format=_PIXEL_FORMAT[sampling])
+    return libav.x265_encode(planes, PRESETS[effort], x265_params(qp, threads, min_cu_size))
 
 
-def bpg_from_stream(stream: bytes, header: BpgHeader) -> bytes:
-    """Mux an encoder's stream: its SPS becomes the hevc_header; VPS, SPS and SEI are dropped."""
-    sps, hevc_data = hevc.to_bpg_parts(stream)
-    if (sps.width, sps.height) != hevc.coded_size(header.width, header.height, sps.header):
-        raise ValueError("the encoder chose a coded size that BPG readers would not rebuild")
-    return mux(BpgFile(header, sps.header.to_bytes(), hevc_data))
+def bpg_from_stream(stream: bytes, header: BpgHeader, alpha: bytes | None = None) -> bytes:
+    """Mux an encoder's stream (and its alpha picture's): each SPS becomes a hevc_header; VPS,
+    SPS and SEI are dropped."""
+    sps, alpha_sps, hevc_data = hevc.to_bpg_parts(stream, alpha)
+    for info in filter(None, (sps, alpha_sps)):
+        if (info.width, info.height) != hevc.coded_size(header.width, header.height, info.header):
+            raise ValueError("the encoder chose a coded size that BPG readers would not rebuild")
+    if alpha_sps is None:
+        return mux(BpgFile(header, sps.header.to_bytes(), hevc_data))
+    return mux(BpgFile(replace(header, alpha1=True), sps.header.to_bytes(), hevc_data, alpha_sps.header.to_bytes()))
 
 
 class BuiltinBackend:
@@ -86,8 +112,9 @@ class BuiltinBackend:
         self.effort = effort
         self.threads = threads
 
-    def encode(self, rgb: np.ndarray, level: Level) -> bytes:
-        return encode_bpg(rgb, level.setting, level.chroma, self.effort, self.threads)
+    def encode(self, pixels: np.ndarray, level: Level) -> bytes:
+        return encode_bpg(pixels, level.setting, level.chroma, self.effort, self.threads)
 
     def decode(self, data: bytes) -> np.ndarray:
-        return read_bpg(data).rgb
+        picture = read_bpg(data)
+        return picture.rgb if picture.alpha is None else np.dstack((picture.rgb, picture.alpha))

@@ -63,6 +63,7 @@ class BpgCodec(Codec):
 
     name = "bpg"
     extensions = (".bpg",)
+    keeps_alpha = True  # an alpha layer; the built-in back-end codes it at the colour's QP
 
     def __init__(self, options: CodecOptions | None = None) -> None:
         super().__init__(options)

@@ -46,12 +46,13 @@ class ExternalBackend:
         self.bpgdec = bpgdec
         self.effort = effort
 
-    def encode(self, rgb: np.ndarray, level: Level) -> bytes:
+    def encode(self, pixels: np.ndarray, level: Level) -> bytes:
         """Metadata is not passed through bpgenc (it only keeps what it finds in its input);
-        the codec embeds it by remuxing the result."""
+        the codec embeds it by remuxing the result. An RGBA picture's alpha goes through the
+        PNG, and bpgenc codes it."""
         with tempfile.TemporaryDirectory(prefix="vpjnd-bpg-") as tmp:
             src, dst = Path(tmp, "in.png"), Path(tmp, "out.bpg")
-            Image.fromarray(rgb).save(src, compress_level=1)
+            Image.fromarray(pixels).save(src, compress_level=1)
             args = ["-q", str(level.setting), "-f", level.chroma, "-m", str(self.effort), "-o", str(dst), str(src)]
             self._run(self.bpgenc, args, VpjndError)
             return dst.read_bytes()
@@ -62,7 +63,7 @@ class ExternalBackend:
             src.write_bytes(data)
             self._run(self.bpgdec, ["-o", str(dst), str(src)], InputError)
             with Image.open(dst) as png:
-                return np.asarray(png.convert("RGB"))
+                return np.asarray(png.convert("RGBA" if png.has_transparency_data else "RGB"))
 
     @staticmethod
     def _run(tool: str, args: list[str], error: type[VpjndError]) -> None:

@@ -333,18 +333,31 @@ def build_sps(header: HevcHeader, width: int, height: int, chroma_format_idc: in
     return _nal(NAL_SPS, w.to_bytes(rbsp_trailing=True))
 
 
-def to_bpg_parts(stream: bytes) -> tuple[SpsInfo, bytes]:
-    """An encoder's Annex-B stream -> (its SPS facts, BPG hevc_data).
+def to_bpg_parts(stream: bytes, alpha: bytes | None = None) -> tuple[SpsInfo, SpsInfo | None, bytes]:
+    """An encoder's Annex-B stream, and optionally its alpha picture's -> (the SPS facts of
+    each, BPG hevc_data).
 
     hevc_data keeps every NAL unit but VPS, SPS, SEI and AUD, joined by 3-byte start codes,
-    without the first start code: it begins with the PPS NAL header.
+    without the first start code: it begins with a PPS NAL header. The alpha picture's units
+    carry nuh_layer_id 1 and come first in each group, as bpgenc writes them: the two PPS,
+    then the two pictures' slices.
     """
+    sps, nals = _bpg_nals(stream)
+    if alpha is None:
+        return sps, None, b"\x00\x00\x01".join(nals)
+    alpha_sps, alpha_nals = _bpg_nals(alpha)
+    alpha_nals = [with_layer(nal, 1) for nal in alpha_nals]
+    groups = [[nal for nal in units if (nal_type(nal) < 32) == vcl] for vcl in (False, True) for units in
+              (alpha_nals, nals)]
+    return sps, alpha_sps, b"\x00\x00\x01".join(nal for group in groups for nal in group)
+
+
+def _bpg_nals(stream: bytes) -> tuple[SpsInfo, list[bytes]]:
     nals = split_nals(stream)
     sps = [nal for nal in nals if nal_type(nal) == NAL_SPS]
     if len(sps) != 1:
         raise ValueError(f"expected one SPS in the encoder's stream, found {len(sps)}")
-    kept = [nal for nal in nals if nal_type(nal) not in _DROPPED_NALS]
-    return parse_sps(sps[0]), b"\x00\x00\x01".join(kept)
+    return parse_sps(sps[0]), [nal for nal in nals if nal_type(nal) not in _DROPPED_NALS]
 
 
 def to_annexb(
