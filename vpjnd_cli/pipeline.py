@@ -21,13 +21,15 @@ from vpjnd_cli.search import BlockRule, block_search
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """How a picture is judged: target SUR, block size and rule, JND model, a forced level."""
+    """How a picture is judged: target SUR, block size and rule, JND model, a forced level, and the
+    criterion (the rule a level passes by: "paper", P(no visible difference) >= sur as in VP-JND)."""
 
     sur: float = 0.75
     block_size: int = 8
     rule: BlockRule = "mean"
     jnd_model: str = "epc"
     level: int | None = None  # the codec's own setting (QF, QP): judge only that level
+    criterion: str = "paper"
 
 
 @dataclass

@@ -82,7 +82,7 @@ Inputs = Annotated[
                    show_default=False),
 ]
 OutputTarget = Annotated[
-    Path | None,
+    str | None,  # not Path, which drops the trailing / that makes a name a folder
     typer.Option("--output", "-o", metavar="OUT", show_default=False,
                  help="Output file (one input), folder (mirrors the input folders) or '-' (standard output)."),
 ]
@@ -135,6 +135,16 @@ Keep = Annotated[
 ]
 PreserveTimes = Annotated[
     bool, typer.Option("--preserve-times", help="Give each output its input's modification and access times.")
+]
+InPlace = Annotated[
+    bool,
+    typer.Option("--in-place", help="Replace each input (in the --codec format, default jpeg) by its output, "
+                 "atomically and only when the output is smaller."),
+]
+Backup = Annotated[
+    str | None,
+    typer.Option("--backup", metavar="SUFFIX", help="With --in-place: keep each input under its name plus SUFFIX "
+                 "(e.g. .orig)."),
 ]
 Redo = Annotated[
     bool,
