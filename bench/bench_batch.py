@@ -5,7 +5,7 @@
 
 Takes the first COUNT photos under PHOTO_DIR (sorted by path) that cover SIZE, cuts them to SIZE
 (area downscale + centre crop) as PNG files in a temporary folder, and runs, for each -j value,
-the whole command `python -m vpjnd_cli compress IN -o OUT -j N` in a fresh process (start-up,
+the whole command `python -m vpjnd_cli compress IN -o OUT/ -j N` in a fresh process (start-up,
 worker start and model loading included), best of REPEAT. It checks that every -j value wrote
 byte-identical files and prints the wall times, the speed-up over the first -j value, the CPUs
 and the load average (other work on the machine slows the parallel runs most).
@@ -75,7 +75,7 @@ def main() -> None:
             times = []
             for attempt in range(options.repeat):
                 out = folder / f"out-j{jobs}-{attempt}"
-                command = [sys.executable, "-m", "vpjnd_cli", "compress", str(pictures), "-o", str(out), "-j", jobs,
+                command = [sys.executable, "-m", "vpjnd_cli", "compress", str(pictures), "-o", f"{out}/", "-j", jobs,
                            *(["--judge", options.judge] if options.judge else []), "--codec", options.codec, "-q",
                            *options.extra.split()]
                 start = time.perf_counter()
@@ -88,7 +88,7 @@ def main() -> None:
             same = "identical to the first -j" if files == first_files else "DIFFERENT from the first -j"
             print(f"-j {jobs}: {best:6.2f} s ({', '.join(f'{t:.2f}' for t in times)}), "
                   f"{first_time / best:.2f}x, {best / options.count:.2f} s per photo, {len(files)} files, {same}")
-        shown = ["python", "-m", "vpjnd_cli", "compress", "IN", "-o", "OUT", "-j", "N", *command[9:]]
+        shown = ["python", "-m", "vpjnd_cli", "compress", "IN", "-o", "OUT/", "-j", "N", *command[9:]]
         print(f"load average after {os.getloadavg()[0]:.2f}; each run: {' '.join(shown)}")
 
 

@@ -52,3 +52,10 @@ class ToolMissingError(VpjndError):
     """A required external program, package or model file is not installed."""
 
     exit_code = ExitCode.TOOL_MISSING
+
+
+def os_cause(error: OSError) -> str:
+    """What an operating-system error says, in words and without the errno number or the file
+    name (the message names the file): "no space left on device", "read-only file system"."""
+    text = error.strerror or str(error)
+    return text[:1].lower() + text[1:]

@@ -26,12 +26,14 @@ from vpjnd_cli.source import Source
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """How a picture is judged: target SUR, block size, JND model, a forced level."""
+    """How a picture is judged: target SUR, block size, JND model, a forced level, and the criterion
+    (the rule a level passes by: "paper", P(no visible difference) >= sur as in VP-JND)."""
 
     sur: float = 0.75
     block_size: int = 8
     jnd_model: str = "epc"
     level: int | None = None  # the codec's own setting (QF, QP): judge only that level
+    criterion: str = "paper"
 
 
 @dataclass

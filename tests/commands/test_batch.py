@@ -22,7 +22,9 @@ from processes import CLI, permissions_apply
 from vpjnd_cli import __version__
 from vpjnd_cli.cli import run
 from vpjnd_cli.imageio import load_image
-from vpjnd_cli.jobs.marker import NAMESPACE, marker_version
+from vpjnd_cli.jobs import pool
+from vpjnd_cli.jobs.marker import NAMESPACE, marker_settings, marker_version
+from vpjnd_cli.model.locate import shipped_weights_path
 
 PJND = ("--judge", "pjnd")
 
@@ -57,7 +59,7 @@ def make_tree(root: Path) -> Path:
 def compress_tree(pictures: Path, out: Path, report: Path) -> subprocess.CompletedProcess:
     """A child process, so that the unreadable file is unreadable even to root."""
     return subprocess.run(
-        [*CLI, "compress", str(pictures), "-r", "-o", str(out), *PJND, "-j", "2", "--report", str(report)],
+        [*CLI, "compress", str(pictures), "-r", "-o", f"{out}/", *PJND, "-j", "2", "--report", str(report)],
         capture_output=True, text=True, timeout=120, preexec_fn=permissions_apply(), check=False,
     )
 
@@ -105,7 +107,7 @@ def test_two_workers_write_the_same_bytes_as_one(tmp_path, capsys):
     outputs = []
     for jobs in ("1", "2"):
         out = tmp_path / f"out{jobs}"
-        code = run(["compress", str(pictures), "-o", str(out), *PJND, "-j", jobs, "--codec", "auto",
+        code = run(["compress", str(pictures), "-o", f"{out}/", *PJND, "-j", jobs, "--codec", "auto",
                     "--codecs", "jpeg,webp", "--json"])
         assert code == 0
         records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -120,7 +122,7 @@ def test_a_stopped_batch_leaves_only_complete_files(tmp_path, signum, code):
     for seed in range(8):
         save(pictures / f"p{seed}.png", natural_picture(720, 960, seed=seed), compress_level=1)
     report = tmp_path / "report.ndjson"
-    child = subprocess.Popen([*CLI, "compress", str(pictures), "-o", str(out), "-j", "2", *PJND,
+    child = subprocess.Popen([*CLI, "compress", str(pictures), "-o", f"{out}/", "-j", "2", *PJND,
                               "--report", str(report)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not (out.is_dir() and any(p.suffix == ".jpg" for p in out.iterdir())):
@@ -189,9 +191,12 @@ def test_name_templates_dry_runs_and_existing_outputs(tmp_path, capsys):
     for name in ("x.png", "x.bmp", "y.png"):
         save(pictures / name, natural_picture(48, 64))
     args = ["compress", str(pictures), "--name-template", "{stem}.min{ext}", *PJND]
-    assert run([*args, "--dry-run"]) == 1  # x.png and x.bmp would both write x.min.jpg
+    assert run(args) == 2  # x.png and x.bmp would both write x.min.jpg: refused before any file is written
     captured = capsys.readouterr()
-    assert "is also the output of" in captured.err and "[dry run]" in captured.out
+    assert "x.min.jpg: would be the output of both" in captured.err and captured.out == ""
+    assert sorted(os.listdir(pictures)) == ["x.bmp", "x.png", "y.png"]
+    assert run([*args, "--exclude", "*.bmp", "--dry-run"]) == 0
+    assert capsys.readouterr().out.count("[dry run]") == 2
     assert sorted(os.listdir(pictures)) == ["x.bmp", "x.png", "y.png"]
     assert run([*args, "--exclude", "*.bmp"]) == 0
     assert sorted(os.listdir(pictures)) == ["x.bmp", "x.min.jpg", "x.png", "y.min.jpg", "y.png"]
@@ -228,3 +233,73 @@ def test_predict_over_a_folder_with_a_report(tmp_path, capsys):
     assert captured.out.count(": jpeg QF ") == 2 and "c.png: not a valid PNG" in captured.err
     rows = [json.loads(line) for line in report.read_text().splitlines()]
     assert [row["status"] for row in rows] == ["ok", "ok", "failed"] and rows[0]["level"] is not None
+
+
+def test_a_rerun_skips_outputs_made_with_the_same_settings_and_redoes_the_others(tmp_path, capsys):
+    pictures, out = tmp_path / "in", tmp_path / "out"
+    for seed in range(2):
+        save(pictures / f"p{seed}.png", natural_picture(96, 128, seed=seed))
+    args = ["compress", str(pictures), "-o", f"{out}/", *PJND]
+    assert run([*args, "-q"]) == 0
+    first = files_under(out)
+    assert run([*args, "-v"]) == 0
+    assert capsys.readouterr().out.count("was written by vpjnd with these settings; --force redoes it") == 2
+    assert files_under(out) == first
+    report = tmp_path / "again.json"
+    assert run([*args, "--sur", "0.9", "--report", str(report)]) == 0
+    rows = json.loads(report.read_text())["files"]
+    assert [row["status"] for row in rows] == ["ok", "ok"]
+    assert all(row["note"] == f"{row['output']} redone: sur 0.9 (was 0.75)" for row in rows)
+    assert all(marker_settings((out / name).read_bytes())["sur"] == "0.9" for name in first)
+    assert files_under(out) != first
+    capsys.readouterr()
+    assert run([*args, "--sur", "0.9", "--chroma", "444", "--json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["note"].split(": ")[1] for r in records] == ["chroma 444 (was 420)"] * 2
+
+
+def test_the_report_names_the_level_as_a_number_and_every_setting(tmp_path):
+    source = save(tmp_path / "in.png", natural_picture(64, 96))
+    report = tmp_path / "r.csv"
+    assert run(["compress", str(source), "-o", str(tmp_path / "o.jpg"), *PJND, "--chroma", "444", "--level", "60",
+                "--report", str(report), "-q"]) == 0
+    with report.open(newline="", encoding="utf-8") as handle:
+        row = next(csv.DictReader(handle))
+    assert (row["level"], row["chroma"], row["written_level"], row["written_chroma"]) == ("60", "444", "60", "444")
+    assert (row["jnd_model"], row["criterion"], row["weights"], row["judge"]) == ("epc", "paper", "", "pjnd")
+    if not shipped_weights_path().is_file():
+        return
+    report = tmp_path / "r.json"
+    assert run(["compress", str(source), "-o", str(tmp_path / "n.jpg"), "--judge", "vpjndnet", "--level", "60",
+                "--jnd-model", "namm", "--report", str(report), "-q"]) == 0
+    row = json.loads(report.read_text())["files"][0]
+    assert row["level"] == 60 and row["chroma"] == "420" and row["jnd_model"] == "namm"
+    assert row["weights"].startswith("vpjndnet-") and len(row["weights"]) == len("vpjndnet-") + 8
+    assert marker_settings((tmp_path / "n.jpg").read_bytes())["weights"] == row["weights"]
+
+
+def test_a_rerun_with_nothing_to_do_starts_no_worker_process(tmp_path, monkeypatch):
+    pools = []
+
+    def counted(*args, **kwargs):  # the real pool, counted
+        pools.append(args)
+        return real(*args, **kwargs)
+
+    real = pool.ProcessPoolExecutor
+    monkeypatch.setattr(pool, "ProcessPoolExecutor", counted)
+    pictures = tmp_path / "in"
+    for seed in range(2):
+        save(pictures / f"p{seed}.png", natural_picture(48, 64, seed=seed))
+    args = ["compress", str(pictures), "-o", f"{tmp_path}/out/", *PJND, "-j", "2", "-q"]
+    assert run(args) == 0 and len(pools) == 1  # two pictures to search: two workers
+    assert run(args) == 0 and len(pools) == 1  # both skipped in the main process
+
+
+def test_subfolders_left_out_without_r_are_counted(tmp_path, capsys):
+    pictures = tmp_path / "in"
+    for name in ("a.png", "sub/b.png", "other/c.png", ".hidden/d.png"):
+        save(pictures / name, natural_picture(32, 32))
+    assert run(["predict", str(pictures), *PJND]) == 0
+    assert "vpjnd: warning: 2 subfolders not searched; -r (--recursive) reads them" in capsys.readouterr().err
+    assert run(["predict", str(pictures), "-r", *PJND]) == 0
+    assert "not searched" not in capsys.readouterr().err

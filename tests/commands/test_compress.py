@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import shutil
+import stat
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
 from icc_profiles import adobe_rgb_profile, expected_srgb_from_adobe
 from pictures import natural_picture, real_photo, transparent_picture
 from PIL import Image
+from processes import CLI
 
+from vpjnd_cli import __version__
 from vpjnd_cli.cli import run
 from vpjnd_cli.codecs import get_codec
 from vpjnd_cli.imageio import load_image
 from vpjnd_cli.imageio.icc import profile_description
+from vpjnd_cli.jobs.marker import marker_version
+
+PJND = ("--judge", "pjnd")
 
 
 def pictures_to_test() -> list:
@@ -69,7 +79,7 @@ def test_no_passing_level_keeps_the_least_distorted_one_or_the_original(tmp_path
     output = tmp_path / "out.jpg"
     code, record = run_json(capsys, "compress", str(source), "-o", str(output), "--sur", "1.0", "--judge", "pjnd")
     assert code == 0 and not record["passed"] and record["status"] == "no level passed"
-    assert record["written_level"] == "100"
+    assert record["written_level"] == 100 and record["written_chroma"] == "420"
     code, record = run_json(
         capsys, "compress", str(source), "-o", str(tmp_path / "kept.jpg"), "--sur", "1.0", "--keep-original",
         "--judge", "pjnd",
@@ -142,6 +152,7 @@ def test_icc_keep_writes_the_original_profile_and_its_pixels_and_srgb_converts(t
     for mode in ("keep", "srgb"):
         output = tmp_path / f"{mode}{suffix}"
         options = ["--icc", mode] if mode == "srgb" else []  # keep is the default
+        options += ["--level", "60"]  # the profile is under test, not the search
         code, record = run_json(capsys, "compress", str(source), "-o", str(output), "--judge", "pjnd", *options)
         assert code == 0 and record["status"] == "ok", record
         with Image.open(output) as image:
@@ -249,3 +260,109 @@ def test_judge_uses_the_judge_compress_used_for_the_format_and_agrees_with_it(tm
     code, judged = run_json(capsys, "judge", str(source), str(output), "--device", "cpu")
     assert code == 0 and judged["judge"] == compressed["judge"]
     assert judged["probability"] == pytest.approx(compressed["written_probability"], abs=1e-6)
+
+
+def save(path: Path, rgb: np.ndarray, **options) -> Path:
+    Image.fromarray(rgb).save(path, **options)
+    return path
+
+
+def flat_png() -> bytes:
+    """A flat picture of about 150 bytes, which no JPEG undercuts: the original is kept."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((64, 64, 3), 200, np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_file_name_is_refused_for_several_inputs_and_a_trailing_slash_is_a_folder(tmp_path, capsys):
+    a, b = (save(tmp_path / f"{name}.png", natural_picture(48, 64, seed=seed)) for seed, name in enumerate("ab"))
+    assert run(["compress", str(a), str(b), "-o", str(tmp_path / "two.jpg"), *PJND]) == 2
+    assert "or end the name in / to create it" in capsys.readouterr().err
+    assert not (tmp_path / "two.jpg").exists()
+    assert run(["compress", str(a), "-o", f"{tmp_path}/new/", *PJND, "-q"]) == 0
+    assert os.listdir(tmp_path / "new") == ["a.jpg"]
+    assert run(["compress", str(a), str(b), "-o", f"{tmp_path}/two/", *PJND, "-q"]) == 0
+    assert sorted(os.listdir(tmp_path / "two")) == ["a.jpg", "b.jpg"]
+
+
+def test_the_file_written_is_the_one_named_or_the_difference_is_said(tmp_path, capsys):
+    source = save(tmp_path / "in.png", natural_picture(64, 64))
+    assert run(["compress", str(source), "-o", str(tmp_path / "mm.jpg"), "-c", "webp", *PJND]) == 2
+    assert f"{tmp_path / 'mm.jpg'}: a .jpg name, but --codec webp writes webp" in capsys.readouterr().err
+    assert not (tmp_path / "mm.jpg").exists()
+
+    cases = {  # -o name: (options, file written, why)
+        "auto.jpg": (["--codec", "auto", "--codecs", "webp"], "auto.webp", "--codec auto chose webp"),
+        "kept.jpg": (["--keep-original", "--sur", "1.0"], "kept.png", "the original keeps its format"),
+    }
+    for name, (options, written, why) in cases.items():
+        report = tmp_path / f"{name}.json"
+        asked, output = tmp_path / name, tmp_path / written
+        assert run(["compress", str(source), "-o", str(asked), *PJND, *options, "--report", str(report)]) == 0
+        captured = capsys.readouterr()
+        assert f"vpjnd: warning: {source}: the output is {output}, not {asked}: {why}" in captured.err
+        assert captured.out.startswith(f"{source} -> {output} (not {asked}): ")
+        row = json.loads(report.read_text())["files"][0]
+        assert (row["output"], row["requested"]) == (str(output), str(asked))
+        assert output.is_file() and not asked.exists()
+    assert (tmp_path / "kept.png").read_bytes() == source.read_bytes()
+    assert Image.open(tmp_path / "auto.webp").format == "WEBP"
+
+    piped = subprocess.run([*CLI, "compress", "-", "-o", "-", *PJND], input=flat_png(), capture_output=True,
+                           timeout=120, check=False)
+    assert piped.returncode == 0 and piped.stdout == flat_png()
+    assert b"<stdin>: standard output carries the original (PNG), not a jpeg file" in piped.stderr
+
+
+def test_a_kept_original_says_why_once(tmp_path, capsys):
+    source = tmp_path / "flat.png"
+    source.write_bytes(flat_png())
+    assert run(["compress", str(source), "-o", str(tmp_path / "o.jpg"), *PJND]) == 0
+    line = capsys.readouterr().out
+    assert line.startswith(f"{source} -> {tmp_path / 'o.png'} (not {tmp_path / 'o.jpg'}): "
+                           "original kept (the jpeg file (")
+    assert f"would not be smaller than the input ({len(flat_png())} bytes)), " in line
+    assert "the original is kept" not in line
+
+
+def test_standard_input_to_a_file(tmp_path):
+    buffer = io.BytesIO()
+    Image.fromarray(natural_picture(64, 64)).save(buffer, format="PNG")
+    for data, name, written in ((buffer.getvalue(), "x.jpg", "x.jpg"), (flat_png(), "y.jpg", "y.png")):
+        done = subprocess.run([*CLI, "compress", "-", "-o", str(tmp_path / name), *PJND], input=data,
+                              capture_output=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        assert sorted(p.name for p in tmp_path.iterdir())[-1] == written
+    assert (tmp_path / "x.jpg").read_bytes()[:2] == b"\xff\xd8" and (tmp_path / "y.png").read_bytes() == flat_png()
+    done = subprocess.run([*CLI, "compress", "-", "-o", f"{tmp_path}/folder/", *PJND], input=flat_png(),
+                          capture_output=True, text=False, timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stderr == (b"vpjnd: error: standard input has no file name to use in a folder: give -o FILE or "
+                           b"-o - (standard output)\n")
+
+
+def test_in_place_replaces_inputs_only_by_smaller_files(tmp_path, capsys):
+    photo = save(tmp_path / "a.jpg", natural_picture(96, 128), quality=95)
+    photo.chmod(0o640)
+    other = save(tmp_path / "b.png", natural_picture(48, 64))
+    original, other_bytes = photo.read_bytes(), other.read_bytes()
+    assert run(["compress", str(photo), "-o", str(photo), *PJND]) == 2  # the hint names the option that does it
+    assert f"{photo}: is both the input and its output; --in-place replaces inputs" in capsys.readouterr().err
+
+    assert run(["compress", str(photo), str(other), "--in-place", "--backup", ".orig", *PJND, "-v"]) == 0
+    out = capsys.readouterr().out
+    assert f"\n{photo}: jpeg QF " in out and "% smaller than the input" in out  # the skipped file comes first
+    assert f"{other}: skipped (--in-place keeps each file's format, and vpjnd does not write PNG files" in out
+    assert len(photo.read_bytes()) < len(original) and marker_version(photo.read_bytes()) == __version__
+    assert stat.S_IMODE(photo.stat().st_mode) == 0o640
+    assert (tmp_path / "a.jpg.orig").read_bytes() == original and other.read_bytes() == other_bytes
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jpg", "a.jpg.orig", "b.png"]
+
+    assert run(["compress", str(photo), "--in-place", *PJND]) == 0
+    assert "written by vpjnd 0.1.0 already; --force compresses it again" in capsys.readouterr().out
+    assert run(["compress", str(photo), "--in-place", "--backup", ".orig", "--force", *PJND]) == 2
+    assert "backup file exists; remove it, or choose another --backup SUFFIX" in capsys.readouterr().err
+    done = photo.read_bytes()
+    assert run(["compress", str(photo), "--in-place", "--force", "--min-saving", "99", *PJND, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "kept original" and photo.read_bytes() == done
+    assert run(["compress", str(photo), "--in-place", "--backup", ".jpg", *PJND]) == 2

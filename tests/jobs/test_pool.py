@@ -22,7 +22,8 @@ def runner_over(tmp_path: Path, count: int, jobs: int) -> Runner:
     pictures.mkdir()
     for seed in range(count):
         Image.fromarray(natural_picture(96, 128, seed=seed)).save(pictures / f"p{seed}.png")
-    tasks = plan_tasks(find_sources([pictures]), codecs=SETTINGS.codecs, output=tmp_path / "out", template=None)
+    tasks = plan_tasks(find_sources([pictures]).sources, codecs=SETTINGS.codecs, output=tmp_path / "out",
+                       template=None, folder=True)
     return Runner(tasks, SETTINGS, jobs=jobs, local=Worker(SETTINGS))
 
 

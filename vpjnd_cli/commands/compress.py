@@ -3,6 +3,8 @@ for one picture or many (vpjnd_cli/jobs does the work)."""
 
 from __future__ import annotations
 
+import os
+
 from vpjnd_cli.commands import options as opt
 from vpjnd_cli.limits import DEFAULT_MAX_PIXELS
 
@@ -28,6 +30,8 @@ def compress_command(
     background: opt.Background = "ffffff",
     output: opt.OutputTarget = None,
     name_template: opt.NameTemplate = None,
+    in_place: opt.InPlace = False,
+    backup: opt.Backup = None,
     keep_original: opt.KeepOriginal = False,
     min_saving: opt.MinSaving = 0.0,
     skip_existing: opt.SkipExisting = False,
@@ -48,17 +52,19 @@ def compress_command(
     """Write the most compressed file that a viewer cannot tell from each IN (at the --sur target).
 
     IN may be files, folders (-r: with subfolders) or '-'. Outputs: -o FILE for one input, -o DIR
-    (mirrors the input folders), or --name-template. An output is never larger than its input
-    (else the original is kept), inputs vpjnd wrote are skipped, and one bad file does not stop
-    the others (exit code 1 at the end).
+    (mirrors the input folders; a new one ends in /), --name-template, or --in-place. An output
+    is never larger than its input (else the original is kept), inputs vpjnd wrote are skipped,
+    and one bad file does not stop the others (exit code 1 at the end).
 
     Examples:
 
     vpjnd compress photo.png -o photo.jpg
     vpjnd compress shots/ -r -o small/ -j 0 --report report.csv
-    vpjnd compress logo.png -o logo.webp --sur 0.9 --judge pjnd
+    vpjnd compress *.jpg --in-place --backup .orig
     """
-    from vpjnd_cli.commands.setup import metadata_kinds, parse_colour
+    from pathlib import Path
+
+    from vpjnd_cli.commands.setup import check_backup_suffix, metadata_kinds, parse_colour
     from vpjnd_cli.commands.summary import compress_line
     from vpjnd_cli.errors import UsageError
     from vpjnd_cli.jobs.batch import choose_codecs, run_batch
@@ -66,11 +72,20 @@ def compress_command(
     from vpjnd_cli.judges import default_judge
     from vpjnd_cli.pipeline import SearchSettings
 
-    if output is None and name_template is None:
-        raise UsageError("say where outputs go: -o FILE, -o DIR, -o - (standard output) or --name-template")
+    if in_place and (output is not None or name_template is not None):
+        raise UsageError("--in-place writes over the inputs: drop -o and --name-template")
+    if in_place and (codec == "auto" or codecs is not None):
+        raise UsageError("--in-place keeps each file's format: name one --codec (default jpeg), not auto")
+    if backup is not None and not in_place:
+        raise UsageError("--backup keeps the inputs that --in-place replaces: add --in-place")
+    if output is None and name_template is None and not in_place:
+        raise UsageError("say where outputs go: -o FILE, -o DIR, -o - (standard output), --name-template or "
+                         "--in-place")
     if skip_existing and force:
         raise UsageError("--skip-existing and --force contradict each other")
-    chosen = choose_codecs(codec, codecs, sources, output)
+    target = None if output is None else Path(output)
+    folder = output is not None and output != "-" and output.endswith(("/", os.sep))
+    chosen = choose_codecs(codec, codecs, sources, target, folder)
     if level is not None and len(chosen) > 1:
         raise UsageError("--level names one codec's setting; it cannot be used with --codec auto")
     settings = JobSettings(
@@ -97,7 +112,8 @@ def compress_command(
         preserve_times=preserve_times,
     )
     run_batch(
-        settings, sources, describe=compress_line, output=output, template=name_template, recursive=recursive,
+        settings, sources, describe=compress_line, output=target, folder=folder, template=name_template,
+        in_place=in_place, backup=None if backup is None else check_backup_suffix(backup), recursive=recursive,
         include=include or (), exclude=exclude or (), jobs=jobs, quiet=quiet, verbose=verbose, report=report,
         json_output=json_output,
     )

@@ -160,9 +160,10 @@ Force = Annotated[
                        rich_help_panel=OUTPUTS)
 ]
 OutputTarget = Annotated[
-    Path | None,
+    str | None,  # not Path, which drops the trailing / that makes a name a folder
     typer.Option("--output", "-o", metavar="OUT", show_default=False, rich_help_panel=OUTPUTS,
-                 help="Output file (one input), folder (mirrors the input folders) or '-' (standard output)."),
+                 help="Output file (one input), folder (existing, or ending in /; mirrors the input folders) or "
+                      "'-' (standard output)."),
 ]
 NameTemplate = Annotated[
     str | None,
@@ -182,6 +183,17 @@ MinSaving = Annotated[
 ]
 SkipExisting = Annotated[
     bool, typer.Option("--skip-existing", help="Skip inputs whose output file exists.", rich_help_panel=OUTPUTS)
+]
+InPlace = Annotated[
+    bool,
+    typer.Option("--in-place", rich_help_panel=OUTPUTS,
+                 help="Replace each input (in the --codec format, default jpeg) by its output, atomically and only "
+                      "when the output is smaller."),
+]
+Backup = Annotated[
+    str | None,
+    typer.Option("--backup", metavar="SUFFIX", rich_help_panel=OUTPUTS,
+                 help="With --in-place: keep each input under its name plus SUFFIX (e.g. .orig)."),
 ]
 Redo = Annotated[
     bool,

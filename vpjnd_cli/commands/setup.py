@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from vpjnd_cli.codecs.base import Codec, CodecOptions
@@ -60,3 +61,16 @@ def metadata_kinds(strip: bool, keep: str | None) -> frozenset[str]:
         raise UsageError(f"--keep: unknown metadata kind {', '.join(sorted(unknown))}; choose from "
                          f"{', '.join(METADATA_KINDS)}")
     return frozenset(kinds)
+
+
+def check_backup_suffix(suffix: str) -> str:
+    """--backup SUFFIX: appended to a file name, so no folder separator; not a picture extension,
+    which would make every backup an input of the next run."""
+    from vpjnd_cli.jobs.inputs import PICTURE_SUFFIXES
+
+    if not suffix or "/" in suffix or os.sep in suffix:
+        raise UsageError(f"--backup takes a suffix for the file name, like .orig, not {suffix!r}")
+    if Path(f"picture{suffix}").suffix.lower() in PICTURE_SUFFIXES:
+        raise UsageError(f"--backup {suffix}: backups ending in a picture extension would be inputs of the next run; "
+                         "use a suffix like .orig")
+    return suffix

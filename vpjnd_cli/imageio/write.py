@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from vpjnd_cli.errors import OutputError
+from vpjnd_cli.errors import OutputError, os_cause
 
 
 def check_output_path(path: str | Path, *, inputs: Iterable[str | Path] = (), force: bool = False) -> Path:
@@ -33,28 +33,36 @@ def check_output_path(path: str | Path, *, inputs: Iterable[str | Path] = (), fo
     return target
 
 
-def write_atomic(path: str | Path, data: bytes, *, inputs: Iterable[str | Path] = (), force: bool = False) -> Path:
+def write_atomic(
+    path: str | Path, data: bytes, *, inputs: Iterable[str | Path] = (), force: bool = False, mode: int | None = None
+) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder, fsync, rename.
 
     A crash or Ctrl-C leaves either the old state or the complete new file, never a partial
     one. Without ``force`` an existing file is never replaced, even one created meanwhile.
+    ``mode``: the new file's permissions (default: 0666 less the umask). A full disk, a quota,
+    a read-only file system or a denied permission is an OutputError naming the file.
     """
     inputs = tuple(inputs)
     target = check_output_path(path, inputs=inputs, force=force)
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    temp_name = None
     try:
+        descriptor, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp_name, 0o666 & ~_umask())
+        os.chmod(temp_name, 0o666 & ~_umask() if mode is None else mode)
         if force:
             os.replace(temp_name, target)
         else:
             _link_without_overwrite(temp_name, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)
+    except BaseException as exc:
+        if temp_name is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp_name)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write the file ({os_cause(exc)})", target) from exc
         raise
     _fsync_folder(target.parent)
     return target

@@ -3,15 +3,18 @@
 Every output codec stores an XMP packet as plain UTF-8 (JPEG APP1, a WebP ``XMP`` chunk, an
 AVIF/HEIF ``mime`` item, a BPG XMP extension record), so one marker serves them all, survives
 tools that keep XMP, and is found by a byte search without decoding the picture. The marker is
-an ``rdf:Description`` in the namespace below with the vpjnd version, the codec, the judge and
-the SUR target; nothing time-dependent, so the same input and settings give the same bytes.
+an ``rdf:Description`` in the namespace below with the vpjnd version and the settings the file
+was made with (codec, judge, weights, SUR, ...); nothing time-dependent, so the same input and
+settings give the same bytes. A rerun compares those settings with its own (``changed_settings``)
+to tell an output it can skip from one it must redo.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import quoteattr, unescape
 
 from vpjnd_cli import __version__
 from vpjnd_cli.imageio.metadata import Metadata
@@ -21,6 +24,11 @@ PREFIX = "vpjnd"
 _NAMESPACE_BYTES = NAMESPACE.encode()
 _VERSION = re.compile(rb"vpjnd:version(?:=[\"']|>)([^\"'<]{1,40})")
 _RDF_OPEN = re.compile(rb"<rdf:RDF\b[^>]*>")
+_SETTING = re.compile(rb"vpjnd:(\w+)=(?:\"([^\"]*)\"|'([^']*)')|<vpjnd:(\w+)>([^<]*)</vpjnd:\4>")
+# Settings that markers of earlier versions do not record, and the value those versions used.
+# A setting absent from both sides (no --level, no weights for pjnd) compares as "".
+_UNRECORDED = {"criterion": "paper", "chroma": "420", "jnd_model": "epc", "block_size": "8",
+               "metadata": "exif,icc,xmp"}
 # Our properties as attributes or elements, wherever a tool that rewrote the packet put them.
 _OUR_PROPERTIES = (
     re.compile(rb"\s+vpjnd:\w+=(?:\"[^\"]*\"|'[^']*')"),
@@ -45,13 +53,37 @@ def marker_version(data: bytes) -> str | None:
     return found.group(1).decode("utf-8", "replace") if found else "unknown"
 
 
-def with_marker(metadata: Metadata, *, codec: str, judge: str, sur: float) -> Metadata:
-    """``metadata`` whose XMP carries the marker (a packet of its own when there was none).
+def marker_settings(data: bytes) -> dict[str, str] | None:
+    """The settings a marker in these file bytes records (``version`` included), or None when unmarked."""
+    if _NAMESPACE_BYTES not in data:
+        return None
+    found: dict[str, str] = {}
+    for match in _SETTING.finditer(data):
+        key = (match.group(1) or match.group(4)).decode("ascii")
+        value = next(v for v in (match.group(2), match.group(3), match.group(5)) if v is not None)
+        found.setdefault(key, unescape(value.decode("utf-8", "replace"), {"&quot;": '"'}))
+    return found
+
+
+def changed_settings(recorded: Mapping[str, str], current: Mapping[str, str]) -> list[str]:
+    """The settings (not the version) that differ, each as "sur 0.9 (was 0.75)"; empty: the same."""
+    changes = []
+    for key in dict.fromkeys([*current, *recorded]):
+        if key == "version":
+            continue
+        was, now = (side.get(key, _UNRECORDED.get(key, "")) for side in (recorded, current))
+        if was != now:
+            changes.append(f"{key.replace('_', ' ')} {now or 'none'} (was {was or 'none'})")
+    return changes
+
+
+def with_marker(metadata: Metadata, settings: Mapping[str, str]) -> Metadata:
+    """``metadata`` whose XMP carries the marker with ``settings`` (a packet of its own when there was none).
 
     A marker already in the packet (an input vpjnd wrote, redone with --force) is replaced.
     A packet without an ``rdf:RDF`` element is not valid XMP: it is kept as it is, unmarked.
     """
-    fields = {"version": __version__, "codec": codec, "judge": judge, "sur": f"{sur:g}"}
+    fields = {"version": __version__, **settings}
     attributes = "".join(f"\n    {PREFIX}:{key}={quoteattr(value)}" for key, value in fields.items())
     description = (
         f'\n  <rdf:Description rdf:about=""\n    xmlns:{PREFIX}="{NAMESPACE}"{attributes}/>'

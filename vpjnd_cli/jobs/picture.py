@@ -1,32 +1,37 @@
 """One picture's job, the same in the main process and in a worker process.
 
-compress: read the input, skip it if vpjnd already wrote it or its output is up to date, search
-each codec, keep the smallest passing file, and write it only when it is smaller than the
-input (by ``--min-saving`` at least); otherwise the original is kept (copied to the output
-location when that is not the input itself). predict: read, search, report. A job never prints:
-warnings travel back in the result, so that the main process can show them above the progress
-bar. Expected failures (VpjndError) become a "failed" result; anything else is a bug and
-propagates.
+compress: read the input, skip it if vpjnd already wrote it or its output is up to date (made
+with the same settings), search each codec, keep the smallest passing file, and write it only
+when it is smaller than the input (by ``--min-saving`` at least); otherwise the original is kept
+(copied to the output location when that is not the input itself). In place, the file replaces
+the input. predict: read, search, report. The first part (``Worker.triage``) is cheap, so that the
+main process settles skipped and failed inputs before any worker process starts. A job never
+prints: warnings travel back in the result, so that the main process can show them above the
+progress bar. Expected failures (VpjndError) become a "failed" result; anything else is a bug
+and propagates.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vpjnd_cli.codecs.base import Codec
 from vpjnd_cli.commands.setup import build_codec
-from vpjnd_cli.commands.summary import level_text, prediction_record
-from vpjnd_cli.errors import OutputError, VpjndError
+from vpjnd_cli.commands.summary import level_fields, level_text, prediction_record
+from vpjnd_cli.errors import OutputError, VpjndError, os_cause
 from vpjnd_cli.imageio import check_output_path, load_image, read_file, write_atomic
 from vpjnd_cli.imageio.metadata import METADATA_KINDS
-from vpjnd_cli.jobs.inputs import STDIO, Task
-from vpjnd_cli.jobs.marker import marker_version, with_marker
+from vpjnd_cli.jobs.inputs import STDIO, Task, format_codec, written_by_vpjnd
+from vpjnd_cli.jobs.marker import changed_settings, marker_settings, with_marker
 from vpjnd_cli.jobs.signals import commit
 from vpjnd_cli.judges import get_judge
+from vpjnd_cli.model.locate import require_weights, weights_name
 from vpjnd_cli.pipeline import (
     CandidateJudge,
     Compressed,
@@ -39,7 +44,7 @@ from vpjnd_cli.pipeline import (
 from vpjnd_cli.source import Source, source_of
 
 if TYPE_CHECKING:
-    from vpjnd_cli.imageio import Metadata
+    from vpjnd_cli.imageio import LoadedImage, Metadata
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,13 @@ class Result:
 
     @classmethod
     def start(cls, task: Task) -> Result:
-        record = {"path": task.label, "output": None, "status": None, "written": False, "note": None, "error": None}
+        record = {"path": task.label, "output": None, "requested": None, "status": None, "written": False,
+                  "note": None, "error": None}
         return cls(task.index, record)
+
+    def add_note(self, text: str) -> None:
+        """Add to the record's note (the report's note column)."""
+        self.record["note"] = "; ".join(filter(None, [self.record.get("note"), text]))
 
     def fail(self, exit_code: int, message: str, cause: str) -> Result:
         """Mark the job failed: ``message`` for stderr, ``cause`` (without the input's name) for the report."""
@@ -112,63 +122,105 @@ class Worker:
             for name in settings.codecs
         ]
         self.judge = get_judge(settings.judge, device=settings.device, weights=settings.weights)
+        self.weights = weights_name(require_weights(settings.weights)) if settings.judge == "vpjndnet" else None
+
+    def triage(self, task: Task, stdin: bytes | None = None) -> Result | None:
+        """The result of a task that needs no search (an error found while planning, an input to
+        skip, an output in the way), or None when it needs one. Cheap: reads, no decoding."""
+        result = self._timed(task, lambda result: self._settle(task, stdin, result))
+        return None if result.record["status"] is None else result
 
     def run(self, task: Task, stdin: bytes | None = None) -> Result:
         """The task's result; a VpjndError becomes a failed result carrying its exit code."""
+
+        def job(result: Result) -> None:
+            data = self._settle(task, stdin, result)
+            if result.record["status"] is not None:
+                return
+            if data is None:
+                self._predict(task, stdin, result)
+            else:
+                self._compress(task, data, result)
+
+        return self._timed(task, job)
+
+    def marks(self, codec: str) -> dict[str, str]:
+        """The settings an output's marker records, and that a rerun compares before it skips the
+        output (marker.changed_settings); empty ones (no --level, no weights) are left out."""
+        s, search = self.settings, self.settings.search
+        marks = {
+            "codec": codec, "judge": s.judge, "weights": self.weights or "", "sur": f"{search.sur:g}",
+            "criterion": search.criterion, "chroma": s.chroma, "jnd_model": search.jnd_model,
+            "block_size": str(search.block_size), "level": "" if search.level is None else str(search.level),
+            "metadata": ",".join(sorted(s.keep)) or "none",
+        }
+        return {key: value for key, value in marks.items() if value}
+
+    def _timed(self, task: Task, job: Callable[[Result], object]) -> Result:
         started = time.perf_counter()
         result = Result.start(task)
         try:
-            if task.error:
-                raise VpjndError(task.error, task.label)
-            job = self._compress if self.settings.command == "compress" else self._predict
-            job(task, stdin, result)
+            job(result)
         except VpjndError as error:
             result.fail(int(error.exit_code), str(error), _cause(error, task))
         result.record["total_seconds"] = round(time.perf_counter() - started, 4)
         return result
+
+    def _settle(self, task: Task, stdin: bytes | None, result: Result) -> bytes | None:
+        """Set the result of a task that needs no search; return the input's bytes (compress) or
+        None (predict reads its input itself)."""
+        if task.error:
+            raise VpjndError(task.error, task.label)
+        if task.skip:
+            result.record.update(status="skipped", note=task.skip)
+            return None
+        if self.settings.command != "compress":
+            return None
+        data = self._read(task, stdin, result)
+        skipped = self._skip_reason(task, data, result)
+        if skipped is None:
+            for path in (*task.outputs.values(), task.original, task.backup):
+                self._check_target(task, path)
+            return data
+        existing, note = skipped
+        result.record.update(status="skipped", note=note)
+        if existing is not None:
+            result.record.update(output=str(existing), bytes_out=existing.stat().st_size)
+        elif task.original == STDIO:
+            self._write(task, STDIO, data, result)  # a pipe passes a done picture through
+        return data
 
     def _read(self, task: Task, stdin: bytes | None, result: Result) -> bytes:
         data = (stdin or b"") if task.from_stdin else read_file(task.source)
         result.record["bytes_in"] = len(data)
         return data
 
-    def _source(self, task: Task, data: bytes, result: Result) -> tuple[Source, Metadata]:
-        """The pixels to encode and the metadata to write with them (the profile they are in)."""
+    def _source(self, task: Task, data: bytes, result: Result) -> tuple[LoadedImage, Source, Metadata]:
+        """The picture, the pixels to encode and the metadata to write with them (the profile they are in)."""
         s = self.settings
         picture = load_image(task.label, max_pixels=s.max_pixels, strict=s.strict, data=data)
         result.notes.extend(picture.warnings)
         in_profile = s.icc == "keep" and "icc" in s.keep
         metadata = picture.metadata_to_write(in_profile).keep_only(s.keep)
-        return source_of(picture, s.background, in_profile), metadata
+        return picture, source_of(picture, s.background, in_profile), metadata
 
     def _predict(self, task: Task, stdin: bytes | None, result: Result) -> None:
         data = self._read(task, stdin, result)
-        source, _ = self._source(task, data, result)
+        _, source, _ = self._source(task, data, result)
         codec, s = self.codecs[0], self.settings
         _note_flattening(task, source, codec, result)
         prediction, _ = predict(source, codec, self.judge, s.search)
-        result.record.update(prediction_record(task.label, codec, s.judge, s.search.sur, prediction))
+        result.record.update(prediction_record(task.label, codec, s.judge, s.search.sur, prediction), **self._columns())
         result.record["status"] = "ok" if prediction.passed else "no level passed"
 
-    def _compress(self, task: Task, stdin: bytes | None, result: Result) -> None:
+    def _compress(self, task: Task, data: bytes, result: Result) -> None:
         s, record = self.settings, result.record
-        data = self._read(task, stdin, result)
-        skipped = self._skip_reason(task, data)
-        if skipped is not None:
-            existing, note = skipped
-            record.update(status="skipped", note=note)
-            if existing is not None:
-                record.update(output=str(existing), bytes_out=existing.stat().st_size)
-            elif task.original == STDIO:
-                self._write(task, STDIO, data, result)  # a pipe passes a done picture through
-            return
-        for path in (*task.outputs.values(), task.original):
-            self._check_target(task, path)
-        source, metadata = self._source(task, data, result)
+        picture, source, metadata = self._source(task, data, result)
         attempts = self._attempts(source, metadata)
         chosen = _choose(attempts, s.keep_original)
         shown = chosen or attempts[0]
-        record.update(prediction_record(task.label, shown.codec, s.judge, s.search.sur, shown.prediction))
+        record.update(prediction_record(task.label, shown.codec, s.judge, s.search.sur, shown.prediction),
+                      **self._columns())
         if len(attempts) > 1:
             record["candidates"] = {a.codec.name: _summary(a) for a in attempts}
         keep_reason = self._keep_reason(chosen, len(data))
@@ -179,15 +231,41 @@ class Worker:
                 least = level_text(chosen.codec, chosen.prediction, 0)
                 result.notes.append(f"{task.label}: no level reaches SUR {s.search.sur:g} with the {s.judge} judge; "
                                     f"the least distorted level ({least}) is written")
-            output, target = chosen.compressed.data, task.outputs[chosen.codec.name]
+            output, target, kind = chosen.compressed.data, task.outputs[chosen.codec.name], chosen.codec.name
         else:
-            record.update(written_level=None, written_probability=None, rejudged=False, status="kept original",
-                          note=keep_reason)
+            record.update(status="kept original", rejudged=False, written_probability=None,
+                          **level_fields(None, "written_"))
+            result.add_note(keep_reason)
             if chosen is None:
-                result.notes.append(f"{task.label}: {keep_reason}")
-            output, target = data, task.original
-        self._write(task, target, output, result)
+                result.notes.append(f"{task.label}: no level reaches SUR {s.search.sur:g} with the {s.judge} judge; "
+                                    "the original is kept (--keep-original)")
+            output, target, kind = data, task.original_path(picture.format), format_codec(picture.format)
+        self._say_renamed(task, target, kind or picture.format, keep_reason is not None, result)
+        self._write(task, target, output, result, source=data)
         record.update(bytes_out=len(output), saving=round(1 - len(output) / len(data), 6))
+
+    def _columns(self) -> dict[str, Any]:
+        """The settings a report shows beside each result."""
+        search = self.settings.search
+        return {"weights": self.weights, "jnd_model": search.jnd_model, "criterion": search.criterion}
+
+    def _say_renamed(self, task: Task, target: Path | None, kind: str, kept: bool, result: Result) -> None:
+        """Say so when the file is not what -o named (a warning, and the record's ``requested``):
+        another codec's name under --codec auto or the original in its own format; on standard
+        output, a format other than the one asked for (a warning and a note)."""
+        requested = task.requested
+        if requested is None or target is None or (target != STDIO and target == requested):
+            return
+        if target == STDIO:
+            if kind in self.settings.codecs:
+                return
+            text = f"standard output carries the original ({kind}), not a {' or '.join(self.settings.codecs)} file"
+            result.add_note(text)  # the result line's only place for it
+        else:
+            why = "the original keeps its format" if kept else f"--codec auto chose {kind}"
+            text = f"the output is {target}, not {requested}: {why}"
+            result.record["requested"] = str(requested)
+        result.notes.append(f"{task.label}: {text}")
 
     def _attempts(self, source: Source, metadata: Metadata) -> list[_Attempt]:
         """Each codec's search and, unless the original will be kept anyway, its final file.
@@ -204,7 +282,7 @@ class Worker:
             prediction, candidates = predict(source, codec, self.judge, s.search, reference)
             compressed = None
             if prediction.passed or not s.keep_original:
-                marked = with_marker(metadata, codec=codec.name, judge=s.judge, sur=s.search.sur)
+                marked = with_marker(metadata, self.marks(codec.name))
                 compressed = finalise(prediction, candidates, marked, s.search)
             attempts.append(_Attempt(codec, prediction, candidates, compressed))
         return attempts
@@ -212,24 +290,31 @@ class Worker:
     def _keep_reason(self, chosen: _Attempt | None, bytes_in: int) -> str | None:
         """Why the original is kept instead of the chosen file (None: write the file)."""
         if chosen is None:
-            return f"no level reaches SUR {self.settings.search.sur:g}; the original is kept (--keep-original)"
+            return f"no level reaches SUR {self.settings.search.sur:g}; --keep-original"
         size = len(chosen.compressed.data)
         saving = 100 * (1 - size / bytes_in)
         minimum = self.settings.min_saving
         if size >= bytes_in or saving < minimum:
             wanted = "smaller than" if minimum <= 0 else f"{minimum:g} % smaller than"
-            return (f"the {chosen.codec.name} file ({size:,} bytes) would not be {wanted} the input "
-                    f"({bytes_in:,} bytes); the original is kept")
+            return f"the {chosen.codec.name} file ({size:,} bytes) would not be {wanted} the input ({bytes_in:,} bytes)"
         return None
 
-    def _skip_reason(self, task: Task, data: bytes) -> tuple[Path | None, str] | None:
-        """(output, why) when the task is already done; an OutputError when a foreign file is in the way."""
+    def _skip_reason(self, task: Task, data: bytes, result: Result) -> tuple[Path | None, str] | None:
+        """(output, why) when the task is already done; an OutputError when a foreign file is in the way.
+
+        An output vpjnd wrote with other settings is redone (and replaced), with a note that says
+        which settings differ.
+        """
         s = self.settings
         if s.force:
             return None
-        version = marker_version(data)
-        if version is not None:
-            return None, f"written by vpjnd {version} already; --force compresses it again"
+        recorded = marker_settings(data)
+        if recorded is not None:
+            again = "--in-place --force" if task.source in task.outputs.values() and not task.in_place else "--force"
+            return None, f"written by vpjnd {recorded.get('version', 'unknown')} already; {again} compresses it again"
+        if task.in_place:
+            return None
+        planned = {path: codec for codec, path in task.outputs.items()}
         for path in dict.fromkeys((*task.outputs.values(), task.original)):
             if path is None or path == STDIO or not path.is_file():
                 continue
@@ -237,8 +322,13 @@ class Worker:
                 existing = read_file(path)
             except VpjndError:
                 existing = b""
-            if marker_version(existing) is not None:
-                return path, f"{path} was written by vpjnd; --force redoes it"
+            recorded = marker_settings(existing)
+            if recorded is not None:
+                changes = changed_settings(recorded, self.marks(planned.get(path, recorded.get("codec", ""))))
+                if not changes:
+                    return path, f"{path} was written by vpjnd with these settings; --force redoes it"
+                result.add_note(f"{path} redone: {', '.join(changes)}")
+                continue
             if existing == data:
                 return path, f"{path} already holds the original; --force redoes it"
             if s.skip_existing:
@@ -252,29 +342,39 @@ class Worker:
             return
         if task.make_folders and not path.parent.is_dir():
             return  # created when the file is written
-        check_output_path(path, inputs=() if task.from_stdin else (task.source,), force=True)
+        if path == task.backup:
+            if path.exists():  # never replaced: it may be the only copy of an original
+                raise OutputError("backup file exists; remove it, or choose another --backup SUFFIX", path)
+            check_output_path(path, inputs=(task.source,))
+        else:
+            check_output_path(path, inputs=() if task.from_stdin or task.in_place else (task.source,), force=True)
 
-    def _write(self, task: Task, path: Path | None, data: bytes, result: Result) -> None:
+    def _write(self, task: Task, path: Path | None, data: bytes, result: Result, source: bytes = b"") -> None:
         """Write (in a dry run, only name) the output; standard output travels back in the result.
 
-        ``path`` None: the original stays where it is, and is the output.
+        ``path`` None: the original stays where it is, and is the output. ``source``: the input's
+        bytes, for the backup of an input replaced in place.
         """
         record = result.record
         record["output"] = str(task.source) if path is None else str(path)
         if path is None:
             return
         if self.settings.dry_run:
-            record["note"] = "; ".join(filter(None, [record.get("note"), "dry run: nothing written"]))
+            result.add_note("dry run: nothing written")
             return
         if path == STDIO:
             result.data, record["written"] = data, True
             return
         commit()  # from here the job finishes and reports its file, whatever signal comes
-        if task.make_folders:
-            _make_folder(path.parent)
-        write_atomic(path, data, inputs=() if task.from_stdin else (task.source,), force=self.settings.force)
-        if self.settings.preserve_times and not task.from_stdin:
-            status = task.source.stat()
+        status = None if task.from_stdin else task.source.stat()  # before an in-place write replaces it
+        if task.in_place:
+            _replace_input(task, data, source, status)
+        else:
+            # An existing output still here was written by vpjnd with other settings (triage): redo it.
+            force = self.settings.force or written_by_vpjnd(path)
+            inputs = () if task.from_stdin else (task.source,)
+            _write_in_folder(path, lambda: write_atomic(path, data, inputs=inputs, force=force), task.make_folders)
+        if self.settings.preserve_times and status is not None:
             os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
         record["written"] = True
 
@@ -297,7 +397,7 @@ def _summary(attempt: _Attempt) -> dict[str, Any]:
     """One codec's outcome under --codec auto."""
     made = attempt.compressed
     return {
-        "level": None if made is None else attempt.prediction.ladder[made.index].label,
+        **level_fields(None if made is None else attempt.prediction.ladder[made.index]),
         "passed": attempt.prediction.passed,
         "bytes": None if made is None else len(made.data),
     }
@@ -308,7 +408,7 @@ def _written(attempt: _Attempt) -> dict[str, Any]:
     prediction's when the final encode was judged again); level_saving compares search encodes."""
     made, candidates = attempt.compressed, attempt.candidates
     return {
-        "written_level": attempt.prediction.ladder[made.index].label,
+        **level_fields(attempt.prediction.ladder[made.index], "written_"),
         "written_probability": made.probability,
         "rejudged": made.rejudged,
         "level_saving": round(1 - candidates.size(made.index) / candidates.size(0), 6),
@@ -316,11 +416,61 @@ def _written(attempt: _Attempt) -> dict[str, Any]:
     }
 
 
-def _make_folder(folder: Path) -> None:
+def _write_in_folder(path: Path, write: Callable[[], object], make_folders: bool) -> None:
+    """Write, first creating the missing folders of ``path`` when ``make_folders``; when the write
+    fails, remove the folders made for it (while still empty). Another worker that does the same
+    may remove a folder between its creation here and the write: the write is then tried again."""
+    for attempt in range(3):
+        created: list[Path] = []
+        try:
+            if make_folders:
+                _make_folders(path.parent, created)
+            write()
+            return
+        except VpjndError:
+            vanished = make_folders and not path.parent.is_dir()
+            _remove_folders(created)
+            if attempt == 2 or not vanished:
+                raise
+
+
+def _make_folders(folder: Path, created: list[Path]) -> None:
+    """Create ``folder`` and its missing parents; add those made here to ``created``, deepest first."""
+    if folder.is_dir():
+        return
+    _make_folders(folder.parent, created)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir()
+    except FileExistsError:
+        return  # made meanwhile by another worker: not ours to remove
     except OSError as exc:
-        raise OutputError(f"cannot create the output folder ({exc.strerror or exc})", folder) from exc
+        raise OutputError(f"cannot create the output folder ({os_cause(exc)})", folder) from exc
+    created.insert(0, folder)
+
+
+def _remove_folders(folders: list[Path]) -> None:
+    """Remove folders made for a file that could not be written, where they are still empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # not empty: another file went there meanwhile
+
+
+def _replace_input(task: Task, data: bytes, source: bytes, status: os.stat_result | None) -> None:
+    """Replace the input atomically by ``data``, with the input's permissions; keep the input
+    first under ``task.backup`` (with its times) when asked to."""
+    mode = None if status is None else stat.S_IMODE(status.st_mode)
+    if task.backup is not None:
+        write_atomic(task.backup, source, inputs=(task.source,), mode=mode)
+        if status is not None:
+            os.utime(task.backup, ns=(status.st_atime_ns, status.st_mtime_ns))
+    try:
+        write_atomic(task.source, data, force=True, mode=mode)
+    except VpjndError:
+        if task.backup is not None:
+            task.backup.unlink(missing_ok=True)
+        raise
 
 
 def _cause(error: VpjndError, task: Task) -> str:

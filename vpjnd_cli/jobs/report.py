@@ -1,8 +1,11 @@
 """``--report FILE``: one row per input, as JSON, CSV or NDJSON (chosen by the extension), and
 the totals that the closing summary shows.
 
-Rows are in input order whatever the number of workers. ``saving`` is the fraction of the
-input's size saved (0 when the original is kept); ``seconds`` is the wall time of the job.
+Rows are in input order whatever the number of workers. ``level`` and ``written_level`` are the
+codec's integer setting (JPEG QF, BPG/HEIC QP, AVIF/WebP quality), each with its chroma
+sampling; ``requested`` is the file -o named when the one written differs. ``saving`` is the
+fraction of the input's size saved (0 when the original is kept); ``seconds`` is the wall time
+of the job.
 The report is written atomically at the end of the run, also when it is interrupted (then it
 lists the pictures that were finished).
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,19 +25,24 @@ from vpjnd_cli.errors import OutputError, UsageError
 from vpjnd_cli.imageio import write_atomic
 
 COLUMNS = (
-    "path", "output", "status", "codec", "level", "probability", "written_level", "passed", "judge", "sur",
-    "bytes_in", "bytes_out", "saving", "evaluations", "seconds", "written", "note", "error",
+    "path", "output", "requested", "status", "codec", "level", "chroma", "probability", "written_level",
+    "written_chroma", "passed", "judge", "weights", "jnd_model", "criterion", "sur", "bytes_in", "bytes_out", "saving",
+    "evaluations", "seconds", "written", "note", "error",
 )
 FORMATS = {".json": "json", ".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson"}
 PROCESSED = ("ok", "no level passed", "kept original")  # statuses whose bytes count in the totals
 
 
 def check_report_path(path: Path) -> Path:
-    """Refuse a report path whose format or folder is unusable before any picture is processed."""
+    """Refuse a report path whose format or folder is unusable before any picture is processed
+    (a disk that fills meanwhile is found when the report is written)."""
     if path.suffix.lower() not in FORMATS:
         raise UsageError(f"--report must end in {', '.join(FORMATS)}, not {path.suffix or 'no extension'!r}", path)
-    if not (path.parent if str(path.parent) else Path(".")).is_dir():
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
         raise OutputError(f"report folder does not exist: {path.parent}", path)
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f"report folder is not writable: {folder}", path)
     return path
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -59,3 +60,9 @@ def trained_codecs(path: Path) -> tuple[str, ...] | None:
         return tuple(codecs)
     codec = training.get("codec")  # files from before the codec list
     return (codec,) if isinstance(codec, str) else None
+
+
+def weights_name(path: Path) -> str:
+    """A weights file as reports and markers name it: its stem and the first 8 hex digits of its
+    SHA-256 (vpjndnet-1a2b3c4d), so that a file retrained under the same name is another model."""
+    return f"{path.stem}-{hashlib.sha256(path.read_bytes()).hexdigest()[:8]}"
