@@ -89,6 +89,7 @@ class PictureResult:
     delta_psnr: float
     kind: str = "photo"
     teacher_distortion: float | None = None  # the teacher's score of the predicted level's candidate
+    pairs: int = 0  # labelled levels of the picture (its weight in the pair accuracy)
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def evaluate(
                 distortion = teacher.distortion(reference, at_prediction)
         results.append(PictureResult(info.id, reference.shape[1], reference.shape[0], ladder[true].setting,
                                      ladder[predicted].setting, pairs.accuracy(sur), saving, _finite(delta),
-                                     info.kind, distortion))
+                                     info.kind, distortion, int(pairs.labels.size)))
         progress(info.id)
     if not results:
         raise ValueError(f"the {split} split has no pictures" + ("" if kind == "all" else f" of kind {kind}"))
