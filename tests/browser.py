@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,3 +51,19 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator:
             yield context
         finally:
             context.close()
+
+
+# Every table row on the first screen shows its thumbnail.
+FIRST_SCREEN = """() => {
+    const rows = [...document.querySelectorAll('#pictures tbody tr')]
+        .filter((row) => row.getBoundingClientRect().top < innerHeight);
+    return rows.length > 5 && rows.every((row) => row.querySelector('img').naturalWidth > 0);
+}"""
+
+
+def first_screen_seconds(page, report: Path) -> float:
+    """Seconds from opening a report's batch page until its first screen is complete."""
+    started = time.perf_counter()
+    page.goto(report.resolve().as_uri(), wait_until="domcontentloaded")
+    page.wait_for_function(FIRST_SCREEN, timeout=30_000)
+    return time.perf_counter() - started

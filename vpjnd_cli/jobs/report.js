@@ -110,17 +110,17 @@ function histogram(codec, name, levels) {
   const bins = Math.floor((hi - lo) / width) + 1;
   const counts = new Array(bins).fill(0);
   for (const value of levels) counts[Math.floor((value - lo) / width)] += 1;
-  const W = 380, H = 150, L = 34, R = 10, T = 10, B = 30;
+  const W = 380, H = 150, L = 34, R = 10, T = 10, B = 34;
   const top = Math.max(...counts), bar = (W - L - R) / bins;
   const y = (n) => T + (1 - n / top) * (H - T - B);
   const svg = s("svg", { class: "histogram", width: W, height: H, viewBox: `0 0 ${W} ${H}` },
     s("line", { class: "axis", x1: L, x2: W - R, y1: H - B, y2: H - B }),
     s("text", { x: L - 6, y: y(top) + 4, "text-anchor": "end" }, top),
     s("text", { x: L - 6, y: H - B + 4, "text-anchor": "end" }, 0),
-    s("text", { x: L + bar / 2, y: H - B + 14, "text-anchor": "middle" }, lo),
-    s("text", { x: W - R - bar / 2, y: H - B + 14, "text-anchor": "middle" }, lo + (bins - 1) * width),
     s("text", { x: (W + L - R) / 2, y: H - 4, "text-anchor": "middle" }, `${name} chosen`));
+  const labelled = counts.filter((n) => n).length <= 12 ? counts.map((n) => n > 0) : counts.map((_, k) => !k || k === bins - 1);
   counts.forEach((n, k) => {
+    if (labelled[k]) svg.append(s("text", { x: L + (k + 0.5) * bar, y: H - B + 14, "text-anchor": "middle" }, lo + k * width));
     const from = lo + k * width, range = width > 1 ? `${from}\u2013${from + width - 1}` : from;
     svg.append(s("rect", { class: "bar", x: L + k * bar + 1, y: y(n), width: Math.max(1, bar - 2), height: H - B - y(n) },
       s("title", {}, `${name} ${range}: ${n}`)));
@@ -305,20 +305,23 @@ function plot(c, sur) {
 }
 
 function facts(pic, c) {
+  const row = (key, raw, text = raw) => (none(raw) ? null : h("tr", {}, h("td", {}, key), h("td", {}, text)));
+  const at = (label, p) => `${level(pic.setting_name, label)}, P ${fmt.p(p)}`;
   const rows = [
-    ["input", pic.path], ["output", pic.output], ["codec", pic.codec], ["criterion", pic.criterion],
-    ["judge", pic.weights ? `${pic.judge} (${pic.weights})` : pic.judge], ["JND model", pic.jnd_model], ["SUR", pic.sur],
-    ["chosen level", `${level(pic.setting_name, pic.level)}, P ${fmt.p(pic.probability)}`],
+    row("input", pic.path), row("output", pic.output), row("codec", pic.codec), row("criterion", pic.criterion),
+    row("judge", pic.judge, pic.weights ? `${pic.judge} (${pic.weights})` : pic.judge), row("JND model", pic.jnd_model),
+    row("SUR", pic.sur), row("chosen level", pic.level, at(pic.level, pic.probability)),
+    pic.written_level !== pic.level ? row("written level", pic.written_level, at(pic.written_level, pic.written_probability)) : null,
   ];
-  if (pic.written_level !== undefined && pic.written_level !== pic.level) {
-    rows.push(["written level", `${level(pic.setting_name, pic.written_level)}, P ${fmt.p(pic.written_probability)}`]);
+  if (c) {
+    const saving = pic.bytes_in ? ` (${fmt.pct(1 - c.bytes / pic.bytes_in)} smaller than the input)` : "";
+    if (c.codec !== pic.codec) rows.push(row(`${c.codec} candidate`, c.shown_label, `${level(c.setting_name, c.shown_label)}, P ${fmt.p(c.shown_probability)}`));
+    rows.push(row(`${c.codec} bytes`, c.bytes, fmt.bytes(c.bytes) + saving));
   }
-  if (c && c.codec !== pic.codec) rows.push([`${c.codec} candidate`, `${level(c.setting_name, c.shown_label)}, P ${fmt.p(c.shown_probability)}`]);
-  if (c) rows.push([`${c.codec} bytes`, `${fmt.bytes(c.bytes)} (${fmt.pct(pic.bytes_in ? 1 - c.bytes / pic.bytes_in : null)} smaller than the input)`]);
-  rows.push(["bytes in", fmt.bytes(pic.bytes_in)], ["bytes out", fmt.bytes(pic.bytes_out)], ["saving", fmt.pct(pic.saving)],
-    ["evaluations", pic.evaluations]);
-  for (const [stage, seconds] of Object.entries(pic.seconds)) rows.push([`time: ${stage}`, fmt.s(seconds)]);
-  return h("table", { class: "facts" }, rows.filter(([, v]) => !none(v)).map(([k, v]) => h("tr", {}, h("td", {}, k), h("td", {}, v))));
+  rows.push(row("bytes in", pic.bytes_in, fmt.bytes(pic.bytes_in)), row("bytes out", pic.bytes_out, fmt.bytes(pic.bytes_out)),
+    row("saving", pic.saving, fmt.pct(pic.saving)), row("evaluations", pic.evaluations));
+  for (const [stage, seconds] of Object.entries(pic.seconds)) rows.push(row(`time: ${stage}`, seconds, fmt.s(seconds)));
+  return h("table", { class: "facts" }, rows);
 }
 
 /* ---- routing and keys ---- */
