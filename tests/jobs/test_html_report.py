@@ -50,9 +50,9 @@ def page_data(page: Path) -> dict[str, Any]:
     return json.loads(match.group(1))
 
 
-def run_report(root: Path, *args: str | Path, code: int = 0) -> Report:
-    """Run vpjnd with --report root/r.html and --json; the records and the page's entries by file name."""
-    page = root / "r.html"
+def run_report(root: Path, *args: str | Path, code: int = 0, name: str = "r.html") -> Report:
+    """Run vpjnd with --report root/NAME and --json; the records and the page's entries by file name."""
+    page = root / name
     done = vpjnd(*args, "--report", page, "--json")
     assert done.returncode == code, done.stderr
     records = {Path(r["path"]).name: r for r in map(json.loads, done.stdout.splitlines())}
@@ -77,7 +77,7 @@ def batch(tmp_path_factory) -> Report:
     buffer = io.BytesIO()
     Image.fromarray(natural_picture(64, 64)).save(buffer, format="PNG")
     (pictures / "corrupt.png").write_bytes(buffer.getvalue()[:400])
-    return run_report(root, "compress", pictures, "-o", f"{root}/out/", *PJND, "-j", "2", code=1)
+    return run_report(root, "compress", pictures, "-o", f"{root}/out/", *PJND, "-j", "2", code=1, name="r #1.html")
 
 
 def test_each_picture_is_kept_as_the_judge_saw_it_beside_its_numbers(batch):
