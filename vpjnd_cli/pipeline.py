@@ -100,6 +100,7 @@ class Reference:
     """The judge's per-picture state, computed once and shared by the searches of several codecs."""
 
     source: Source
+    jnd: np.ndarray  # the JND map of source.reference (HxW float32, grey levels)
     prepared: object
     alpha: AlphaJudge | None  # None: the source is opaque
     seconds: dict[str, float]  # "jnd" and "prepare"
@@ -122,7 +123,7 @@ def prepare_reference(source: Source, judge: Judge, jnd_model: str) -> Reference
     start = time.perf_counter()
     prepared = judge.prepare(source.reference, jnd)
     alpha = None if source.alpha is None else AlphaJudge(source.alpha, judge, jnd_model)
-    return Reference(source, prepared, alpha, {"jnd": jnd_seconds, "prepare": time.perf_counter() - start})
+    return Reference(source, jnd, prepared, alpha, {"jnd": jnd_seconds, "prepare": time.perf_counter() - start})
 
 
 class CandidateJudge:

@@ -86,23 +86,13 @@ def jnd_command(
     )
 
 
-def scale_to_8bit(jnd: np.ndarray) -> np.ndarray:
-    """Min..max of this map to 0..255 (the usual way to view a JND map); a constant map gives zeros."""
-    import numpy as np
-
-    low, high = float(jnd.min()), float(jnd.max())
-    if not high > low:
-        return np.zeros(jnd.shape, dtype=np.uint8)
-    scaled = (jnd.astype(np.float64) - low) * (255.0 / (high - low))
-    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
-
-
 def _encode_png(jnd: np.ndarray, colormap: bool) -> bytes:
-    """An 8-bit grey PNG, or an RGB heat map (OpenCV colour maps are BGR, which imencode expects)."""
+    """An 8-bit grey PNG, or an RGB heat map."""
     import cv2
 
-    grey = scale_to_8bit(jnd)
-    picture = cv2.applyColorMap(grey, cv2.COLORMAP_TURBO) if colormap else grey
+    from vpjnd_cli.imageio.heatmap import heat_map, scale_to_8bit
+
+    picture = heat_map(jnd)[..., ::-1] if colormap else scale_to_8bit(jnd)  # imencode takes BGR
     ok, encoded = cv2.imencode(".png", picture)
     if not ok:
         raise RuntimeError("OpenCV could not encode the PNG")

@@ -243,6 +243,7 @@ Verbose = Annotated[
 Report = Annotated[
     Path | None,
     typer.Option("--report", metavar="FILE", rich_help_panel=RUN,
-                 help="Write one row per input to FILE (.json, .csv or .ndjson)."),
+                 help="Write one row per input to FILE (.json, .csv or .ndjson), or a page to check each "
+                      "picture by eye (.html, its pictures in FILE_files/)."),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.", rich_help_panel=RUN)]

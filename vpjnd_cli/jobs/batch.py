@@ -16,6 +16,8 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from vpjnd_cli.codecs import available_codecs, codec_extensions, codec_for_path
 from vpjnd_cli.commands.summary import plural
 from vpjnd_cli.errors import ExitCode, UsageError, VpjndError, os_cause
 from vpjnd_cli.jobs.console import Screen
+from vpjnd_cli.jobs.html_report import PictureFolder
 from vpjnd_cli.jobs.inputs import PICTURE_SUFFIXES, STDIO, Task, find_sources, plan_tasks
 from vpjnd_cli.jobs.picture import JobSettings, Result, Worker
 from vpjnd_cli.jobs.pool import Runner
@@ -97,11 +100,16 @@ def run_batch(
     ``folder``: OUT names a folder (it ended in /); ``in_place``, ``backup``: see plan_tasks.
     """
     started = time.perf_counter()
+    pictures: PictureFolder | None = None
     if report is not None:
         check_report_path(report)
+        if report.suffix.lower() == ".html":
+            pictures = PictureFolder(report)
+            settings = replace(settings, view_folder=pictures.temp)
     if output == STDIO and json_output:
         raise UsageError("-o - writes the picture on stdout; use --report FILE for the numbers")
     prune = [] if output in (None, STDIO) else [output]
+    prune += [] if pictures is None else [pictures.path]  # a report's pictures are not inputs of a rerun
     found = find_sources(arguments, recursive=recursive, include=include, exclude=exclude, prune=prune)
     sources = found.sources
     tasks = plan_tasks(sources, codecs=settings.codecs, output=output, template=template, folder=folder,
@@ -139,7 +147,7 @@ def run_batch(
                 (screen.note if output == STDIO else screen.out)(line)
         screen.advance(record["path"])
 
-    with stop_signals_raise():
+    with stop_signals_raise(), pictures or nullcontext():
         with screen:
             try:
                 pending: list[Task] = []
@@ -174,7 +182,9 @@ def run_batch(
         if report is not None:
             with critical():
                 try:
-                    write_report(report, records, summary)
+                    if pictures is not None:
+                        pictures.commit()
+                    write_report(report, records, summary, [results[index].view for index in sorted(results)])
                 except VpjndError as error:
                     unwritten = error
                     screen.error(f"--report {error}")

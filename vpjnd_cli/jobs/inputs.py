@@ -92,8 +92,8 @@ def find_sources(
 
     A folder contributes its pictures (by extension, or those matching ``include``); ``exclude``
     removes files and whole folders. Globs are case-insensitive and match the path relative to
-    the folder given or the file name. Folders in ``prune`` (the output folder) are not entered.
-    Without ``recursive``, the subfolders that -r would enter are counted.
+    the folder given or the file name. Folders in ``prune`` (the output folder, an HTML report's
+    pictures) are not entered. Without ``recursive``, the subfolders that -r would enter are counted.
     """
     if STDIO in arguments and len(arguments) > 1:
         raise UsageError("'-' (standard input) cannot be combined with other inputs")

@@ -27,6 +27,7 @@ from vpjnd_cli.commands.summary import level_fields, level_text, prediction_reco
 from vpjnd_cli.errors import OutputError, VpjndError, os_cause
 from vpjnd_cli.imageio import check_output_path, load_image, read_file, write_atomic
 from vpjnd_cli.imageio.metadata import METADATA_KINDS
+from vpjnd_cli.jobs.html_report import CandidateView, PictureView, candidate_view, write_picture_view
 from vpjnd_cli.jobs.inputs import STDIO, Task, format_codec, written_by_vpjnd
 from vpjnd_cli.jobs.marker import changed_settings, marker_settings, with_marker
 from vpjnd_cli.jobs.signals import commit
@@ -44,6 +45,8 @@ from vpjnd_cli.pipeline import (
 from vpjnd_cli.source import Source, source_of
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from vpjnd_cli.imageio import LoadedImage, Metadata
 
 
@@ -72,12 +75,13 @@ class JobSettings:
     skip_existing: bool = False
     dry_run: bool = False
     preserve_times: bool = False
+    view_folder: Path | None = None  # --report F.html: where each picture's files go (html_report)
 
 
 @dataclass
 class Result:
     """A job's outcome: its record (JSON-ready), warnings, and for a failure its exit code and
-    one-line message; the bytes for standard output."""
+    one-line message; the bytes for standard output; the pictures of an HTML report."""
 
     index: int
     record: dict[str, Any]
@@ -85,6 +89,7 @@ class Result:
     exit_code: int = 0
     message: str | None = None
     data: bytes | None = None
+    view: PictureView | None = None  # the files written for --report F.html
 
     @classmethod
     def start(cls, task: Task) -> Result:
@@ -209,9 +214,10 @@ class Worker:
         _, source, _ = self._source(task, data, result)
         codec, s = self.codecs[0], self.settings
         _note_flattening(task, source, codec, result)
-        prediction, _ = predict(source, codec, self.judge, s.search)
+        prediction, candidates = predict(source, codec, self.judge, s.search)
         result.record.update(prediction_record(task.label, codec, s.judge, s.search.sur, prediction), **self._columns())
         result.record["status"] = "ok" if prediction.passed else "no level passed"
+        self._view(task, source, [_Attempt(codec, prediction, candidates, None)], result)
 
     def _compress(self, task: Task, data: bytes, result: Result) -> None:
         s, record = self.settings, result.record
@@ -223,6 +229,7 @@ class Worker:
                       **self._columns())
         if len(attempts) > 1:
             record["candidates"] = {a.codec.name: _summary(a) for a in attempts}
+        self._view(task, source, attempts, result)
         keep_reason = self._keep_reason(chosen, len(data))
         if keep_reason is None:
             record.update(_written(chosen))
@@ -243,6 +250,18 @@ class Worker:
         self._say_renamed(task, target, kind or picture.format, keep_reason is not None, result)
         self._write(task, target, output, result, source=data)
         record.update(bytes_out=len(output), saving=round(1 - len(output) / len(data), 6))
+
+    def _view(self, task: Task, source: Source, attempts: list[_Attempt], result: Result) -> None:
+        """Write the picture's files for --report F.html; failing that is a warning, not a failure
+        of the picture (the report itself then reports the disk's error when it is written)."""
+        if self.settings.view_folder is None:
+            return
+        folder = self.settings.view_folder / f"{task.index:05d}"
+        shown = [_shown(source, attempt) for attempt in attempts]
+        try:
+            result.view = write_picture_view(folder, source.reference, attempts[0].candidates.reference.jnd, shown)
+        except VpjndError as error:
+            result.notes.append(f"{task.label}: {error.message}")
 
     def _columns(self) -> dict[str, Any]:
         """The settings a report shows beside each result."""
@@ -391,6 +410,19 @@ def _choose(attempts: list[_Attempt], keep_original: bool) -> _Attempt | None:
     passing = [a for a in made if a.prediction.passed]
     pool = passing or ([] if keep_original else made)
     return min(pool, key=lambda a: len(a.compressed.data), default=None)
+
+
+def _shown(source: Source, attempt: _Attempt) -> tuple[CandidateView, np.ndarray]:
+    """What the report shows of a codec's search: the file made, else the level predicted (the
+    least distorted one when none passed), decoded and seen as the judge saw it."""
+    made, prediction, codec = attempt.compressed, attempt.prediction, attempt.codec
+    if made is not None:
+        index, data, probability = made.index, made.data, made.probability
+    else:
+        index = 0 if prediction.chosen is None else prediction.chosen
+        data = codec.encode(attempt.candidates.pixels, prediction.ladder[index])
+        probability = prediction.probabilities.get(index)
+    return candidate_view(codec, prediction, index, probability, len(data)), source.seen(codec.decode(data))
 
 
 def _summary(attempt: _Attempt) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""``--report FILE``: one row per input, as JSON, CSV or NDJSON (chosen by the extension), and
-the totals that the closing summary shows.
+"""``--report FILE``: one row per input, as JSON, CSV or NDJSON (chosen by the extension), or a
+page to check each picture by eye (HTML: html_report.py); and the totals that the closing
+summary shows.
 
 Rows are in input order whatever the number of workers. ``level`` and ``written_level`` are the
 codec's integer setting (JPEG QF, BPG/HEIC QP, AVIF/WebP quality), each with its chroma
@@ -23,13 +24,14 @@ from typing import Any
 from vpjnd_cli import __version__
 from vpjnd_cli.errors import OutputError, UsageError
 from vpjnd_cli.imageio import write_atomic
+from vpjnd_cli.jobs.html_report import PictureView, write_page
 
 COLUMNS = (
     "path", "output", "requested", "status", "codec", "level", "chroma", "probability", "written_level",
     "written_chroma", "passed", "judge", "weights", "jnd_model", "criterion", "sur", "bytes_in", "bytes_out", "saving",
     "evaluations", "seconds", "written", "note", "error",
 )
-FORMATS = {".json": "json", ".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson"}
+FORMATS = {".json": "json", ".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".html": "html"}
 PROCESSED = ("ok", "no level passed", "kept original")  # statuses whose bytes count in the totals
 
 
@@ -71,10 +73,16 @@ def totals(records: Sequence[dict[str, Any]], *, seconds: float, interrupted: bo
     }
 
 
-def write_report(path: Path, records: Sequence[dict[str, Any]], summary: dict[str, Any]) -> None:
-    """Write the report (replacing an older one) in the format its extension names."""
+def write_report(
+    path: Path, records: Sequence[dict[str, Any]], summary: dict[str, Any], views: Sequence[PictureView | None] = ()
+) -> None:
+    """Write the report (replacing an older one) in the format its extension names; ``views``:
+    each record's pictures, for HTML."""
     rows = [report_row(record) for record in records]
     kind = FORMATS[path.suffix.lower()]
+    if kind == "html":
+        write_page(path, records, views, summary)
+        return
     if kind == "json":
         text = json.dumps({"vpjnd": __version__, "summary": summary, "files": rows}, indent=1) + "\n"
     elif kind == "ndjson":
