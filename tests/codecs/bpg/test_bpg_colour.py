@@ -60,10 +60,10 @@ def test_chroma_siting() -> None:
     cb = np.full((1, 4), 128, np.uint8)
     centred = planes_to_rgb([y, cb, cr], BpgHeader(width=8, height=2, pixel_format=PixelFormat.YUV420))
     cosited = planes_to_rgb([y, cb, cr], BpgHeader(width=8, height=2, pixel_format=PixelFormat.YUV420_MPEG2))
-    g = centred[0, :, 1].astype(int) - 128  # G = Y - 0.714136 Cr: weights 1/4, 3/4, 3/4, 1/4
-    assert np.allclose(-g / (0.714136 * 100), [0, 0.25, 0.75, 0.75, 0.25, 0, 0, 0], atol=0.02)
-    g = cosited[0, :, 1].astype(int) - 128  # co-sited: the sample itself, then halfway
-    assert np.allclose(-g / (0.714136 * 100), [0, 0.5, 1, 0.5, 0, 0, 0, 0], atol=0.02)
+    g = centred[0, :, 1].astype(int) - 128  # G = Y - 0.714136 Cr, Cr upsampled by bpgdec's filter
+    assert np.allclose(-g / 0.714136, np.array([112, 156, 217, 217, 156, 112, 119, 134]) - 128, atol=1)
+    g = cosited[0, :, 1].astype(int) - 128  # co-sited: the sample itself, then the 8-tap midpoint
+    assert np.allclose(-g / 0.714136, np.array([128, 191, 228, 191, 128, 111, 128, 134]) - 128, atol=1)
 
 
 def test_other_colour_spaces_and_depths() -> None:
@@ -94,4 +94,4 @@ def test_pad_and_unpremultiply() -> None:
     assert pad_to_multiple(padded, 8) is padded
     alpha = np.array([[0, 128, 255]], np.uint8)
     pre = np.array([[[0, 0, 0], [64, 32, 128], [10, 20, 30]]], np.uint8)
-    assert unpremultiply(pre, alpha).tolist() == [[[0, 0, 0], [128, 64, 255], [10, 20, 30]]]
+    assert unpremultiply(pre, alpha).tolist() == [[[255, 255, 255], [128, 64, 255], [10, 20, 30]]]  # as bpgdec

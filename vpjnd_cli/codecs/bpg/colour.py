@@ -7,14 +7,17 @@ exactly 0: grey pixels give Y = R and Cb = Cr = 128 exactly. Results are rounded
 4:2:0 chroma is the mean of each 2x2 block (chroma sited at the block centre, BPG's JPEG
 siting), rounded once from the fixed-point sums.
 
-Decoding (any BPG file): float32, chroma upsampled linearly with the file's siting, then
-rounded half up and clipped to 0..255.
+Decoding (any BPG file): the pixels libbpg's reference decoder, bpgdec, writes to an 8-bit
+PNG, bit for bit: its chroma filters (chroma.py), then its fixed-point conversion to RGB.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 
+from vpjnd_cli.codecs.bpg import chroma
 from vpjnd_cli.codecs.bpg.container import BpgHeader, ColorSpace, PixelFormat
 
 _SHIFT = 16
@@ -26,14 +29,8 @@ _KR_KB = {
     ColorSpace.YCBCR_BT709: (0.2126, 0.0722),
     ColorSpace.YCBCR_BT2020: (0.2627, 0.0593),
 }
-# (horizontal, vertical) chroma upsampling; "centred" or "cosited" siting, None = full resolution
-_SITING: dict[PixelFormat, tuple[str | None, str | None]] = {
-    PixelFormat.YUV420: ("centred", "centred"),
-    PixelFormat.YUV422: ("centred", None),
-    PixelFormat.YUV444: (None, None),
-    PixelFormat.YUV420_MPEG2: ("cosited", "centred"),
-    PixelFormat.YUV422_MPEG2: ("cosited", None),
-}
+_OUT_SHIFT = 22  # fraction bits of the decoder's RGB weights (libbpg: 30 - output bit depth)
+_OUT_MAX = 255
 
 
 def pad_to_multiple(rgb: np.ndarray, multiple: int = 8) -> np.ndarray:
@@ -68,73 +65,107 @@ def _round_shift(fixed: np.ndarray, shift: int, offset: int = 0) -> np.ndarray:
 
 
 def planes_to_rgb(planes: list[np.ndarray], header: BpgHeader) -> np.ndarray:
-    """Decoded planes (coded size, any bit depth) -> uint8 HxWx3 RGB cropped to the true size."""
+    """Decoded planes (coded size, any bit depth) -> uint8 HxWx3 RGB cropped to the true size,
+    exactly as bpgdec shows them."""
     h, w = header.height, header.width
-    y = _normalise(planes[0], header, centred=False)[:h, :w]
+    fixed = _FixedPoint.of(header)
+    y = planes[0][:h, :w]
     if header.pixel_format == PixelFormat.GRAY:
-        channels = [y, y, y]
-    else:
-        centred = header.color_space != ColorSpace.RGB
-        sx, sy = _SITING[header.pixel_format]
-        cb, cr = (_upsample(_upsample(_normalise(p, header, centred), 1, sx), 0, sy)[:h, :w] for p in planes[1:3])
-        channels = _to_rgb(y, cb, cr, header.color_space)
-    return np.stack([_to_uint8(c) for c in channels], axis=-1)  # per plane: faster than on HxWx3
+        return _stack([fixed.scale(y)] * 3)
+    cb, cr = (_full_size_chroma(p, header) for p in planes[1:3])
+    return _stack(fixed.to_rgb(y.astype(np.int32), cb, cr, header.color_space))
 
 
 def alpha_to_uint8(plane: np.ndarray, header: BpgHeader) -> np.ndarray:
     """The decoded alpha plane (always full range) as uint8, cropped to the true size."""
-    scale = np.float32(255.0 / ((1 << header.bit_depth) - 1))
-    return _to_uint8(plane[: header.height, : header.width].astype(np.float32) * scale)
+    return _FixedPoint.of(replace(header, limited_range=False)).scale(plane[: header.height, : header.width])
 
 
 def unpremultiply(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """Straight colour from colour premultiplied by alpha (transparent pixels stay 0)."""
-    a = alpha.astype(np.float32)[..., None]
-    out = np.where(a > 0, rgb.astype(np.float32) * 255.0 / np.maximum(a, 1.0), 0.0)
-    return _to_uint8(out)
+    """Straight colour from colour premultiplied by alpha, as bpgdec divides: by 255/alpha in
+    16-bit fixed point, 255 wherever the colour reaches alpha (so transparent pixels are white)."""
+    a = alpha.astype(np.int32)[..., None]
+    inverse = ((255 << 16) + a // 2 + 128) // np.maximum(a, 1)
+    c = rgb.astype(np.int32)
+    divided = (c * inverse + (1 << 15)) >> 16  # wraps only where the next line puts 255
+    return np.where(c >= a, 255, divided).astype(np.uint8)
 
 
-def _to_uint8(values: np.ndarray) -> np.ndarray:
-    """Round half up and saturate (truncating a non-negative value + 0.5 rounds it)."""
-    shifted = values + np.float32(0.5)
-    np.clip(shifted, 0, 255, out=shifted)
-    return shifted.astype(np.uint8)
+def _stack(channels: list[np.ndarray]) -> np.ndarray:
+    import cv2  # heavy: imported only when a picture is decoded
+
+    return cv2.merge(channels)  # several times faster than np.stack here
 
 
-def _normalise(plane: np.ndarray, header: BpgHeader, centred: bool) -> np.ndarray:
-    """Code values -> float32 on the 0..255 scale (centred planes: -128..127 around 0)."""
-    shift = header.bit_depth - 8
-    if header.limited_range:
-        zero, scale = ((128 if centred else 16) << shift), 255.0 / ((224 if centred else 219) << shift)
-    else:
-        zero, scale = ((1 << (header.bit_depth - 1)) if centred else 0), 255.0 / ((1 << header.bit_depth) - 1)
-    return (plane.astype(np.float32) - zero) * np.float32(scale)
+def _full_size_chroma(plane: np.ndarray, header: BpgHeader) -> np.ndarray:
+    h, w, fmt = header.height, header.width, header.pixel_format
+    if fmt == PixelFormat.YUV444:
+        return plane[:h, :w].astype(np.int32)
+    vertical = fmt in (PixelFormat.YUV420, PixelFormat.YUV420_MPEG2)
+    cosited = fmt in (PixelFormat.YUV420_MPEG2, PixelFormat.YUV422_MPEG2)
+    return chroma.upsample(plane, h, w, header.bit_depth, vertical, cosited)
 
 
-def _upsample(c: np.ndarray, axis: int, siting: str | None) -> np.ndarray:
-    """Double ``c`` along ``axis`` by linear interpolation for the given chroma siting."""
-    if siting is None:
-        return c
-    if siting == "centred":  # OpenCV's linear resize samples pixel centres: weights 3/4, 1/4
-        import cv2  # heavy: imported only when a picture is decoded
+@dataclass(frozen=True)
+class _FixedPoint:
+    """libbpg's conversion of decoded samples to 8-bit RGB: integer weights with 22 fraction
+    bits, rounded half up once and saturated. Arithmetic is 32-bit and wraps like libbpg's."""
 
-        fx, fy = (2, 1) if axis == 1 else (1, 2)
-        return cv2.resize(c, None, fx=fx, fy=fy, interpolation=cv2.INTER_LINEAR)
-    c = np.moveaxis(c, axis, 0)
-    nxt = np.concatenate([c[1:], c[-1:]])  # co-sited: samples sit on the even positions
-    out = np.stack([c, 0.5 * (c + nxt)], axis=1).reshape(2 * c.shape[0], *c.shape[1:])
-    return np.moveaxis(out, 0, axis)
+    y_one: int  # weight of luma (and of G, B, R planes, and YCgCo sums)
+    y_offset: int  # rounding, less the limited-range black level
+    r_cr: int
+    g_cb: int
+    g_cr: int
+    b_cb: int
+    center: int  # chroma zero
+
+    @classmethod
+    def of(cls, header: BpgHeader) -> _FixedPoint:
+        depth, limited = header.bit_depth, header.limited_range
+        full = _OUT_MAX * (1 << _OUT_SHIFT) / ((1 << depth) - 1)
+        y_scale = _OUT_MAX * (1 << _OUT_SHIFT) / (219 << (depth - 8)) if limited else full
+        c_scale = _OUT_MAX * (1 << _OUT_SHIFT) / (224 << (depth - 8)) if limited else full
+        y_one = round(y_scale)  # round half even, as C's lrint
+        black = (16 << (depth - 8)) * y_one if limited else 0
+        kr, kb = _KR_KB.get(header.color_space, (0.0, 0.0))
+        weights = (2 * (1 - kr), 2 * kb * (1 - kb) / (1 - kb - kr), 2 * kr * (1 - kr) / (1 - kb - kr), 2 * (1 - kb))
+        r_cr, g_cb, g_cr, b_cb = (round(k * c_scale) for k in weights)
+        return cls(y_one, (1 << (_OUT_SHIFT - 1)) - black, r_cr, g_cb, g_cr, b_cb, 1 << (depth - 1))
+
+    def scale(self, plane: np.ndarray) -> np.ndarray:
+        """Luma-like samples (Y, G, B, R, alpha) -> uint8."""
+        if self.y_one == 1 << _OUT_SHIFT and self.y_offset == 1 << (_OUT_SHIFT - 1):
+            return plane.astype(np.uint8)  # 8-bit full range: the samples themselves
+        return self._luma(plane.astype(np.int32))
+
+    def to_rgb(self, y: np.ndarray, cb: np.ndarray, cr: np.ndarray, space: ColorSpace) -> list[np.ndarray]:
+        """int32 full-size planes -> uint8 R, G, B. All three are overwritten: working in place
+        spares fresh 1080p buffers, whose first touch costs more than the arithmetic."""
+        if space == ColorSpace.RGB:
+            return [self.scale(cr), self.scale(y), self.scale(cb)]
+        cb -= self.center
+        cr -= self.center
+        if space == ColorSpace.YCGCO:
+            t = y - cb
+            return [self._luma(t + cr), self._luma(y + cb), self._luma(t - cr)]
+        y *= self.y_one
+        y += self.y_offset
+        g = self.g_cb * cb
+        g += self.g_cr * cr
+        np.subtract(y, g, out=g)
+        cr *= self.r_cr
+        cr += y
+        cb *= self.b_cb
+        cb += y
+        return [_to_uint8(cr), _to_uint8(g), _to_uint8(cb)]
+
+    def _luma(self, samples: np.ndarray) -> np.ndarray:
+        samples *= self.y_one
+        samples += self.y_offset
+        return _to_uint8(samples)
 
 
-def _to_rgb(y: np.ndarray, cb: np.ndarray, cr: np.ndarray, space: ColorSpace) -> list[np.ndarray]:
-    if space == ColorSpace.RGB:
-        return [cr, y, cb]
-    if space == ColorSpace.YCGCO:
-        t = y - cb
-        return [t + cr, y + cb, t - cr]
-    kr, kb = _KR_KB[space]
-    kg = 1.0 - kr - kb
-    r = y + 2 * (1 - kr) * cr
-    b = y + 2 * (1 - kb) * cb
-    g = y - (2 * kb * (1 - kb) / kg) * cb - (2 * kr * (1 - kr) / kg) * cr
-    return [r, g, b]
+def _to_uint8(fixed: np.ndarray) -> np.ndarray:
+    """Drop the fraction bits (an arithmetic shift: floor) and saturate, in place."""
+    fixed >>= _OUT_SHIFT
+    return np.clip(fixed, 0, _OUT_MAX, out=fixed).astype(np.uint8)
