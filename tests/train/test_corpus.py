@@ -75,3 +75,19 @@ def test_a_manifest_from_before_the_kind_column_reads_as_photos(corpus, tmp_path
         writer.writeheader()
         writer.writerows(rows)
     assert {row.kind for row in read_manifest(old)} == {"photo"}
+
+
+def test_a_run_for_some_codecs_keeps_the_labels_of_the_others(corpus, tmp_path, capsys):
+    import shutil
+
+    copy = tmp_path / "corpus"
+    shutil.copytree(corpus, copy)
+    photos = corpus.parent / "photos"
+    before = {(r.picture, r.codec, r.chroma, r.setting): r for r in read_manifest(copy)}
+    options = ["--teacher", "ssimulacra2", "--size", "64x48", "--every", "20", "--fine", "20"]
+    assert run(["label", str(photos), "-o", str(copy), "--codec", "webp", *options]) == 0
+    assert "labels of jpeg 420, jpeg 444 from the manifest" in capsys.readouterr().err
+    after = {(r.picture, r.codec, r.chroma, r.setting): r for r in read_manifest(copy)}
+    assert after == before  # the JPEG views were kept, WebP's relabelled from the cache: nothing changed
+    assert run(["label", str(photos), "-o", str(copy), "--codec", "webp", *options, "--seed", "5"]) == 2
+    assert "in another split than this run" in capsys.readouterr().err

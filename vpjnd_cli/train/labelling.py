@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +37,7 @@ from vpjnd_cli.imageio import load_image, write_atomic
 from vpjnd_cli.imageio.colour import BT601
 from vpjnd_cli.imageio.resize import cover_and_crop
 from vpjnd_cli.train.calibration import Calibration, fit_psychometric
-from vpjnd_cli.train.corpus import Row, candidate_path, picture_path, write_manifest, write_picture
+from vpjnd_cli.train.corpus import MANIFEST, Row, candidate_path, picture_path, read_manifest, write_manifest, write_picture
 from vpjnd_cli.train.splits import split_by_source
 from vpjnd_cli.train.synthetic import PHOTO_KINDS, PURE_KINDS, hard_picture, seed_of
 from vpjnd_cli.train.teachers import Teacher
@@ -286,10 +286,33 @@ def label_corpus(
                              float(calibration.psychometric.probability(d)), picture.kind)
                          for i, d in scores.items()]
                 log(f"scored {name} {chroma} {number}/{len(pictures)}: {picture.id} ({len(scores)} levels)")
+    rows = kept_rows(corpus, rows, splits, calibration, log) + rows
     record = {**calibration.to_dict(), "teacher": teacher.name}  # --calibration refuses another teacher's fit
     write_atomic(corpus / "calibration.json", json.dumps(record, indent=2).encode(), force=True)
     write_manifest(corpus, rows)
     return calibration
+
+
+def kept_rows(corpus: Path, labelled: list[Row], splits: dict[str, str], calibration: Calibration, log: Log) -> list[Row]:
+    """The rows of the corpus's manifest for the (codec, chroma) views this run did not label, so that
+    views can be labelled one run at a time (JPEG at both samplings, then WebP at 4:2:0, ...).
+
+    Their probabilities follow this run's calibration; a source that this run splits otherwise than
+    the manifest does means other photos or another seed, and is refused rather than mixed.
+    """
+    if not (corpus / MANIFEST).is_file():
+        return []
+    views = {(row.codec, row.chroma) for row in labelled}
+    teacher = labelled[0].teacher if labelled else None
+    kept = [row for row in read_manifest(corpus) if (row.codec, row.chroma) not in views and row.teacher == teacher]
+    moved = sorted({row.source for row in kept if splits.get(row.source, row.split) != row.split})
+    if moved:
+        raise ValueError(f"{corpus / MANIFEST} puts {moved[0]} (and {len(moved) - 1} more) in another split than this run; "
+                         "label with the same photos and --seed, or into a new corpus")
+    if kept:
+        names = ", ".join(sorted({f"{codec} {chroma}" for codec, chroma in {(r.codec, r.chroma) for r in kept}}))
+        log(f"kept {len(kept)} labels of {names} from the manifest")
+    return [replace(row, probability=float(calibration.psychometric.probability(row.distortion))) for row in kept]
 
 
 def _samplings(codec: str, chroma: str) -> list[str]:
