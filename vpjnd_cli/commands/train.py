@@ -93,7 +93,7 @@ def train_command(
                                         "(left-right, in every stream alike).")] = True,
     flip_average: Annotated[bool, typer.Option("--flip-average/--no-flip-average",
                                                help="Judge by the mean logit of the patches and their mirror "
-                                               "images (twice the network's work; stored in the weights).")] = True,
+                                               "images (twice the network's work; stored in the weights).")] = False,
     checkpoint_minutes: Annotated[float, typer.Option("--checkpoint-minutes", min=0.0, metavar="MIN",
                                                       help="Checkpoint period within an epoch.")] = 5.0,
     codec: DatasetCodec = None,
