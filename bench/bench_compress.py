@@ -6,7 +6,7 @@ The picture is cut to 1920x1080 (area downscale + centre crop). The vpjndnet jud
 ``--weights``, else the installed model (weights/vpjndnet.safetensors or $VPJND_WEIGHTS), else a
 released-size network with seeded random weights (no trained weights are needed to time it).
 For each judge it prints the in-process time of one compress (model loading included, Python
-and torch start-up excluded), the time of a whole `vpjnd compress` process, the level, and the
+and torch start-up excluded), the time of a whole `vpjnd compress` process (wall and CPU), the level, and the
 number of evaluations and batches; and the per-stage seconds of the search.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -54,6 +55,12 @@ def compress_in_process(args: list[str]) -> dict:
     return json.loads(out.getvalue().splitlines()[-1])
 
 
+def child_cpu_seconds() -> float:
+    """User + system time of the finished child processes: on a busy machine, steadier than wall time."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--image", type=Path, required=True)
@@ -87,13 +94,13 @@ def main() -> None:
                 record["wall"] = time.perf_counter() - start
                 records.append(record)
             best = min(records, key=lambda r: r["wall"])
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), child_cpu_seconds()
             subprocess.run([sys.executable, "-m", "vpjnd_cli", *args, "--force"], check=True, capture_output=True)
-            process = time.perf_counter() - start
+            process, process_cpu = time.perf_counter() - start, child_cpu_seconds() - cpu
             stages = ", ".join(f"{k} {v:.3f}" for k, v in best["seconds"].items())
             print(
                 f"{judge:9s} in-process {best['wall']:.2f} s (median {np.median([r['wall'] for r in records]):.2f})"
-                f"  whole process {process:.2f} s  level {best['written_level']}  "
+                f"  whole process {process:.2f} s (CPU {process_cpu:.2f} s)  level {best['written_level']}  "
                 f"{best['evaluations']} evaluations in {best['batches']} batches\n          stages: {stages}"
             )
 

@@ -12,7 +12,7 @@ Per picture, every tool runs once, alone, as a separate process timed by wall cl
 start-up included, as a user would see it):
 
 - ``jpeg-q100``     the reference: Pillow/libjpeg-turbo QF 100 4:2:0, Huffman-optimised by mozjpeg
-- ``vpjnd-jpeg``    ``vpjnd compress IN -o OUT.jpg`` with the default judge (also webp, avif; bpg
+- ``vpjnd-jpeg``    ``vpjnd compress IN -o OUT.jpg`` with the default judge (also webp, avif, jxl; bpg
                     with --bpg, heic with --heic); ``vpjnd-jpeg-pjnd`` the same with ``--judge pjnd``, the weight-free rule
 - ``guetzli``       ``guetzli IN.png OUT.jpg`` (default quality 95)
 - ``cjxl-d1``       ``cjxl -d 1 IN.png OUT.jxl`` (decoded with djxl for scoring)
@@ -242,7 +242,7 @@ def tools(args: argparse.Namespace, skipped: dict[str, str]) -> list[tuple[str, 
     vp = [*VPJND, "compress", "{in}", "-o", "{out}", "--json", "--force"]
     rows = [("jpeg-q100", ".jpg", [*me, "q100", "{in}", "{out}"]),
             ("vpjnd-jpeg", ".jpg", vp), ("vpjnd-jpeg-pjnd", ".jpg", [*vp, "--judge", "pjnd"]),
-            ("vpjnd-webp", ".webp", vp), ("vpjnd-avif", ".avif", vp)]
+            ("vpjnd-webp", ".webp", vp), ("vpjnd-avif", ".avif", vp), ("vpjnd-jxl", ".jxl", vp)]
     if args.bpg:
         rows.append(("vpjnd-bpg", ".bpg", vp))
     if args.heic:
@@ -297,7 +297,7 @@ def default_judge_description() -> str:
     from vpjnd_cli.model.locate import default_weights_path
 
     parts = []
-    for codec in ("jpeg", "webp", "avif", "bpg", "heic"):
+    for codec in ("jpeg", "webp", "avif", "jxl", "bpg", "heic"):
         name = default_judge((codec,))
         if name == "vpjndnet":
             path = default_weights_path()

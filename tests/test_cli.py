@@ -202,7 +202,7 @@ def test_shell_completion_is_on_and_offers_the_choices():
     assert "_vpjnd_completion" in cli("--show-completion", "bash").stdout
     env = {**os.environ, "_VPJND_COMPLETE": "complete_bash", "COMP_WORDS": "vpjnd compress --codec ", "COMP_CWORD": "3"}
     done = subprocess.run(CLI, capture_output=True, text=True, timeout=60, env=env)
-    assert done.stdout.split() == ["jpeg", "bpg", "heic", "avif", "webp", "auto"]
+    assert done.stdout.split() == ["jpeg", "bpg", "heic", "avif", "webp", "jxl", "auto"]
     env.update(COMP_WORDS="vpjnd judge --device c")
     assert subprocess.run(CLI, capture_output=True, text=True, timeout=60, env=env).stdout.split() == ["cpu", "cuda"]
 

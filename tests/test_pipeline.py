@@ -8,6 +8,8 @@ from pictures import natural_picture, transparent_picture
 
 from vpjnd_cli.codecs import get_codec
 from vpjnd_cli.codecs.base import CodecOptions
+from vpjnd_cli.codecs.bpg.builtin import encode_bpg
+from vpjnd_cli.codecs.bpg.codec import DEFAULT_EFFORT
 from vpjnd_cli.errors import UsageError
 from vpjnd_cli.imageio.metadata import Metadata
 from vpjnd_cli.judges.pjnd import PjndJudge
@@ -40,6 +42,18 @@ def test_finalise_makes_a_smaller_file_at_the_predicted_level():
     assert compressed.index == prediction.chosen and not compressed.rejudged
     assert len(compressed.data) < candidates.size(0)  # the least distorted level's search encode
     assert codec.decode(compressed.data).shape == RGB.shape
+
+
+def test_bpg_writes_its_file_at_the_effort_and_judges_it_again():
+    codec = get_codec("bpg", CodecOptions(bpg_backend="builtin"))
+    settings = SearchSettings()
+    prediction, candidates = predict(SOURCE, codec, PjndJudge(), settings)
+    compressed = finalise(prediction, candidates, Metadata(), settings)
+    level = prediction.ladder[compressed.index]
+    assert compressed.data == encode_bpg(RGB, level.setting, level.chroma, DEFAULT_EFFORT)
+    assert compressed.data != codec.encode(RGB, level)  # the candidates are ultrafast's
+    assert compressed.rejudged and compressed.probability >= settings.sur
+    assert compressed.index <= prediction.chosen
 
 
 def test_a_stricter_target_chooses_a_less_distorted_level():

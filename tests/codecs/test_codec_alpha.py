@@ -23,7 +23,7 @@ def alpha_error(decoded: np.ndarray) -> int:
     return int(np.abs(decoded[..., 3].astype(int) - ALPHA).max())
 
 
-@pytest.mark.parametrize("name", ["webp", "avif", "heic", "bpg"])
+@pytest.mark.parametrize("name", ["webp", "avif", "heic", "bpg", "jxl"])
 def test_alpha_comes_back_and_degrades_along_the_ladder(name):
     c = codec(name)
     ladder = c.levels()
@@ -47,7 +47,7 @@ def test_avif_alpha_is_exact_only_at_quality_100():
 
 
 def test_opaque_pictures_stay_three_channels_and_jpeg_refuses_alpha():
-    for name in ("webp", "avif", "heic", "bpg"):
+    for name in ("webp", "avif", "heic", "bpg", "jxl"):
         c = codec(name)
         assert c.decode(c.encode(RGBA[..., :3], c.levels()[10])).shape == RGBA[..., :3].shape
     jpeg = codec("jpeg")
@@ -57,12 +57,13 @@ def test_opaque_pictures_stay_three_channels_and_jpeg_refuses_alpha():
 
 
 @pytest.mark.parametrize(("name", "suffix"), [("webp", ".webp"), ("avif", ".avif"), ("heic", ".heic"),
-                                              ("bpg", ".bpg")])
+                                              ("bpg", ".bpg"), ("jxl", ".jxl")])
 def test_the_written_file_reads_back_with_its_alpha(tmp_path, name, suffix):
     c = codec(name)
     level = c.levels()[len(c.levels()) // 4]
     path = tmp_path / f"out{suffix}"
-    path.write_bytes(c.encode_final(RGBA, level))
+    data = c.encode_final(RGBA, level)
+    path.write_bytes(data)
     picture = load_image(path)
     assert picture.alpha is not None
-    assert np.array_equal(picture.alpha, c.decode(c.encode(RGBA, level))[..., 3])
+    assert np.array_equal(picture.alpha, c.decode(data)[..., 3])

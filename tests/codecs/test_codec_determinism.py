@@ -16,6 +16,7 @@ from vpjnd_cli.codecs.base import CodecOptions, Level
 CASES = [
     ("jpeg", Level(75)), ("webp", Level(75)),
     ("avif", Level(60)), ("avif", Level(60, "444")), ("heic", Level(30)), ("heic", Level(30, "444")),
+    ("jxl", Level(100, "444")),
 ]
 HERE = Path(__file__).resolve().parent
 

@@ -16,12 +16,12 @@ from vpjnd_cli.codecs import (
 )
 from vpjnd_cli.errors import ToolMissingError, UsageError
 
-OURS = ("jpeg", "heic", "avif", "webp")
+OURS = ("jpeg", "heic", "avif", "webp", "jxl")
 
 
 def test_available_codecs_lists_every_format_with_jpeg_first():
     assert available_codecs()[0] == "jpeg"
-    assert set(available_codecs()) == {"jpeg", "bpg", "heic", "avif", "webp"}
+    assert set(available_codecs()) == {"jpeg", "bpg", "heic", "avif", "webp", "jxl"}
 
 
 @pytest.mark.parametrize(
@@ -29,6 +29,7 @@ def test_available_codecs_lists_every_format_with_jpeg_first():
     [
         ("out.jpg", "jpeg"), ("a/b/OUT.JPEG", "jpeg"), ("x.Jpe", "jpeg"), ("x.jfif", "jpeg"),
         ("x.bpg", "bpg"), ("x.HEIC", "heic"), ("x.heif", "heic"), ("x.avif", "avif"), ("x.webp", "webp"),
+        ("x.JXL", "jxl"),
     ],
 )
 def test_codec_for_path_goes_by_extension_case_insensitively(path, name):
@@ -44,7 +45,7 @@ def test_codec_for_path_rejects_unknown_extensions_listing_the_supported_ones(pa
 
 
 def test_unknown_codec_name_names_the_valid_ones():
-    with pytest.raises(UsageError, match="jpeg, bpg, heic, avif, webp"):
+    with pytest.raises(UsageError, match="jpeg, bpg, heic, avif, webp, jxl"):
         get_codec("png")
 
 

@@ -11,7 +11,7 @@ from vpjnd_cli.codecs.base import CodecOptions
 
 MODES = [
     ("jpeg", "420"), ("jpeg", "444"), ("webp", "420"),
-    ("avif", "420"), ("avif", "444"), ("heic", "420"), ("heic", "444"),
+    ("avif", "420"), ("avif", "444"), ("heic", "420"), ("heic", "444"), ("jxl", "444"),
 ]
 
 

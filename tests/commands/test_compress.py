@@ -167,6 +167,19 @@ def test_icc_keep_writes_the_original_profile_and_its_pixels_and_srgb_converts(t
     assert np.abs(srgb_pixels - expected).mean() < np.abs(srgb_pixels - colours).mean()
 
 
+def test_jpeg_xl_cannot_embed_a_profile_so_its_pixels_are_converted_to_srgb(tmp_path, capsys):
+    colours = natural_picture(96, 128, seed=11)
+    source = tmp_path / "adobe.png"
+    Image.fromarray(colours).save(source, icc_profile=adobe_rgb_profile())
+    expected = expected_srgb_from_adobe(colours.astype(float))
+    output = tmp_path / "out.jxl"
+    code, record = run_json(capsys, "compress", str(source), "-o", str(output), "--judge", "pjnd", "--level", "100")
+    assert code == 0 and record["status"] == "ok", record
+    with Image.open(output) as image:  # as a viewer decodes it: sRGB
+        shown = np.asarray(image.convert("RGB")).astype(float)
+    assert np.abs(shown - expected).mean() < 2 < np.abs(shown - colours).mean()
+
+
 def test_icc_keep_judges_the_candidates_in_srgb(tmp_path, capsys):
     # The judge sees the candidate through the profile: at a fixed level the probability is
     # that of the same candidate converted to sRGB, which `vpjnd judge` computes independently.

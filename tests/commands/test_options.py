@@ -48,8 +48,8 @@ def test_search_options_list_their_choices(helps):
         for choices in ("<vpjndnet|pjnd>", "<420|444|both>", "<epc|namm>", "<auto|external|builtin>", "<keep|srgb>",
                         "auto|cpu|cuda|mps"):
             assert choices in helps[command], (command, choices)
-    assert "<jpeg|bpg|heic|avif|webp|auto>" in helps["compress"]
-    assert "<jpeg|bpg|heic|avif|webp>" in helps["predict"]  # auto is compress's alone
+    assert "<jpeg|bpg|heic|avif|webp|jxl|auto>" in helps["compress"]
+    assert "<jpeg|bpg|heic|avif|webp|jxl>" in helps["predict"]  # auto is compress's alone
     assert "<test|val|train|all>" in helps["evaluate"] and "<butteraugli|ssimulacra2>" in helps["label"]
 
 

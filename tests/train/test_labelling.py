@@ -1,12 +1,13 @@
-"""The saturated copies that `vpjnd label --saturate` adds to the training data."""
+"""Labelling: the saturated copies `vpjnd label --saturate` adds, and each codec's views and plan."""
 
 from __future__ import annotations
 
 import numpy as np
 from pictures import natural_picture
 
+from vpjnd_cli.codecs import available_codecs
 from vpjnd_cli.imageio.colour import luma_bt601
-from vpjnd_cli.train.labelling import saturated
+from vpjnd_cli.train.labelling import LabelSettings, _samplings, saturated
 
 
 def chroma(rgb: np.ndarray) -> np.ndarray:
@@ -72,3 +73,12 @@ def test_hard_pictures_give_every_split_each_photo_kind_and_split_the_generated_
     for kind in PURE_KINDS:
         sources = {p.source for p in pictures if p.kind == kind}
         assert len(sources) == 5 and {pure_splits[s] for s in sources} == {"train", "val", "test"}
+
+
+def test_each_codec_is_labelled_in_the_samplings_it_encodes():
+    assert _samplings("jpeg", "both") == ["420", "444"] and _samplings("webp", "both") == ["420"]
+    assert _samplings("jxl", "420") == _samplings("jxl", "both") == ["444"]  # one view: JPEG XL does not subsample
+
+
+def test_every_codec_has_a_labelling_plan():  # `vpjnd label --codec all`
+    assert all(LabelSettings().plan(codec).coarse >= 1 for codec in available_codecs())

@@ -30,6 +30,7 @@ _REGISTRY: dict[str, _Entry] = {
     "heic": _Entry("vpjnd_cli.codecs.heic:HeicCodec", (".heic", ".heif"), ("HEIF",)),
     "avif": _Entry("vpjnd_cli.codecs.avif:AvifCodec", (".avif",), ("AVIF",)),
     "webp": _Entry("vpjnd_cli.codecs.webp:WebpCodec", (".webp",), ("WEBP",)),
+    "jxl": _Entry("vpjnd_cli.codecs.jxl:JxlCodec", (".jxl",), ("JXL",)),
 }
 
 

@@ -59,6 +59,7 @@ class Codec(ABC):
     extensions: ClassVar[tuple[str, ...]]  # lower case, with the dot; the first is the default
     setting_name: ClassVar[str] = "level"  # what users call a level's setting: "QF", "QP", "quality"
     keeps_alpha: ClassVar[bool] = False  # encodes HxWx4 (RGBA) pictures, and decodes them so
+    embeds_icc: ClassVar[bool] = True  # embeds the ICC profile given; False: its files are sRGB
 
     def __init__(self, options: CodecOptions | None = None) -> None:
         self.options = options or CodecOptions()

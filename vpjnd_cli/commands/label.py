@@ -47,7 +47,7 @@ def label_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="Corpus folder (created; a rerun reuses its scores).",
                                          metavar="CORPUS", show_default=False)],
     codec: Annotated[str, typer.Option("--codec", "-c", metavar="CODECS", help="Codecs to label, comma-separated: "
-                                       "jpeg, bpg, heic, avif, webp, or all.")] = "jpeg",
+                                       "jpeg, bpg, heic, avif, webp, jxl, or all.")] = "jpeg",
     chroma: Annotated[Literal["420", "444", "both"], typer.Option("--chroma", help="Chroma samplings to label "
                                                                   "(4:4:4 where the codec has it).")] = "both",
     teacher: Annotated[Literal["butteraugli", "ssimulacra2"],

@@ -40,14 +40,13 @@ SUPPORTED_FORMATS = {
     "HEIF": "HEIC/HEIF",
     "GIF": "GIF",
     "PPM": "PNM",
+    "JXL": "JPEG XL",
 }
-SUPPORTED_LIST = "PNG, JPEG, TIFF, BMP, WebP, AVIF, HEIC/HEIF, GIF, PNM, BPG"
+SUPPORTED_LIST = "PNG, JPEG, TIFF, BMP, WebP, AVIF, HEIC/HEIF, JPEG XL, GIF, PNM, BPG"
 
 # Formats Pillow cannot identify but users may try: name them instead of "unknown format".
 _KNOWN_SIGNATURES = (
     (b"%PDF", "PDF document"),
-    (b"\xff\x0a", "JPEG XL"),
-    (b"\x00\x00\x00\x0cJXL ", "JPEG XL"),
     (b"8BPS", "Photoshop PSD"),
 )
 BPG_MAGIC = b"BPG\xfb"
@@ -137,7 +136,9 @@ def read_file(path: Path) -> bytes:
     return data
 
 
-def _register_heif() -> None:
+def _register_plugins() -> None:
+    """HEIF and JPEG XL readers for Pillow (imported here: they load libheif and libjxl)."""
+    import pillow_jxl  # noqa: F401  (registers on import)
     from pillow_heif import register_heif_opener
 
     register_heif_opener()
@@ -201,7 +202,7 @@ def _check_frames(path: Path, frames: int | None, strict: bool, notes: list[str]
 
 
 def _decode_with_pillow(path: Path, data: bytes, *, max_pixels: int, strict: bool, notes: list[str]) -> _Decoded:
-    _register_heif()
+    _register_plugins()
     Image.MAX_IMAGE_PIXELS = None  # our own limit replaces Pillow's fixed one
     try:
         image = Image.open(io.BytesIO(data))
@@ -225,7 +226,8 @@ def _decode_with_pillow(path: Path, data: bytes, *, max_pixels: int, strict: boo
         raise
     except _DECODE_ERRORS as exc:
         raise InputError(f"truncated or corrupt {SUPPORTED_FORMATS[image.format]} data ({exc})", path) from exc
-    return _Decoded(SUPPORTED_FORMATS[image.format], pixels, alpha, bit_depth, exif, icc, _xmp_packet(image), frames)
+    xmp = _jxl_box(data, b"xml ") if image.format == "JXL" else _xmp_packet(image)
+    return _Decoded(SUPPORTED_FORMATS[image.format], pixels, alpha, bit_depth, exif, icc, xmp, frames)
 
 
 def _decode_bpg(path: Path, data: bytes, *, max_pixels: int, strict: bool, notes: list[str]) -> _Decoded:
@@ -368,6 +370,24 @@ def _exif_without_orientation(exif: Image.Exif) -> bytes | None:
         exif[ORIENTATION_TAG] = 1
     raw = exif.tobytes()
     return raw[len(EXIF_PREFIX) :] if raw.startswith(EXIF_PREFIX) else raw
+
+
+def _jxl_box(data: bytes, kind: bytes) -> bytes | None:
+    """The payload of the first box of this type in a JPEG XL container (None: a bare codestream,
+    no such box, or only a Brotli-compressed one)."""
+    pos = 0
+    while pos + 8 <= len(data):
+        size, found = struct.unpack_from(">I4s", data, pos)
+        start = pos + 8
+        if size == 1 and pos + 16 <= len(data):  # a 64-bit size follows the type
+            size, start = struct.unpack_from(">Q", data, pos + 8)[0], pos + 16
+        end = len(data) if size == 0 else pos + size
+        if end < start or end > len(data):
+            return None
+        if found == kind:
+            return data[start:end]
+        pos = end
+    return None
 
 
 def _xmp_packet(image: Image.Image) -> bytes | None:

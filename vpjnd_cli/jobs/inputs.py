@@ -26,11 +26,11 @@ DEFAULT_TEMPLATE = "{stem}{ext}"
 TEMPLATE_FIELDS = ("stem", "name", "suffix", "ext", "codec")
 PICTURE_SUFFIXES = frozenset({
     ".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".mpo", ".tif", ".tiff", ".bmp", ".webp", ".avif", ".heic", ".heif",
-    ".gif", ".ppm", ".pgm", ".pbm", ".pnm", ".bpg",
+    ".gif", ".ppm", ".pgm", ".pbm", ".pnm", ".bpg", ".jxl",
 })
 # The extension a kept original from standard input gets, by the format it was read as (LoadedImage.format).
 FORMAT_SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "TIFF": ".tif", "BMP": ".bmp", "WebP": ".webp", "AVIF": ".avif",
-                   "HEIC/HEIF": ".heic", "GIF": ".gif", "PNM": ".pnm", "BPG": ".bpg"}
+                   "HEIC/HEIF": ".heic", "GIF": ".gif", "PNM": ".pnm", "BPG": ".bpg", "JPEG XL": ".jxl"}
 CLASH_HINT = 'a --name-template like "{name}{ext}" keeps them apart'
 
 

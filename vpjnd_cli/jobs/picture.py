@@ -205,7 +205,8 @@ class Worker:
         s = self.settings
         picture = load_image(task.label, max_pixels=s.max_pixels, strict=s.strict, data=data)
         result.notes.extend(picture.warnings)
-        in_profile = s.icc == "keep" and "icc" in s.keep
+        # pixels stay in the input's own profile only where every codec of the run can embed it
+        in_profile = s.icc == "keep" and "icc" in s.keep and all(codec.embeds_icc for codec in self.codecs)
         metadata = picture.metadata_to_write(in_profile).keep_only(s.keep)
         return picture, source_of(picture, s.background, in_profile), metadata
 

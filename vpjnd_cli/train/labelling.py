@@ -59,9 +59,10 @@ class LevelPlan:
             raise ValueError(f"level steps must satisfy 1 <= fine <= coarse, got coarse {self.coarse}, fine {self.fine}")
 
 
-# Steps of about 5 % of each ladder where it matters (JPEG, AVIF and WebP: 100 levels; BPG and HEIC: 52 QPs).
+# Steps of about 5 % of each ladder where it matters (JPEG, AVIF and WebP: 100 levels; BPG and HEIC: 52 QPs;
+# JPEG XL: 53 distances).
 DEFAULT_PLANS = {"jpeg": LevelPlan(5, 5), "avif": LevelPlan(10, 5), "webp": LevelPlan(10, 5),
-                 "heic": LevelPlan(6, 2), "bpg": LevelPlan(6, 2)}
+                 "heic": LevelPlan(6, 2), "bpg": LevelPlan(6, 2), "jxl": LevelPlan(6, 2)}
 
 
 @dataclass(frozen=True)
@@ -316,7 +317,10 @@ def kept_rows(corpus: Path, labelled: list[Row], splits: dict[str, str], calibra
 
 
 def _samplings(codec: str, chroma: str) -> list[str]:
-    """The samplings of ``chroma`` that the codec encodes (WebP: 4:2:0 only)."""
+    """The samplings of ``chroma`` that the codec encodes (WebP: 4:2:0 only; JPEG XL: one view,
+    4:4:4, whatever is asked, since it does not subsample)."""
+    if codec == "jxl":
+        return ["444"]
     wanted = ("420", "444") if chroma == "both" else (chroma,)
     return [sampling for sampling in wanted if sampling == "420" or codec != "webp"]
 

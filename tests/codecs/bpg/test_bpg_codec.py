@@ -13,8 +13,10 @@ import pytest
 
 from vpjnd_cli.codecs.base import CodecOptions, Level
 from vpjnd_cli.codecs.bpg import BpgCodec, read_bpg
-from vpjnd_cli.codecs.bpg.builtin import BuiltinBackend
+from vpjnd_cli.codecs.bpg.builtin import BuiltinBackend, encode_bpg
+from vpjnd_cli.codecs.bpg.codec import DEFAULT_EFFORT
 from vpjnd_cli.codecs.bpg.container import demux
+from vpjnd_cli.codecs.bpg.hevc import HevcHeader
 from vpjnd_cli.codecs.bpg.external import ExternalBackend
 from vpjnd_cli.errors import ExitCode, ToolMissingError, UsageError
 from vpjnd_cli.imageio.metadata import Metadata
@@ -84,10 +86,8 @@ print(hashlib.sha256(encode_bpg(rgb, 30, "420", 3, {threads})).hexdigest())
 
 
 def test_encoding_is_deterministic_in_and_across_processes() -> None:
-    from vpjnd_cli.codecs.bpg.builtin import encode_bpg
-
     rgb = np.random.default_rng(7).integers(0, 256, (40, 56, 3), dtype=np.uint8)
-    for effort in (3, 8):
+    for effort in (0, 3, 8):
         first = encode_bpg(rgb, 30, "420", effort, 1)
         assert all(encode_bpg(rgb, 30, "420", effort, threads) == first for threads in (1, 2, 1))
     digest = hashlib.sha256(encode_bpg(rgb, 30, "420", 3, 1)).hexdigest()
@@ -97,12 +97,18 @@ def test_encoding_is_deterministic_in_and_across_processes() -> None:
         assert done.stdout.strip() == digest
 
 
-def test_encode_final_keeps_the_judged_bytes() -> None:
-    codec, rgb = builtin(), picture()
+def test_candidates_are_ultrafast_and_the_written_file_is_at_the_effort() -> None:
+    codec, rgb, exif = builtin(), picture(96, 128), Metadata(exif=b"II*\x00\x08\x00\x00\x00\x00\x00")
     judged = codec.encode(rgb, Level(30, "444"))
-    final = codec.encode_final(rgb, Level(30, "444"), Metadata(exif=b"II*\x00\x08\x00\x00\x00\x00\x00"))
-    assert demux(final).hevc_data == demux(judged).hevc_data and len(final) > len(judged)
-    assert np.array_equal(codec.decode(final), codec.decode(judged))
+    assert judged == encode_bpg(rgb, 30, "444", 0)
+    assert HevcHeader.from_bytes(demux(judged).hevc_header).min_cb_size == 16  # ultrafast's own
+    final = codec.encode_final(rgb, Level(30, "444"), exif)
+    plain = encode_bpg(rgb, 30, "444", DEFAULT_EFFORT)
+    assert demux(final).hevc_data == demux(plain).hevc_data and len(final) > len(plain)
+    assert HevcHeader.from_bytes(demux(final).hevc_header).min_cb_size == 8
+    assert not np.array_equal(codec.decode(final), codec.decode(judged))  # so the pipeline judges it again
+    at_search_effort = builtin(effort=0).encode_final(rgb, Level(30, "444"), exif)
+    assert demux(at_search_effort).hevc_data == demux(judged).hevc_data  # the judged bytes themselves
     assert builtin().encode(rgb.copy(), Level(30, "444")) == judged  # a fresh codec: same bytes
 
 
@@ -171,7 +177,7 @@ def test_effort_is_checked() -> None:
     for effort in (-1, 10):
         with pytest.raises(UsageError):
             builtin(effort=effort)
-    assert builtin(effort=0).backend.effort == 0
+    assert builtin(effort=0).effort == 0
 
 
 FAKE_BPGENC = """#!{python}
@@ -217,8 +223,9 @@ def test_external_backend_with_stand_in_tools(tmp_path: Path) -> None:
     codec = BpgCodec(CodecOptions(bpgenc=str(bpgenc), bpgdec=str(bpgdec), effort=5))
     assert isinstance(codec.backend, ExternalBackend)
     rgb = picture()
+    codec.encode(rgb, Level(33, "444"))
     final = codec.encode_final(rgb, Level(33, "444"), Metadata(xmp=b"<x/>"))
-    assert log.read_text().split("\n")[0] == "-q 33 -f 444 -m 5"
+    assert log.read_text().splitlines() == ["-q 33 -f 444 -m 1", "-q 33 -f 444 -m 5"]  # search, then final
     assert read_bpg(final).metadata == Metadata(xmp=b"<x/>")
     assert np.array_equal(codec.decode(final), builtin().decode(final))
     with pytest.raises(Exception, match="bpgdec failed"):

@@ -89,6 +89,7 @@ CASES = [  # (height, width, chroma, effort, grey)
     (23, 37, "420", 0, True),
     (40, 24, "420", 8, False),
     (5, 70, "444", 3, False),
+    (23, 37, "444", 1, False),  # superfast: 16x16 minimum CU, padded to 32x48
 ]
 
 

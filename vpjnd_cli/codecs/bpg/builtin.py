@@ -7,10 +7,11 @@ Encoder settings, and why:
 - frame-threads=1, lookahead-slices=0, pools=<threads>: only wavefront (WPP) rows run in
   parallel, which does not change the bitstream, so the same picture and level give the same
   bytes every time and for any thread count.
-- min-cu-size=8 (ultrafast and superfast would use 16): readers rebuild the coded size as the
-  true size rounded up to the minimum CU, and we pad to a multiple of 8, as bpgenc does. x265
+- min-cu-size: readers rebuild the coded size as the true size rounded up to the minimum CU, so
+  the picture is padded to a multiple of it. 8, as bpgenc, except for ultrafast (the search's
+  preset) and superfast, which keep x265's own 16: at 8 they take three times as long. x265
   needs at least one 16x16 CTU, so a picture 8 pixels thin or less is padded to 16 with
-  min-cu-size=16 instead.
+  min-cu-size=16 whatever the preset.
 - tune=ssim, as bpgenc (it turns psycho-visual RD off: the search judges fidelity itself).
 - info=0: no SEI with the x265 version string (BPG drops SEI anyway).
 
@@ -32,6 +33,7 @@ from vpjnd_cli.codecs.bpg.reader import read_bpg
 # Index = effort = bpgenc -m (1 superfast .. 9 placebo); 0 (ultrafast) exists only here.
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo")
 _PIXEL_FORMAT = {"gray": PixelFormat.GRAY, "420": PixelFormat.YUV420, "444": PixelFormat.YUV444}
+_COARSE = ("ultrafast", "superfast")  # presets that keep x265's 16x16 minimum CU
 
 
 def x265_params(qp: int, threads: int, min_cu_size: int = 8) -> dict[str, object]:
@@ -59,7 +61,7 @@ def encode_bpg(pixels: np.ndarray, qp: int, chroma: str, effort: int, threads: i
     stream, header = x265_stream(np.ascontiguousarray(pixels[..., :3]), qp, chroma, effort, threads)
     if pixels.shape[2] == 3:
         return bpg_from_stream(stream, header)
-    min_cu_size = _min_cu_size(pixels)
+    min_cu_size = _min_cu_size(pixels, effort)
     alpha = _x265_encode([colour.pad_to_multiple(pixels[..., 3], min_cu_size)], qp, effort, threads, min_cu_size)
     return bpg_from_stream(stream, header, alpha)
 
@@ -69,19 +71,19 @@ def x265_stream(rgb: np.ndarray, qp: int, chroma: str, effort: int, threads: int
 
     ``chroma`` is "420" or "444"; a grey picture (R == G == B) is coded as gray whatever it
     says. The picture is padded to a multiple of the minimum CU size (8, or 16 for thin
-    pictures) by edge replication, like bpgenc; the header holds the true size.
+    pictures and the coarse presets) by edge replication, like bpgenc; the header holds the true size.
     """
     if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"expected an HxWx3 uint8 picture, got {rgb.dtype} {rgb.shape}")
     sampling = "gray" if colour.is_grey(rgb) else chroma
-    min_cu_size = _min_cu_size(rgb)
+    min_cu_size = _min_cu_size(rgb, effort)
     planes = colour.rgb_to_ycbcr(colour.pad_to_multiple(rgb, min_cu_size), sampling)
     stream = _x265_encode(planes, qp, effort, threads, min_cu_size)
     return stream, BpgHeader(width=rgb.shape[1], height=rgb.shape[0], pixel_format=_PIXEL_FORMAT[sampling])
 
 
-def _min_cu_size(pixels: np.ndarray) -> int:
-    return 8 if min(pixels.shape[:2]) > 8 else 16
+def _min_cu_size(pixels: np.ndarray, effort: int) -> int:
+    return 8 if min(pixels.shape[:2]) > 8 and PRESETS[effort] not in _COARSE else 16
 
 
 def _x265_encode(planes: list[np.ndarray], qp: int, effort: int, threads: int, min_cu_size: int) -> bytes:
@@ -108,12 +110,13 @@ def bpg_from_stream(stream: bytes, header: BpgHeader, alpha: bytes | None = None
 class BuiltinBackend:
     """In-process encode and decode; needs only PyAV."""
 
-    def __init__(self, effort: int, threads: int = 1) -> None:
-        self.effort = effort
+    fastest_effort = 0  # x265 ultrafast: search candidates
+
+    def __init__(self, threads: int = 1) -> None:
         self.threads = threads
 
-    def encode(self, pixels: np.ndarray, level: Level) -> bytes:
-        return encode_bpg(pixels, level.setting, level.chroma, self.effort, self.threads)
+    def encode(self, pixels: np.ndarray, level: Level, effort: int) -> bytes:
+        return encode_bpg(pixels, level.setting, level.chroma, effort, self.threads)
 
     def decode(self, data: bytes) -> np.ndarray:
         picture = read_bpg(data)

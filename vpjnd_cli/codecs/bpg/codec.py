@@ -15,11 +15,13 @@ from vpjnd_cli.errors import UsageError
 from vpjnd_cli.imageio.metadata import Metadata
 
 MAX_QP = 51
-DEFAULT_EFFORT = 3  # bpgenc -m 3 = x265 preset "faster": see BpgCodec
+DEFAULT_EFFORT = 3  # bpgenc -m 3 = x265 preset "faster": the file written (BpgCodec)
 
 
 class Backend(Protocol):
-    def encode(self, rgb: np.ndarray, level: Level) -> bytes: ...
+    fastest_effort: int
+
+    def encode(self, rgb: np.ndarray, level: Level, effort: int) -> bytes: ...
 
     def decode(self, data: bytes) -> np.ndarray: ...
 
@@ -29,36 +31,35 @@ def select_backend(options: CodecOptions) -> Backend:
 
     Asking for the external back-end explicitly (bpg_backend="external", or a bpgenc/bpgdec
     path with "auto") while a tool is missing raises ToolMissingError; plain "auto" falls back
-    to the built-in back-end silently.
+    to the built-in back-end silently. An effort the back-end does not have raises UsageError.
     """
-    effort = DEFAULT_EFFORT if options.effort is None else options.effort
+    backend: Backend = BuiltinBackend(options.threads)
     if options.bpg_backend != "builtin":
         if options.bpg_backend == "external" or options.bpgenc or options.bpgdec:
             bpgenc, bpgdec = require_tool("bpgenc", options.bpgenc), require_tool("bpgdec", options.bpgdec)
         else:
             bpgenc, bpgdec = find_tool("bpgenc", None), find_tool("bpgdec", None)
         if bpgenc and bpgdec:
-            _check_effort(effort, lowest=1)
-            return ExternalBackend(bpgenc, bpgdec, effort)
-    _check_effort(effort, lowest=0)
-    return BuiltinBackend(effort, options.threads)
-
-
-def _check_effort(effort: int, lowest: int) -> None:
-    if not lowest <= effort < len(PRESETS):
-        presets = f"x265 {PRESETS[lowest]}..{PRESETS[-1]}"
-        raise UsageError(f"BPG effort must be {lowest}..{len(PRESETS) - 1} ({presets}), got {effort}")
+            backend = ExternalBackend(bpgenc, bpgdec)
+    effort = DEFAULT_EFFORT if options.effort is None else options.effort
+    if not backend.fastest_effort <= effort < len(PRESETS):
+        presets = f"x265 {PRESETS[backend.fastest_effort]}..{PRESETS[-1]}"
+        raise UsageError(f"BPG effort must be {backend.fastest_effort}..{len(PRESETS) - 1} ({presets}), got {effort}")
+    return backend
 
 
 class BpgCodec(Codec):
-    """BPG: levels are QP 0..51 (rising QP = more distortion), 4:2:0 and/or 4:4:4, 8 bits.
+    """BPG: levels are QP 0..51 (rising QP = more distorted), 4:2:0 and/or 4:4:4, 8 bits.
 
     effort is bpgenc's -m (1 superfast .. 9 placebo; the built-in back-end also takes 0 =
-    ultrafast). The default, 3 (x265 "faster"), serves the search and the final file alike:
-    encode_final only remuxes the bytes of ``encode`` with metadata, so the written file
-    decodes to exactly the pixels that were judged and need not be judged again. bpgenc's own
-    -m 8 (veryslow) took 1.5-2x the time at 1080p for files about 10 % smaller at the same QP
-    (and 0.2-0.4 dB lower PSNR); pass effort=8 to get it.
+    ultrafast) and sets the file written: 3 (x265 "faster") by default. Search candidates are
+    encoded at the back-end's fastest effort (built-in: ultrafast with x265's own 16x16 minimum
+    CU; bpgenc: -m 1), a quarter to a third of the time of "faster", for files a few percent
+    larger and a little more distorted at the same QP. The written file therefore decodes to
+    other pixels than the judged candidate (unless effort is that fastest one), and the
+    pipeline judges it again. bpgenc's own -m 8 (veryslow) gives files about 10 % smaller at the
+    same QP, a little more distorted, for two to three times the time of "faster"; pass
+    effort=8 to get it.
     """
 
     name = "bpg"
@@ -68,6 +69,7 @@ class BpgCodec(Codec):
     def __init__(self, options: CodecOptions | None = None) -> None:
         super().__init__(options)
         self.backend = select_backend(self.options)
+        self.effort = DEFAULT_EFFORT if self.options.effort is None else self.options.effort
         self._cache_key: tuple[bytes, tuple[int, ...]] | None = None
         self._cache: dict[Level, bytes] = {}
 
@@ -77,23 +79,28 @@ class BpgCodec(Codec):
         return [Level(qp, chroma) for qp in range(MAX_QP + 1) for chroma in chromas]
 
     def encode(self, rgb: np.ndarray, level: Level) -> bytes:
-        """A BPG file without metadata; the bytes of each level are kept for encode_final."""
+        """A search candidate (the back-end's fastest effort), without metadata; each level's
+        bytes are kept."""
         key = (hashlib.blake2b(np.ascontiguousarray(rgb).data, digest_size=16).digest(), rgb.shape)
         if key != self._cache_key:
             self._cache_key, self._cache = key, {}
         if level not in self._cache:
-            self._cache[level] = self.backend.encode(rgb, level)
+            self._cache[level] = self.backend.encode(rgb, level, self.backend.fastest_effort)
         return self._cache[level]
 
     def decode(self, data: bytes) -> np.ndarray:
         return self.backend.decode(data)
 
     def encode_final(self, rgb: np.ndarray, level: Level, metadata: Metadata | None = None) -> bytes:
-        """``encode``'s bytes with EXIF/ICC/XMP extension records: decoded pixels do not change.
+        """The file at ``effort`` with EXIF/ICC/XMP extension records. Its pixels differ from
+        ``encode``'s unless effort is the back-end's fastest, whose bytes it then reuses.
 
         Every record given is embedded; the caller drops what must not be (Metadata.keep_only).
         """
-        data = self.encode(rgb, level)
+        if self.effort == self.backend.fastest_effort:
+            data = self.encode(rgb, level)
+        else:
+            data = self.backend.encode(rgb, level, self.effort)
         if metadata is None or metadata.empty:
             return data
         return mux(demux(data).with_metadata(metadata))

@@ -41,19 +41,20 @@ def require_tool(name: str, given: str | None) -> str:
 class ExternalBackend:
     """bpgenc for encoding (``-m`` = effort), bpgdec for decoding, through PNG files."""
 
-    def __init__(self, bpgenc: str, bpgdec: str, effort: int) -> None:
+    fastest_effort = 1  # bpgenc -m 1, x265 superfast: search candidates
+
+    def __init__(self, bpgenc: str, bpgdec: str) -> None:
         self.bpgenc = bpgenc
         self.bpgdec = bpgdec
-        self.effort = effort
 
-    def encode(self, pixels: np.ndarray, level: Level) -> bytes:
+    def encode(self, pixels: np.ndarray, level: Level, effort: int) -> bytes:
         """Metadata is not passed through bpgenc (it only keeps what it finds in its input);
         the codec embeds it by remuxing the result. An RGBA picture's alpha goes through the
         PNG, and bpgenc codes it."""
         with tempfile.TemporaryDirectory(prefix="vpjnd-bpg-") as tmp:
             src, dst = Path(tmp, "in.png"), Path(tmp, "out.bpg")
             Image.fromarray(pixels).save(src, compress_level=1)
-            args = ["-q", str(level.setting), "-f", level.chroma, "-m", str(self.effort), "-o", str(dst), str(src)]
+            args = ["-q", str(level.setting), "-f", level.chroma, "-m", str(effort), "-o", str(dst), str(src)]
             self._run(self.bpgenc, args, VpjndError)
             return dst.read_bytes()
 
