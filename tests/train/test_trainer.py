@@ -10,6 +10,7 @@ from jnd_sets import make_mcl_jci
 from safetensors.torch import load_file
 
 from vpjnd_cli.display import Silent
+from vpjnd_cli.errors import UsageError
 from vpjnd_cli.judges.vpjndnet import NetworkJudge
 from vpjnd_cli.model.config import NetConfig
 from vpjnd_cli.model.peak import PeakCalibration
@@ -103,11 +104,24 @@ def test_resume_mid_epoch_is_bit_identical(dataset, tmp_path, monkeypatch, peak_
 
 
 def test_a_run_folder_with_a_checkpoint_needs_resume(dataset, tmp_path):
-    from vpjnd_cli.errors import UsageError
-
     run(dataset, tmp_path / "r", 1)
     with pytest.raises(UsageError, match="--resume"):
         run(dataset, tmp_path / "r", 1)
+
+
+def test_a_run_resumes_under_its_variant_s_new_name(dataset, tmp_path):
+    """A variant's name is a label: a run checkpointed before its network was named resumes."""
+    from dataclasses import replace
+
+    config = TrainConfig(epochs=1, batch=50, patches=2, seed=5)
+    train(dataset, tmp_path / "r", NET, config, torch.device("cpu"), resume=False, data_description="test")
+    named = replace(NET, name="vpjndnet-small")
+    train(dataset, tmp_path / "r", named, replace(config, epochs=2), torch.device("cpu"), resume=True,
+          data_description="test")
+    assert read_header(tmp_path / "r" / BEST).config.name == "vpjndnet-small"
+    with pytest.raises(UsageError, match="hidden 8 \\(now 16\\)"):
+        train(dataset, tmp_path / "r", replace(named, hidden=16), replace(config, epochs=3), torch.device("cpu"),
+              resume=True, data_description="test")
 
 
 def test_a_finished_run_gets_its_peak_calibration_and_can_drop_it(dataset, tmp_path):
@@ -159,8 +173,6 @@ def test_with_the_peak_in_the_loss_the_head_learns_and_validation_uses_it(datase
 
 
 def test_a_checkpoint_from_before_the_option_resumes_as_a_network_alone(dataset, tmp_path):
-    from vpjnd_cli.errors import UsageError
-
     run(dataset, tmp_path / "old", 1)
     payload = torch.load(tmp_path / "old" / CHECKPOINT, weights_only=True)
     meta = json.loads(payload["meta"])
