@@ -5,15 +5,24 @@ PY := $(VENV)/bin/python
 # torch 2.13.0, the CPU build on our machines (a wheel on disk); override TORCH_SPEC elsewhere.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: install test bench model clean
+.PHONY: install lint test quick bench model clean
 
 install:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install "$(TORCH_SPEC)"
 	$(PY) -m pip install -e ".[test]"
 
-test:
+# ruff and mypy, configured in pyproject.toml; `make test` runs them first, so CI holds them.
+lint:
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+test: lint
 	$(PY) -m pytest -q
+
+# The suite without the tests marked slow (building and installing the wheel takes minutes).
+quick: lint
+	$(PY) -m pytest -q -m "not slow"
 
 # vpjnd against guetzli, cjxl, jpegoptim and an SSIM bisection (bench/bench_peers.py; results in
 # bench/results/). BENCH_PHOTOS=DIR reuses a built corpus, else it is built into bench/.photos.

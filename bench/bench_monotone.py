@@ -72,7 +72,8 @@ def main() -> None:
                 dump.setdefault(dataset.codec_name, {}).setdefault(info.id, {})[name] = [round(float(v), 5) for v in p]
         print(f"\n## {dataset.codec_name}: {len(pictures)} pictures, {len(ladder)} levels each "
               f"({time.perf_counter() - started:.0f} s)")
-        print("| judge | inversions > 0.05 (total, per picture) | largest rise | MAD, every level | MAD, block search |")
+        print("| judge | inversions > 0.05 (total, per picture) | largest rise | MAD, every level "
+              "| MAD, block search |")
         print("|---|---|---|---|---|")
         for name, s in stats.items():
             print(f"| {Path(name).name} | {sum(s['inversions'])}, {np.mean(s['inversions']):.1f} | {s['largest']:.3f} "

@@ -71,7 +71,7 @@ def test_predict_and_judge_agree_with_compress(tmp_path, photo):
 
 
 def test_errors_are_raised_with_their_exit_codes(tmp_path, photo):
-    with pytest.raises(InputError, match="missing.png") as missing:
+    with pytest.raises(InputError, match=r"missing\.png") as missing:
         compress(tmp_path / "missing.png", tmp_path / "out.jpg", PJND)
     assert missing.value.exit_code == ExitCode.USAGE
     with pytest.raises(UsageError, match="a folder"):

@@ -69,5 +69,6 @@ def test_the_wheel_works_from_any_folder_of_a_fresh_environment(tmp_path):
         assert (REPO / "vpjnd_cli" / "jobs" / part).read_text().strip() in page, part
     assert '"judge":"vpjndnet"' in page
     # The weight-free judge's parameters are package data, and the Python API works as documented.
-    api = "from vpjnd_cli import Settings, compress; print(compress('photo.png', 'x.webp', Settings(judge='pjnd')).status)"
+    api = ("from vpjnd_cli import Settings, compress; "
+           "print(compress('photo.png', 'x.webp', Settings(judge='pjnd')).status)")
     assert sh(python, "-c", api, cwd=elsewhere, env=env).strip() == "ok"
