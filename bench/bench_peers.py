@@ -1,7 +1,7 @@
 """vpjnd against the tools users would pick instead (issue 8): size, quality and speed.
 
-    .venv/bin/python bench/bench_peers.py --photos /work/photos [--count 10] [--bpg] [--heic] [--no-ssimulacra2]
-    make bench [BENCH_PHOTOS=/work/photos] [BENCH_ARGS="--count 4"]
+    .venv/bin/python bench/bench_peers.py --photos PHOTO_DIR [--count 10] [--bpg] [--heic] [--no-ssimulacra2]
+    make bench [BENCH_PHOTOS=PHOTO_DIR] [BENCH_ARGS="--count 4"]
 
 Pictures: the photos of ../shared/data/photos/build.sh (``--photos DIR``, else ``$BENCH_PHOTOS``,
 else the corpus is built into bench/.photos, about 3 minutes of downloads), each cut (area
