@@ -95,6 +95,7 @@ def label_command(
     import time
 
     from vpjnd_cli.commands.train import codec_list
+    from vpjnd_cli.console import Console
     from vpjnd_cli.errors import OutputError, UsageError
     from vpjnd_cli.train.calibration import mcl_jci_targets
     from vpjnd_cli.train.labelling import LabelSettings, label_corpus
@@ -112,7 +113,7 @@ def label_command(
                              calibration=reused)
     started = time.perf_counter()
     try:
-        calibration = label_corpus(_photo_files(photos), output, scorer, targets, settings, _note)
+        calibration = label_corpus(_photo_files(photos), output, scorer, targets, settings, Console().note)
     except ValueError as error:
         raise UsageError(str(error)) from None
     fit = calibration.psychometric
@@ -122,11 +123,6 @@ def label_command(
                + ", ".join(f"SUR {s:.0%}: QF {calibration.mean_qf[s]:.1f}±{calibration.sd_qf[s]:.1f} "
                            f"(MCL-JCI {m:.1f}±{sd:.1f})" for s, (m, sd) in calibration.targets.items())
                + f"; {time.perf_counter() - started:.0f} s")
-
-
-def _note(message: str) -> None:
-    """Progress and skipped photos, on stderr (stdout carries only the summary line)."""
-    typer.echo(f"vpjnd: {message}", err=True)
 
 
 def _read_calibration(path: Path, teacher: str) -> Calibration:
