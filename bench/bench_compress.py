@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_compress.py --image PHOTO [--codec jpeg] [--repeat 3]
 
 The picture is cut to 1920x1080 (area downscale + centre crop). The vpjndnet judge uses
-``--weights``, else the installed model (weights/vpjndnet.safetensors or $VPJND_WEIGHTS), else a
+``--weights``, else the installed model ($VPJND_WEIGHTS or the shipped vpjnd_cli/weights/), else a
 released-size network with seeded random weights (no trained weights are needed to time it).
 For each judge it prints the in-process time of one compress (model loading included, Python
 and torch start-up excluded), the time of a whole `vpjnd compress` process (wall and CPU), the level, and the

@@ -88,7 +88,7 @@ def main() -> None:
     print(f"prepare(): {prepare_s * 1000:.0f} ms wall, {prepare_cpu * 1000:.0f} ms CPU")
     per_candidate, per_candidate_cpu = float("inf"), float("inf")
     for block in blocks:
-        wall, cpu, probs = timed(lambda: judge.probabilities(prepared, candidates[:block]), args.repeat)
+        wall, cpu, probs = timed(lambda block=block: judge.probabilities(prepared, candidates[:block]), args.repeat)
         per_candidate, per_candidate_cpu = min(per_candidate, wall / block), min(per_candidate_cpu, cpu / block)
         print(f"probabilities() for {block:3d} candidates: {wall * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU; "
               f"{wall / block * 1000:.1f} ms wall per candidate (p[0] = {probs[0]:.4f})")

@@ -1,7 +1,7 @@
 """vpjnd against the tools users would pick instead (issue 8): size, quality and speed.
 
-    .venv/bin/python bench/bench_peers.py --photos /work/photos [--count 10] [--bpg] [--heic] [--no-ssimulacra2]
-    make bench [BENCH_PHOTOS=/work/photos] [BENCH_ARGS="--count 4"]
+    .venv/bin/python bench/bench_peers.py --photos PHOTO_DIR [--count 10] [--bpg] [--heic] [--no-ssimulacra2]
+    make bench [BENCH_PHOTOS=PHOTO_DIR] [BENCH_ARGS="--count 4"]
 
 Pictures: the photos of ../shared/data/photos/build.sh (``--photos DIR``, else ``$BENCH_PHOTOS``,
 else the corpus is built into bench/.photos, about 3 minutes of downloads), each cut (area
@@ -122,8 +122,8 @@ def pick_pictures(folder: Path, count: int, sizes: list[tuple[int, int]]) -> lis
             continue
     order = []  # round-robin over the packages: each package's first photo, then each one's second...
     lists = [by_package[name] for name in sorted(by_package)]
-    for rank in range(max((len(l) for l in lists), default=0)):
-        order += [l[rank] for l in lists if rank < len(l)]
+    for rank in range(max((len(photos) for photos in lists), default=0)):
+        order += [photos[rank] for photos in lists if rank < len(photos)]
     used: set[Path] = set()
     chosen = []
     for i in range(count):
@@ -482,12 +482,12 @@ def plots(args: argparse.Namespace, table: list[dict], rows: list[dict]) -> list
     if any(not np.isnan(t["ssimulacra2"]) for t in table):
         metrics.append(("ssimulacra2", "SSIMULACRA2 (higher is better)"))
     fig, axes = plt.subplots(1, len(metrics), figsize=(6.5 * len(metrics), 5), squeeze=False)
-    for ax, (key, label) in zip(axes[0], metrics):
+    for ax, (key, label) in zip(axes[0], metrics, strict=True):
         for i, t in enumerate(table):
             colour = f"C{i % 10}"
             points = [(r["bpp"], r[key]) for r in rows if r["tool"] == t["tool"] and key in r]
             if points:
-                ax.scatter(*zip(*points), s=12, alpha=0.35, color=colour)
+                ax.scatter(*zip(*points, strict=True), s=12, alpha=0.35, color=colour)
             ax.scatter(t["bpp"], t[key], s=70, marker="D", color=colour, edgecolor="black", label=t["tool"])
         ax.set_xlabel("bits per pixel")
         ax.set_ylabel(label)

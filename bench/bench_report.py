@@ -23,11 +23,11 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from browser import chromium, first_screen_seconds  # noqa: E402 - tests/browser.py
-from pictures import natural_picture  # noqa: E402
+from browser import chromium, first_screen_seconds  # tests/browser.py
+from pictures import natural_picture
 
-from vpjnd_cli.imageio import load_image  # noqa: E402
-from vpjnd_cli.imageio.resize import cover_and_crop  # noqa: E402
+from vpjnd_cli.imageio import load_image
+from vpjnd_cli.imageio.resize import cover_and_crop
 
 CLI = [sys.executable, "-m", "vpjnd_cli"]
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vpjnd_cli.codecs.base import CodecOptions
 from vpjnd_cli.codecs import get_codec
+from vpjnd_cli.codecs.base import CodecOptions
 from vpjnd_cli.judges import get_judge
 from vpjnd_cli.pipeline import SearchSettings, predict
 from vpjnd_cli.source import Source
@@ -75,7 +75,8 @@ def main() -> None:
                 prediction, _ = predict(Source(rgb), codec, judge, SearchSettings())
                 answers.setdefault(name, {})[variant] = ladder[prediction.chosen or 0].setting
                 probabilities.setdefault(name, {})[variant] = prediction.probabilities
-        shifts = {name: (abs(a["mirrored"] - a["picture"]), abs(a["halved"] - a["picture"])) for name, a in answers.items()}
+        shifts = {name: (abs(a["mirrored"] - a["picture"]), abs(a["halved"] - a["picture"]))
+                  for name, a in answers.items()}
         flip_p = {name: max((abs(p["picture"][i] - p["mirrored"][i]) for i in set(p["picture"]) & set(p["mirrored"])),
                             default=0.0) for name, p in probabilities.items()}
         rows.append((info.id, answers, shifts, flip_p))
@@ -83,13 +84,15 @@ def main() -> None:
                                          for name, a in answers.items()), flush=True)
     print(f"\n# {args.codec}, {len(rows)} pictures (split {args.split}, width >= {args.min_width}); "
           f"{time.perf_counter() - started:.0f} s")
-    print("| answer from | mirrored: mean / largest shift | halved: mean / largest shift | largest P change, mirrored |")
+    print("| answer from | mirrored: mean / largest shift | halved: mean / largest shift "
+          "| largest P change, mirrored |")
     print("|---|---|---|---|")
     for name in ["teacher", *judges]:
         mirror = [r[2][name][0] for r in rows]
         halved = [r[2][name][1] for r in rows]
         p_change = "-" if name == "teacher" else f"{max(r[3][name] for r in rows):.3f}"
-        print(f"| {name} | {np.mean(mirror):.2f} / {max(mirror)} | {np.mean(halved):.2f} / {max(halved)} | {p_change} |")
+        print(f"| {name} | {np.mean(mirror):.2f} / {max(mirror)} | {np.mean(halved):.2f} / {max(halved)} "
+              f"| {p_change} |")
 
 
 if __name__ == "__main__":

@@ -5,13 +5,13 @@ For 1920x1080 pictures cut from real photos, every JPEG 4:2:0 quality factor 1..
 and the share of pixels with |dY| > s x JND (EPC) is measured. For each candidate s, the share
 threshold tau reaching each satisfied-user ratio is found so that the mean chosen QF (the lowest
 QF from which every higher QF stays under tau) equals MCL-JCI's: SUR 50 % -> 26.8, 75 % -> 35.2,
-90 % -> 41.5 (../shared/docs/datasets.md). A Weibull psychometric function
+90 % -> 41.5 (MCL-JCI's means over its 50 sources, to one decimal). A Weibull psychometric function
 P = exp(-(share/theta)^beta) is fitted through the three (tau, SUR) points. The s whose SUR-75 %
 spread of QFs is closest to MCL-JCI's (sd 10.6) is kept.
 
 Usage: .venv/bin/python scripts/calibrate_pjnd.py PHOTO_DIR [--count 24] [--write]
        .venv/bin/python scripts/calibrate_pjnd.py PHOTO_DIR --verify [--skip 24 --count 8]
-(PHOTO_DIR: built by ../shared/data/photos/build.sh; sources at least 1920x1080.)
+(PHOTO_DIR: a folder of photos of at least 1920x1080.)
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from vpjnd_cli.jnd import jnd_map
 from vpjnd_cli.judges.pjnd import PARAMS_FILE, PjndJudge, luma, visible_share
 from vpjnd_cli.pipeline import SearchSettings, predict
 
+PARAMS_PATH = Path(__file__).resolve().parents[1] / "vpjnd_cli" / "judges" / PARAMS_FILE  # the source tree's
 TARGETS = {0.50: 26.8, 0.75: 35.2, 0.90: 41.5}  # MCL-JCI mean QF reaching each SUR
 TARGET_SD_75 = 10.6
 SCALES = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5)
@@ -116,7 +117,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("photos", type=Path)
     parser.add_argument("--count", type=int, default=24)
-    parser.add_argument("--write", action="store_true", help=f"write the fit to {PARAMS_FILE}")
+    parser.add_argument("--write", action="store_true", help=f"write the fit to {PARAMS_PATH}")
     parser.add_argument("--skip", type=int, default=0, help="skip the first N eligible photos (held-out checks)")
     parser.add_argument("--verify", action="store_true", help="run the shipped judge's block search instead")
     args = parser.parse_args()
@@ -153,7 +154,9 @@ def main() -> int:
             "weibull_residual": residual,
         },
         "provenance": {
-            "command": "python scripts/calibrate_pjnd.py " + " ".join(sys.argv[1:]),
+            # the photo folder is this machine's; the pictures below name the photos within it
+            "command": "python scripts/calibrate_pjnd.py PHOTO_DIR "
+                       + " ".join(arg for arg in sys.argv[1:] if Path(arg) != args.photos),
             "pictures": [name for name, _ in chosen],
             "jnd_model": "epc",
             "codec": "jpeg 4:2:0, QF 1..100",
@@ -164,7 +167,7 @@ def main() -> int:
     }
     print(json.dumps(result, indent=2))
     if args.write:
-        PARAMS_FILE.write_text(json.dumps(result, indent=2) + "\n")
+        PARAMS_PATH.write_text(json.dumps(result, indent=2) + "\n")
     return 0
 
 

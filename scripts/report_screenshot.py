@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from browser import chromium  # noqa: E402 - tests/browser.py: the one way the project launches chromium
+from browser import chromium  # tests/browser.py: the one way the project launches chromium
 
 
 def main(argv: list[str] | None = None) -> None:

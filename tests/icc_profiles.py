@@ -34,7 +34,7 @@ def _adapt_to_d50(matrix: np.ndarray, white=D65) -> np.ndarray:
 
 
 def _s15f16(value: float) -> bytes:
-    return struct.pack(">i", int(round(value * 65536)))
+    return struct.pack(">i", round(value * 65536))
 
 
 def _xyz_tag(xyz) -> bytes:
@@ -51,7 +51,7 @@ def _desc_tag(text: str) -> bytes:
 
 
 def _curve_tag(gamma: float) -> bytes:
-    return b"curv" + b"\0" * 4 + struct.pack(">IH", 1, int(round(gamma * 256))) + b"\0\0"
+    return b"curv" + b"\0" * 4 + struct.pack(">IH", 1, round(gamma * 256)) + b"\0\0"
 
 
 def build_profile(name: str, primaries, gamma: float, white=D65) -> bytes:

@@ -24,7 +24,7 @@ SOURCE = Source(RGB)
 @pytest.mark.parametrize("codec_name", ["jpeg", "webp"])
 def test_prediction_is_the_most_distorted_passing_level(codec_name):
     codec = get_codec(codec_name)
-    prediction, candidates = predict(SOURCE, codec, PjndJudge(), SearchSettings(sur=0.75, block_size=8))
+    prediction, _ = predict(SOURCE, codec, PjndJudge(), SearchSettings(sur=0.75, block_size=8))
     assert prediction.passed
     chosen = prediction.chosen
     assert prediction.probabilities[chosen] >= 0.75

@@ -53,7 +53,7 @@ def test_all_pass_and_all_fail():
 def test_noisy_judge_stays_near_the_boundary_and_within_budget():
     rng = np.random.default_rng(3)
     errors = []
-    for trial in range(200):
+    for _ in range(200):
         boundary = int(rng.integers(5, 95))
         noise = rng.normal(0, 0.05, 100)
         clean = monotone(boundary, width=3.0)

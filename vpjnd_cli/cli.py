@@ -6,9 +6,11 @@ so `vpjnd --help` answers quickly; numpy, torch, OpenCV and PyAV load inside the
 
 from __future__ import annotations
 
+import functools
 import sys
 import traceback
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
@@ -26,7 +28,7 @@ from vpjnd_cli.commands.train import train_command
 from vpjnd_cli.errors import ExitCode, VpjndError
 
 
-def _without_type_placeholders(params: list) -> list:
+def _without_type_placeholders(params: list[Any]) -> list[Any]:
     """Typer prints a type beside every parameter: <bool> beside a flag, which takes no value, and
     <path> or <list[Path]> beside an argument, which its metavar already names. Blank those; every
     option that takes a value declares its choices or a metavar (commands/options.py)."""
@@ -39,12 +41,12 @@ def _without_type_placeholders(params: list) -> list:
 
 
 class _Command(TyperCommand):
-    def get_params(self, ctx):  # noqa: ANN001, ANN201 - click's signature
+    def get_params(self, ctx: Any) -> list[Any]:  # click's context and parameters (typer's own copy of click)
         return _without_type_placeholders(super().get_params(ctx))
 
 
 class _Group(TyperGroup):
-    def get_params(self, ctx):  # noqa: ANN001, ANN201 - click's signature
+    def get_params(self, ctx: Any) -> list[Any]:
         return _without_type_placeholders(super().get_params(ctx))
 
 
@@ -83,16 +85,26 @@ def _global_options(
     """Global options (handled before any command runs)."""
 
 
+def _exit_code(command: Callable[..., int | None]) -> Callable[..., None]:
+    """A command that returns its exit code (a batch's outcome), as Typer runs it: ended by
+    ``typer.Exit`` for any code but 0."""
+
+    @functools.wraps(command)
+    def run_command(*args: object, **kwargs: object) -> None:
+        code = command(*args, **kwargs)
+        if code:
+            raise typer.Exit(int(code))
+
+    return run_command
+
+
 # Commands, in the order `--help` lists them. Each module keeps heavy imports inside the command.
-app.command("compress", cls=_Command)(compress_command)
-app.command("predict", cls=_Command)(predict_command)
-app.command("judge", cls=_Command)(judge_command)
-app.command("jnd", cls=_Command)(jnd_command)
-app.command("decode", cls=_Command)(decode_command)
-app.command("info", cls=_Command)(info_command)
-app.command("label", cls=_Command)(label_command)
-app.command("train", cls=_Command)(train_command)
-app.command("evaluate", cls=_Command)(evaluate_command)
+for _name, _command in (
+    ("compress", compress_command), ("predict", predict_command), ("judge", judge_command), ("jnd", jnd_command),
+    ("decode", decode_command), ("info", info_command), ("label", label_command), ("train", train_command),
+    ("evaluate", evaluate_command),
+):
+    app.command(_name, cls=_Command)(_exit_code(_command))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -105,8 +117,9 @@ def main(argv: list[str] | None = None) -> None:
 def run(args: list[str], *, debug: bool = False) -> int:
     """Run the CLI with ``args``; print one-line errors; return the exit code.
 
-    Typer itself reports usage errors (exit 2) and turns Ctrl-C into exit 130; commands end
-    with ``typer.Exit(code)`` for batch results; everything else that escapes is mapped here.
+    Typer itself reports usage errors (exit 2) and turns Ctrl-C into exit 130; a command's
+    returned exit code (a batch's outcome) ends it through ``_exit_code``; everything else that
+    escapes is mapped here.
     """
     try:
         app(args=args, prog_name="vpjnd", standalone_mode=True)

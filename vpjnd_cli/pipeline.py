@@ -75,15 +75,15 @@ class AlphaJudge:
 
     def probabilities(self, planes: Sequence[np.ndarray | None]) -> np.ndarray:
         """P per decoded plane (None: the candidate came back opaque)."""
-        planes = [np.full_like(self.alpha, 255) if plane is None else plane for plane in planes]
-        out = np.ones(len(planes))
-        differ = [i for i, plane in enumerate(planes) if not np.array_equal(plane, self.alpha)]
+        seen = [np.full_like(self.alpha, 255) if plane is None else plane for plane in planes]
+        out = np.ones(len(seen))
+        differ = [i for i, plane in enumerate(seen) if not np.array_equal(plane, self.alpha)]
         if not differ:
             return out
         if not self._prepared:
             for grey in _polarities(self.alpha):
                 self._prepared.append(self.judge.prepare(grey, jnd_map(grey, self.jnd_model)))
-        shown = [_polarities(planes[i]) for i in differ]
+        shown = [_polarities(seen[i]) for i in differ]
         out[differ] = np.minimum(*(self.judge.probabilities(prepared, [pair[k] for pair in shown])
                                    for k, prepared in enumerate(self._prepared)))
         return out

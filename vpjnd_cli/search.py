@@ -17,10 +17,10 @@ block_size * (ceil(log2(ceil(n / block_size))) + 1) level evaluations.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-Evaluate = Callable[[list[int]], Sequence[float]]
+Evaluate = Callable[[list[int]], Collection[float]]  # one probability per index, in order (a list, an array)
 
 
 @dataclass

@@ -72,7 +72,8 @@ def test_bytes_do_not_depend_on_threads_or_the_process():
     assert one == two
     code = ("import sys, hashlib; sys.path.insert(0, 'tests'); from pictures import natural_picture; "
             "from vpjnd_cli.codecs import get_codec; from vpjnd_cli.codecs.base import Level; "
-            "print(hashlib.sha256(get_codec('jxl').encode(natural_picture(64, 96, seed=2), Level(146, '444'))).hexdigest())")
+            "data = get_codec('jxl').encode(natural_picture(64, 96, seed=2), Level(146, '444')); "
+            "print(hashlib.sha256(data).hexdigest())")
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert other == hashlib.sha256(one).hexdigest()
 

@@ -28,7 +28,8 @@ PJND = ("--judge", "pjnd")
 
 
 def pictures_to_test() -> list:
-    return [pytest.param(lambda: natural_picture(120, 160, seed=2), id="generated"), pytest.param(real_photo, id="lena")]
+    return [pytest.param(lambda: natural_picture(120, 160, seed=2), id="generated"),
+            pytest.param(real_photo, id="lena")]
 
 
 def run_json(capsys, *args: str) -> tuple[int, dict]:

@@ -14,7 +14,8 @@ from PIL import Image
 from vpjnd_cli.cli import run
 
 pytest.importorskip("ssimulacra2")
-LABEL = ["--teacher", "ssimulacra2", "--size", "96x72", "--size", "48x48", "--every", "10", "--fine", "10", "--chroma", "420"]
+LABEL = ["--teacher", "ssimulacra2", "--size", "96x72", "--size", "48x48", "--every", "10", "--fine", "10",
+         "--chroma", "420"]
 
 
 def test_label_writes_a_calibrated_corpus_and_reuses_its_scores(tmp_path, capsys, monkeypatch):
@@ -60,6 +61,15 @@ def test_missing_teachers_exit_3_with_install_advice(tmp_path, capsys, monkeypat
 def test_bad_size_is_a_usage_error(tmp_path):
     photos = make_photos(tmp_path / "photos", count=1)
     assert run(["label", str(photos), "-o", str(tmp_path / "c"), "--teacher", "ssimulacra2", "--size", "big"]) == 2
+
+
+def test_a_named_mcl_jci_summary_must_be_readable(tmp_path, capsys):
+    photos = make_photos(tmp_path / "photos", count=1)
+    missing = tmp_path / "summary.tsv"
+    assert run(["label", str(photos), "-o", str(tmp_path / "c"), *LABEL, "--mcl-jci-summary", str(missing)]) == 2
+    assert capsys.readouterr().err == (f"vpjnd: error: {missing}: cannot read the MCL-JCI summary "
+                                       "(no such file or directory)\n")
+    assert not (tmp_path / "c").exists()
 
 
 def test_tiles_cut_the_first_size_for_training_photos_only(tmp_path):

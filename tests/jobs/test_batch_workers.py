@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from vpjnd_cli.console import Console
 from vpjnd_cli.jobs.batch import _worker_count
-from vpjnd_cli.jobs.console import Screen
 
 
 def judge_on(device_type: str) -> SimpleNamespace:
@@ -14,7 +14,7 @@ def judge_on(device_type: str) -> SimpleNamespace:
 
 
 def test_one_worker_per_picture_at_most_and_one_for_an_accelerator(capsys):
-    screen = Screen(quiet=False, verbose=False, total=8)
+    screen = Console()
     assert _worker_count(4, 8, judge_on("cpu"), screen) == 4
     assert _worker_count(4, 3, judge_on("cpu"), screen) == 3
     assert _worker_count(4, 8, SimpleNamespace(judge=object()), screen) == 4  # the weight-free judge

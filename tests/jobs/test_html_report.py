@@ -175,7 +175,8 @@ def test_the_page_opens_offline_without_errors_and_its_controls_work(batch):
         # the plot: a point per evaluated level, the SUR line and the chosen level
         points = page.locator("svg.plot circle.point")
         assert points.count() == record["evaluations"]
-        assert [points.nth(k).get_attribute("data-level") for k in range(points.count())] == list(record["probabilities"])
+        levels = [points.nth(k).get_attribute("data-level") for k in range(points.count())]
+        assert levels == list(record["probabilities"])
         passing = [label for label, p in record["probabilities"].items() if p >= record["sur"]]
         assert page.locator("svg.plot circle.point.pass").count() == len(passing)
         assert page.locator("svg.plot line.sur").count() == 1 and page.locator("svg.plot line.chosen").count() == 1
@@ -206,7 +207,8 @@ def test_auto_shows_every_codec_and_predict_the_level_predicted(tmp_path):
     record, entry = auto.records["a.png"], auto.entries["a.png"]
     candidates = entry["view"]["candidates"]
     assert [c["codec"] for c in candidates] == ["jpeg", "webp", "avif"]
-    assert {c["codec"]: c["bytes"] for c in candidates} == {codec: c["bytes"] for codec, c in record["candidates"].items()}
+    shown = {c["codec"]: c["bytes"] for c in candidates}
+    assert shown == {codec: c["bytes"] for codec, c in record["candidates"].items()}
     for c in candidates:
         assert (auto.folder("a.png") / c["image"]).is_file() and (auto.folder("a.png") / c["error"]).is_file()
 
@@ -238,7 +240,8 @@ def test_a_rerun_replaces_the_pictures_and_a_folder_not_made_by_a_report_is_refu
     stale.write_bytes((first.files / "00000" / "original.png").read_bytes())
     second = run_report(pictures, "predict", pictures, *PJND)
     assert sorted(second.entries) == ["p0.png", "p1.png"]  # r_files/ holds no inputs
-    assert not stale.exists() and sorted(p.name for p in second.files.iterdir()) == ["00000", "00001", "vpjnd-report.txt"]
+    assert not stale.exists()
+    assert sorted(p.name for p in second.files.iterdir()) == ["00000", "00001", "vpjnd-report.txt"]
 
     foreign = tmp_path / "mine_files"
     foreign.mkdir()
@@ -258,7 +261,8 @@ def test_a_report_whose_pictures_do_not_fit_is_one_line_and_leaves_nothing(tmp_p
     done, left = on_tiny_filesystem(disk, [*CLI, "compress", str(source), "-o", str(tmp_path / "a.jpg"), *PJND, "-q",
                                            "--report", f"{disk}/r.html"], options="size=4k")
     assert done.returncode == 2, done.stderr
-    assert done.stderr == f"vpjnd: error: --report {disk}/r_files: cannot write the report's pictures (no space left on device)\n"
+    cause = "cannot write the report's pictures (no space left on device)"
+    assert done.stderr == f"vpjnd: error: --report {disk}/r_files: {cause}\n"
     assert left == []
     assert (tmp_path / "a.jpg").is_file()  # the picture itself was written
 

@@ -10,11 +10,11 @@ from pictures import natural_picture
 from PIL import Image
 
 from vpjnd_cli.jobs.inputs import find_sources, plan_tasks
-from vpjnd_cli.jobs.picture import JobSettings, Worker
+from vpjnd_cli.jobs.picture import Worker
 from vpjnd_cli.jobs.pool import Runner
-from vpjnd_cli.pipeline import SearchSettings
+from vpjnd_cli.settings import Settings
 
-SETTINGS = JobSettings(command="compress", codecs=("jpeg",), judge="pjnd", search=SearchSettings())
+SETTINGS = Settings(codecs=("jpeg",), judge="pjnd")
 
 
 def runner_over(tmp_path: Path, count: int, jobs: int) -> Runner:
@@ -24,18 +24,18 @@ def runner_over(tmp_path: Path, count: int, jobs: int) -> Runner:
         Image.fromarray(natural_picture(96, 128, seed=seed)).save(pictures / f"p{seed}.png")
     tasks = plan_tasks(find_sources([pictures]).sources, codecs=SETTINGS.codecs, output=tmp_path / "out",
                        template=None, folder=True)
-    return Runner(tasks, SETTINGS, jobs=jobs, local=Worker(SETTINGS))
+    return Runner(tasks, jobs=jobs, local=Worker(SETTINGS, "compress"))
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_stop_returns_the_finished_results_that_the_caller_dropped(tmp_path, jobs):
     runner = runner_over(tmp_path, 2, jobs)
     try:
-        results = runner.results()
-        dropped = next(results)  # yielded, but "interrupted" before the caller stored it
-        assert Path(dropped.record["output"]).is_file()
+        outcomes = runner.results()
+        dropped = next(outcomes)  # yielded, but "interrupted" before the caller stored it
+        assert Path(dropped.result.output).is_file()
         returned = runner.stop()
     finally:
         runner.close()
-    assert dropped.index in {result.index for result in returned}
-    assert all(Path(result.record["output"]).is_file() for result in returned)
+    assert dropped.index in {outcome.index for outcome in returned}
+    assert all(Path(outcome.result.output).is_file() for outcome in returned)

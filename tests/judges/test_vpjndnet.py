@@ -1,4 +1,4 @@
-"""The shipped VP-JNDnet (weights/vpjndnet.safetensors): found by default, small, and sane on real pictures.
+"""The shipped VP-JNDnet (vpjnd_cli/weights/vpjndnet.safetensors): found by default, small, and sane on real pictures.
 
 Its held-out accuracy is measured by `vpjnd evaluate` (weights/MODEL_CARD.md), not here; these
 tests catch a missing, foreign or broken file and a network that no longer ranks distortion.

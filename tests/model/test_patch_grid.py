@@ -38,7 +38,7 @@ def test_same_patches_from_every_candidate_of_a_picture():
     for picture in pictures:
         patches = grid.cut(picture)
         assert patches.shape == (len(grid), 3, 64, 64) and patches.dtype == np.uint8
-        for patch, (y, x) in zip(patches, grid.positions):
+        for patch, (y, x) in zip(patches, grid.positions, strict=True):
             assert np.array_equal(patch, picture[y : y + 64, x : x + 64].transpose(2, 0, 1))
 
 

@@ -64,7 +64,8 @@ def test_an_identical_candidate_passes_and_a_larger_peak_never_raises_p():
     assert p[0] == pytest.approx(1.0) and np.all(np.diff(p) < 0)
 
 
-@pytest.mark.parametrize("fields", [{"net_scale": 1, "bias": 0}, {"net_scale": 1, "bias": 0, "peak_slope": 0, "gain": 2},
+@pytest.mark.parametrize("fields", [{"net_scale": 1, "bias": 0},
+                                    {"net_scale": 1, "bias": 0, "peak_slope": 0, "gain": 2},
                                     {"net_scale": float("nan"), "bias": 0, "peak_slope": 0},
                                     {"net_scale": 1, "bias": 0, "peak_slope": 0, "quantile": 1.5},
                                     {"net_scale": "1", "bias": 0, "peak_slope": 0},

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -110,9 +111,11 @@ def test_require_weights_prefers_explicit_then_env(tmp_path, monkeypatch):
     assert require_weights(tmp_path / "mine.safetensors") == tmp_path / "mine.safetensors"
 
 
-def test_shipped_weights_path_is_next_to_the_package():
-    assert locate.shipped_weights_path().parent.name == "weights"
-    assert (locate.shipped_weights_path().parent.parent / "vpjnd_cli").is_dir()
+def test_the_shipped_weights_are_package_data():
+    import vpjnd_cli
+
+    assert locate.shipped_weights_path() == Path(vpjnd_cli.__file__).parent / "weights" / "vpjndnet.safetensors"
+    assert locate.shipped_weights_path().is_file()
 
 
 def test_the_peak_calibration_travels_in_the_header(tmp_path, small_model):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from pictures import SHARED
 
+from vpjnd_cli.errors import InputError
 from vpjnd_cli.train.calibration import (
     MCL_JCI_TARGETS,
     Psychometric,
@@ -53,11 +54,21 @@ def test_qf_reaching_interpolates_between_labelled_levels():
     assert qf_reaching(settings, distortions, 0.5) == 30.0  # even the best fails
 
 
-def test_targets_come_from_mcl_jci_summary_when_present(tmp_path):
-    assert mcl_jci_targets(tmp_path / "absent.tsv") == MCL_JCI_TARGETS
+def test_targets_are_built_in_unless_a_summary_is_named(tmp_path):
+    assert mcl_jci_targets() == MCL_JCI_TARGETS
+    summary = tmp_path / "summary.tsv"
+    summary.write_text("source\tqf_sur50\tqf_sur75\tqf_sur90\nA\t20\t30\t40\nB\t30\t40\t44\n")
+    assert mcl_jci_targets(summary) == {0.5: (25.0, 50**0.5), 0.75: (35.0, 50**0.5), 0.9: (42.0, 8**0.5)}
+    with pytest.raises(InputError, match="cannot read"):
+        mcl_jci_targets(tmp_path / "absent.tsv")
+    summary.write_text("source\tmean_jnd_qf\nA\t20\n")
+    with pytest.raises(InputError, match="qf_sur50"):
+        mcl_jci_targets(summary)
+
+
+def test_the_built_in_targets_are_exactly_mcl_jci_summary():
+    """The fit matches the means exactly, so rounded built-in values would move every label."""
     summary = SHARED / "data" / "mcl-jci" / "summary.tsv"
     if not summary.is_file():
         pytest.skip("no ../shared")
-    read = mcl_jci_targets(summary)
-    for sur, (mean, sd) in MCL_JCI_TARGETS.items():
-        assert read[sur][0] == pytest.approx(mean, abs=0.1) and read[sur][1] == pytest.approx(sd, abs=0.2)
+    assert mcl_jci_targets(summary) == MCL_JCI_TARGETS

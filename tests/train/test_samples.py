@@ -19,7 +19,11 @@ def test_an_epoch_holds_every_sample_once_in_groups_of_one_picture(dataset):
     source = SampleSource(dataset, "train", sur=0.75, jnd_model="epc")
     groups = source.groups(7, np.random.default_rng([3, 0]))
     flat = [s for g in groups for s in g.samples]
-    assert sorted(flat, key=lambda s: (s.picture, s.index)) == sorted(source.samples, key=lambda s: (s.picture, s.index))
+
+    def order(s):
+        return (s.picture, s.index)
+
+    assert sorted(flat, key=order) == sorted(source.samples, key=order)
     assert all(len(g.samples) <= 7 and {s.picture for s in g.samples} == {g.picture} for g in groups)
     assert groups == source.groups(7, np.random.default_rng([3, 0]))
     assert groups != source.groups(7, np.random.default_rng([3, 1]))
@@ -57,11 +61,13 @@ def test_with_a_peak_each_sample_carries_its_candidates_log_peak(dataset):
     groups = source.groups(3, np.random.default_rng(0))[:2]
     batch = source.batch(groups, 2, 16, np.random.default_rng(1))
     samples = [s for g in groups for s in g.samples]
-    expected = [np.log(peak.peaks(peak.reference(dataset.reference(s.picture)), [dataset.candidate(s.picture, s.index)])[0])
+    expected = [np.log(peak.peaks(peak.reference(dataset.reference(s.picture)),
+                                  [dataset.candidate(s.picture, s.index)])[0])
                 for s in samples]
     assert batch.log_peak.dtype == np.float32 and np.allclose(batch.log_peak, expected, rtol=1e-6)
     assert len(set(batch.log_peak.tolist())) > 1  # the levels differ
-    assert SampleSource(dataset, "train", sur=0.75, jnd_model="epc").batch(groups, 2, 16, np.random.default_rng(1)).log_peak is None
+    alone = SampleSource(dataset, "train", sur=0.75, jnd_model="epc")
+    assert alone.batch(groups, 2, 16, np.random.default_rng(1)).log_peak is None
 
 
 def test_flips_mirror_whole_patch_positions_in_every_stream(dataset):

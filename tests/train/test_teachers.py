@@ -39,7 +39,8 @@ def test_a_butteraugli_label_is_what_butteraugli_main_says(tmp_path):
     decoded = tmp_path / "decoded.png"
     from PIL import Image
 
-    Image.fromarray(view.codec.decode(candidate_path(corpus, view.codec, row["picture"], Level(50)).read_bytes())).save(decoded)
+    candidate = candidate_path(corpus, view.codec, row["picture"], Level(50))
+    Image.fromarray(view.codec.decode(candidate.read_bytes())).save(decoded)
     done = subprocess.run(["butteraugli_main", str(corpus / "pictures" / f"{row['picture']}.png"), str(decoded),
                            "--pnorm", "3"], capture_output=True, text=True, check=True)
     three_norm = float(re.search(r"3-norm:\s*([0-9.eE+-]+)", done.stdout).group(1))

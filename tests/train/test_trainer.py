@@ -9,6 +9,8 @@ import torch
 from jnd_sets import make_mcl_jci
 from safetensors.torch import load_file
 
+from vpjnd_cli.display import Silent
+from vpjnd_cli.errors import UsageError
 from vpjnd_cli.judges.vpjndnet import NetworkJudge
 from vpjnd_cli.model.config import NetConfig
 from vpjnd_cli.model.peak import PeakCalibration
@@ -22,6 +24,23 @@ NET = NetConfig(channels=(4, 8), attention=("channel", "nonlocal"), reduction=2,
                 patches_per_picture=4)
 
 
+class Recorded(Silent):
+    """A display that keeps what training shows: its lines, and each progress bar's steps."""
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+        self.bars: list[list] = []  # [description, total, done, advances]
+
+    def start(self, description: str, total: int, done: int = 0) -> None:
+        self.bars.append([description, total, done, 0])
+
+    def advance(self, label: str | None = None) -> None:
+        self.bars[-1][3] += 1
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+
+
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory):
     return open_training_set(make_mcl_jci(tmp_path_factory.mktemp("sets") / "mcl", height=32, width=32))
@@ -31,8 +50,7 @@ def run(dataset, folder, epochs, *, resume=False, checkpoint_seconds=300.0, peak
     # a 100-level ladder: keep it small by training on 1 sample per 25 per step
     config = TrainConfig(epochs=epochs, batch=50, patches=2, seed=5, checkpoint_seconds=checkpoint_seconds,
                          peak_in_loss=peak_in_loss, flips=flips)
-    return train(dataset, folder, NET, config, torch.device("cpu"), resume=resume, note=lambda _: None,
-                 data_description="test")
+    return train(dataset, folder, NET, config, torch.device("cpu"), resume=resume, data_description="test")
 
 
 def final_weights(folder):
@@ -53,7 +71,8 @@ def test_resume_at_an_epoch_end_is_bit_identical(dataset, tmp_path, peak_in_loss
     assert_same(final_weights(tmp_path / "straight"), final_weights(tmp_path / "resumed"))
     log = json.loads((tmp_path / "resumed" / LOG).read_text())
     assert [e["epoch"] for e in log["epochs"]] == [1, 2]
-    assert json.loads((tmp_path / "straight" / LOG).read_text())["epochs"][1]["train_loss"] == log["epochs"][1]["train_loss"]
+    straight = json.loads((tmp_path / "straight" / LOG).read_text())
+    assert straight["epochs"][1]["train_loss"] == log["epochs"][1]["train_loss"]
     assert load_file(tmp_path / "resumed" / BEST)
 
 
@@ -72,34 +91,51 @@ def test_resume_mid_epoch_is_bit_identical(dataset, tmp_path, monkeypatch, peak_
 
     monkeypatch.setattr(SampleSource, "batch", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
-        run(dataset, tmp_path / "resumed", 1, checkpoint_seconds=0.0, peak_in_loss=peak_in_loss, flips=flips)  # after every batch
+        # a checkpoint after every batch
+        run(dataset, tmp_path / "resumed", 1, checkpoint_seconds=0.0, peak_in_loss=peak_in_loss, flips=flips)
     assert torch.load(tmp_path / "resumed" / CHECKPOINT, weights_only=True)["batch"] == 2
     monkeypatch.setattr(SampleSource, "batch", original)
     run(dataset, tmp_path / "resumed", 1, resume=True, peak_in_loss=peak_in_loss, flips=flips)
     assert_same(final_weights(tmp_path / "straight"), final_weights(tmp_path / "resumed"))
     if peak_in_loss:  # the head is restored too
-        heads = [torch.load(tmp_path / name / CHECKPOINT, weights_only=True)["peak_head"] for name in ("straight", "resumed")]
+        heads = [torch.load(tmp_path / name / CHECKPOINT, weights_only=True)["peak_head"]
+                 for name in ("straight", "resumed")]
         assert torch.equal(*heads)
 
 
 def test_a_run_folder_with_a_checkpoint_needs_resume(dataset, tmp_path):
-    from vpjnd_cli.errors import UsageError
-
     run(dataset, tmp_path / "r", 1)
     with pytest.raises(UsageError, match="--resume"):
         run(dataset, tmp_path / "r", 1)
 
 
-def test_a_finished_run_gets_its_peak_calibration_and_can_drop_it(dataset, tmp_path):
+def test_a_run_resumes_under_its_variant_s_new_name(dataset, tmp_path):
+    """A variant's name is a label: a run checkpointed before its network was named resumes."""
+    from dataclasses import replace
 
-    notes = []
     config = TrainConfig(epochs=1, batch=50, patches=2, seed=5)
-    train(dataset, tmp_path / "r", NET, config, torch.device("cpu"), resume=False, note=notes.append,
+    train(dataset, tmp_path / "r", NET, config, torch.device("cpu"), resume=False, data_description="test")
+    named = replace(NET, name="vpjndnet-small")
+    train(dataset, tmp_path / "r", named, replace(config, epochs=2), torch.device("cpu"), resume=True,
+          data_description="test")
+    assert read_header(tmp_path / "r" / BEST).config.name == "vpjndnet-small"
+    with pytest.raises(UsageError, match="hidden 8 \\(now 16\\)"):
+        train(dataset, tmp_path / "r", replace(named, hidden=16), replace(config, epochs=3), torch.device("cpu"),
+              resume=True, data_description="test")
+
+
+def test_a_finished_run_gets_its_peak_calibration_and_can_drop_it(dataset, tmp_path):
+    shown = Recorded()
+    config = TrainConfig(epochs=1, batch=50, patches=2, seed=5)
+    train(dataset, tmp_path / "r", NET, config, torch.device("cpu"), resume=False, display=shown,
           data_description="test")
     calibration = read_header(tmp_path / "r" / BEST).calibration
-    assert calibration is not None and "luma-peak calibration" in notes[-1]
+    assert calibration is not None and "luma-peak calibration" in shown.notes[-1]
+    assert shown.notes[0].startswith("epoch 1/1: train loss")
+    (description, total, done, advances), = shown.bars
+    assert description == "epoch 1" and done == 0 and advances == total > 1  # one bar: every step of the epoch
     assert json.loads((tmp_path / "r" / LOG).read_text())["peak_calibration"]["net_scale"] == calibration.net_scale
-    train(dataset, tmp_path / "r", NET, config, torch.device("cpu"), resume=True, note=notes.append,
+    train(dataset, tmp_path / "r", NET, config, torch.device("cpu"), resume=True, display=shown,
           data_description="test", peak_calibration=False)
     assert read_header(tmp_path / "r" / BEST).calibration is None
 
@@ -110,15 +146,14 @@ def test_a_failed_calibration_leaves_the_network_alone(dataset, tmp_path, monkey
     def singular(*_args):
         raise ValueError("singular matrix")
 
-    notes = []
+    shown = Recorded()
     config = TrainConfig(epochs=1, batch=50, patches=2, seed=5)
-    train(dataset, tmp_path / "r", NET, config, torch.device("cpu"), resume=False, note=notes.append,
-          data_description="test")
+    train(dataset, tmp_path / "r", NET, config, torch.device("cpu"), resume=False, data_description="test")
     monkeypatch.setattr(trainer, "calibrate_weights", singular)
-    train(dataset, tmp_path / "r", NET, config, torch.device("cpu"), resume=True, note=notes.append,
+    train(dataset, tmp_path / "r", NET, config, torch.device("cpu"), resume=True, display=shown,
           data_description="test")
     assert read_header(tmp_path / "r" / BEST).calibration is None
-    assert "calibration skipped (singular matrix)" in notes[-1]
+    assert "calibration skipped (singular matrix)" in shown.notes[-1]
     assert "peak_calibration" not in json.loads((tmp_path / "r" / LOG).read_text())
 
 
@@ -138,8 +173,6 @@ def test_with_the_peak_in_the_loss_the_head_learns_and_validation_uses_it(datase
 
 
 def test_a_checkpoint_from_before_the_option_resumes_as_a_network_alone(dataset, tmp_path):
-    from vpjnd_cli.errors import UsageError
-
     run(dataset, tmp_path / "old", 1)
     payload = torch.load(tmp_path / "old" / CHECKPOINT, weights_only=True)
     meta = json.loads(payload["meta"])

@@ -61,7 +61,8 @@ class HeicCodec(LadderCodec):
     def _write(self, rgb: np.ndarray, level: Level, metadata: Metadata | None) -> bytes:
         height, width, channels = rgb.shape
         mode = "RGBA" if channels == 4 else "RGB"
-        heif = pillow_heif.from_bytes(mode, (width, height), memoryview(rgb).cast("B"))
+        pixels = memoryview(rgb).cast("B")  # type: ignore[arg-type]  # an ndarray is a buffer
+        heif = pillow_heif.from_bytes(mode, (width, height), pixels)
         alpha_quality = {"quality": max(0, 100 - 2 * level.setting)} if channels == 4 else {}
         out = io.BytesIO()
         heif.save(

@@ -1,4 +1,4 @@
-"""Per-input error handling shared by commands that take several inputs."""
+"""What commands that take several inputs share: per-input errors, and the end of a batch."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from vpjnd_cli.commands.options import warn
 from vpjnd_cli.errors import ExitCode, VpjndError
 
 if TYPE_CHECKING:
+    from vpjnd_cli.console import Console
     from vpjnd_cli.imageio import LoadedImage
+    from vpjnd_cli.jobs.batch import BatchOutcome
 
 
 def report_failure(error: VpjndError) -> None:
@@ -43,3 +45,12 @@ def each_picture(paths: Sequence[Path], *, max_pixels: int, strict: bool) -> Ite
         yield path, picture
     if failures:
         raise typer.Exit(ExitCode.SOME_FAILED)
+
+
+def finish(console: Console, outcome: BatchOutcome, command: str) -> int:
+    """The closing summary of a batch of several pictures (or of one, with -v), unless it was
+    interrupted; the batch's exit code."""
+    if not outcome.totals.interrupted and (outcome.pictures > 1 or console.verbose):
+        shown = "compressed" if command == "compress" else "predicted"
+        console.summary(f"vpjnd {command}", outcome.totals, {"ok": shown})
+    return outcome.exit_code

@@ -48,7 +48,7 @@ def compress_command(
     force: opt.Redo = False,
     max_pixels: opt.MaxPixels = DEFAULT_MAX_PIXELS,
     strict: opt.Strict = False,
-) -> None:
+) -> int:
     """Write the most compressed file that a viewer cannot tell from each IN (at the --sur target).
 
     IN may be files, folders (-r: with subfolders) or '-'. Outputs: -o FILE for one input, -o DIR
@@ -64,13 +64,14 @@ def compress_command(
     """
     from pathlib import Path
 
+    from vpjnd_cli.commands.batch import finish
     from vpjnd_cli.commands.setup import check_backup_suffix, metadata_kinds, parse_colour
     from vpjnd_cli.commands.summary import compress_line
+    from vpjnd_cli.console import Console
     from vpjnd_cli.errors import UsageError
-    from vpjnd_cli.jobs.batch import choose_codecs, run_batch
-    from vpjnd_cli.jobs.picture import JobSettings
-    from vpjnd_cli.judges import default_judge
-    from vpjnd_cli.pipeline import SearchSettings
+    from vpjnd_cli.jobs.batch import Inputs, choose_codecs, run_batch
+    from vpjnd_cli.jobs.inputs import STDIO
+    from vpjnd_cli.settings import Settings
 
     if in_place and (output is not None or name_template is not None):
         raise UsageError("--in-place writes over the inputs: drop -o and --name-template")
@@ -84,36 +85,25 @@ def compress_command(
     if skip_existing and force:
         raise UsageError("--skip-existing and --force contradict each other")
     target = None if output is None else Path(output)
+    if target == STDIO and json_output:
+        raise UsageError("-o - writes the picture on stdout; use --report FILE for the numbers")
     folder = output is not None and output != "-" and output.endswith(("/", os.sep))
     chosen = choose_codecs(codec, codecs, sources, target, folder)
     if level is not None and len(chosen) > 1:
         raise UsageError("--level names one codec's setting; it cannot be used with --codec auto")
-    settings = JobSettings(
-        command="compress",
-        codecs=chosen,
-        judge=judge or default_judge(chosen, weights),
-        search=SearchSettings(sur=sur, block_size=block_size, jnd_model=jnd_model, level=level),
-        chroma=chroma,
-        bpg_backend=bpg_backend,
-        bpgenc=bpgenc,
-        bpgdec=bpgdec,
-        device=device,
-        weights=weights,
-        background=parse_colour(background),
-        icc=icc,
-        max_pixels=max_pixels,
-        strict=strict,
-        keep=metadata_kinds(strip, keep),
-        min_saving=min_saving,
-        keep_original=keep_original,
-        force=force,
-        skip_existing=skip_existing,
-        dry_run=dry_run,
-        preserve_times=preserve_times,
+    settings = Settings(
+        codecs=chosen, judge=judge, sur=sur, level=level, block_size=block_size, chroma=chroma, jnd_model=jnd_model,
+        device=device, weights=weights, bpg_backend=bpg_backend, bpgenc=bpgenc, bpgdec=bpgdec,
+        background=parse_colour(background), icc=icc, keep=metadata_kinds(strip, keep), max_pixels=max_pixels,
+        strict=strict, min_saving=min_saving, keep_original=keep_original, force=force, skip_existing=skip_existing,
+        dry_run=dry_run, preserve_times=preserve_times,
     )
-    run_batch(
-        settings, sources, describe=compress_line, output=target, folder=folder, template=name_template,
-        in_place=in_place, backup=None if backup is None else check_backup_suffix(backup), recursive=recursive,
-        include=include or (), exclude=exclude or (), jobs=jobs, quiet=quiet, verbose=verbose, report=report,
-        json_output=json_output,
+    inputs = Inputs(
+        tuple(sources), output=target, folder=folder, template=name_template, in_place=in_place,
+        backup=None if backup is None else check_backup_suffix(backup), recursive=recursive,
+        include=tuple(include or ()), exclude=tuple(exclude or ()),
     )
+    with Console(quiet=quiet, verbose=verbose, json_output=json_output, describe=compress_line,
+                 picture_on_stdout=target == STDIO) as console:
+        outcome = run_batch("compress", settings, inputs, jobs=jobs, report=report, display=console)
+        return finish(console, outcome, "compress")

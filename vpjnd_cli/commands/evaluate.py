@@ -26,10 +26,9 @@ def evaluate_command(
                                                    "(off: the network alone).", rich_help_panel=opt.SEARCH)] = True,
     chroma: Annotated[Literal["420", "444"], typer.Option("--chroma", help="Our corpus: the chroma sampling whose "
                                                           "ladder is searched.", rich_help_panel=opt.SEARCH)] = "420",
-    kind: Annotated[Literal["all", "photo", "hard"], typer.Option("--kind", help="Our corpus: photos, generated hard "
-                                                                  "pictures (product shots, skies, gradients, graphics, "
-                                                                  "text, grain, dark scenes) or all.",
-                                                                  rich_help_panel=opt.INPUTS)] = "all",
+    kind: Annotated[Literal["all", "photo", "hard"], typer.Option(
+        "--kind", rich_help_panel=opt.INPUTS, help="Our corpus: photos, generated hard pictures (product shots, skies, "
+        "gradients, graphics, text, grain, dark scenes) or all.")] = "all",
     teacher: Annotated[Literal["butteraugli", "ssimulacra2"] | None,
                        typer.Option("--teacher", help="Also report this teacher's distortion at each predicted level.",
                                     show_default=False)] = None,
@@ -60,7 +59,8 @@ def evaluate_command(
     scorer_teacher = None if teacher is None else get_teacher(teacher)
     names = [judge or default_judge((dataset.codec_name,), weights) for dataset in datasets]  # as compress would
     if not peak_calibration and set(names) != {"vpjndnet"}:
-        raise UsageError(f"--no-peak-calibration applies to the vpjndnet judge, not {', '.join(set(names) - {'vpjndnet'})}")
+        others = ", ".join(set(names) - {"vpjndnet"})
+        raise UsageError(f"--no-peak-calibration applies to the vpjndnet judge, not {others}")
     scorers = {name: get_judge(name, device=device, weights=weights, peak_calibration=peak_calibration)
                for name in dict.fromkeys(names)}
     for dataset, name in zip(datasets, names, strict=True):
@@ -96,7 +96,8 @@ def _print_table(report) -> None:
     saving = "-" if report.saving is None else f"{report.saving:.1%} (truth {report.true_saving:.1%})"
     accuracy, mad, level = (report.intervals[name] for name in ("pair_accuracy", "mad", "mean_predicted_setting"))
     console.print(f"pairs {report.pairs}: accuracy {report.pair_accuracy:.1%} ({accuracy[0]:.1%}-{accuracy[1]:.1%}); "
-                  f"MAD {report.mad:.2f} ({mad[0]:.2f}-{mad[1]:.2f}); relative precision {report.relative_precision:.1%}; "
+                  f"MAD {report.mad:.2f} ({mad[0]:.2f}-{mad[1]:.2f}); "
+                  f"relative precision {report.relative_precision:.1%}; "
                   f"mean level true {report.mean_true_setting:.1f} / predicted {report.mean_predicted_setting:.1f} "
                   f"({level[0]:.1f}-{level[1]:.1f}); saving {saving}; dPSNR {report.delta_psnr:+.2f} dB")
     if teacher:

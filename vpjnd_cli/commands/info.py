@@ -13,7 +13,8 @@ from vpjnd_cli.limits import DEFAULT_MAX_PIXELS
 
 
 def info_command(
-    paths: Annotated[list[Path], typer.Argument(help="Input pictures.", metavar="IN...", readable=False, show_default=False)],
+    paths: Annotated[list[Path], typer.Argument(help="Input pictures.", metavar="IN...", readable=False,
+                                                show_default=False)],
     json_output: Json = False,
     max_pixels: MaxPixels = DEFAULT_MAX_PIXELS,
     strict: Strict = False,

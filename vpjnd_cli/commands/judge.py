@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -37,34 +38,13 @@ def judge_command(
     vpjnd judge photo.png photo.jpg
     vpjnd judge photo.png photo.webp --judge pjnd --json
     """
-    import json
-
-    import numpy as np
-
-    from vpjnd_cli.codecs import codec_for_format
+    from vpjnd_cli.api import judge as judge_pictures
     from vpjnd_cli.commands.setup import parse_colour
-    from vpjnd_cli.errors import InputError
-    from vpjnd_cli.imageio import load_image
-    from vpjnd_cli.judges import default_judge, get_judge
-    from vpjnd_cli.pipeline import prepare_reference
-    from vpjnd_cli.source import source_of
+    from vpjnd_cli.settings import Settings
 
-    background_rgb = parse_colour(background)
-    ref, dist = (load_image(path, max_pixels=max_pixels, strict=strict) for path in (reference, distorted))
-    codec = codec_for_format(dist.format)
-    judge_name = judge or default_judge(None if codec is None else (codec,), weights)
-    scorer = get_judge(judge_name, device=device, weights=weights)
-    for picture in (ref, dist):
-        for note in picture.warnings:
-            warn(note)
-    if ref.rgb.shape != dist.rgb.shape:
-        raise InputError(f"size {dist.width}x{dist.height} differs from the reference's {ref.width}x{ref.height}",
-                         distorted)
-    prepared = prepare_reference(source_of(ref, background_rgb, in_profile=False), scorer, jnd_model)
-    pixels = dist.rgb if dist.alpha is None else np.dstack((dist.rgb, dist.alpha))
-    probability = float(prepared.judge(scorer, [pixels])[0])
-    if json_output:
-        typer.echo(json.dumps({"reference": str(reference), "distorted": str(distorted), "judge": judge_name,
-                               "probability": probability}))
-    else:
-        typer.echo(f"{probability:.4f} ({judge_name})")
+    settings = Settings(judge=judge, jnd_model=jnd_model, device=device, weights=weights,
+                        background=parse_colour(background), max_pixels=max_pixels, strict=strict)
+    judgement = judge_pictures(reference, distorted, settings)
+    for note in judgement.warnings:
+        warn(note)
+    typer.echo(json.dumps(judgement.to_dict()) if json_output else f"{judgement.probability:.4f} ({judgement.judge})")

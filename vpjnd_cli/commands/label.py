@@ -58,14 +58,17 @@ def label_command(
     fine: Annotated[int | None, typer.Option("--fine", min=1, metavar="M", help="Then every M-th level where the "
                                              "answer changes (default: JPEG/AVIF/WebP 5, BPG/HEIC 2; M = N: none).",
                                              show_default=False)] = None,
-    size: Annotated[list[str] | None, typer.Option("--size", metavar="WxH", help="Picture size WxH, repeatable; the first "
-                                                   "calibrates. Default: 1920x1080, 1280x720 and 640x480.")] = None,
+    size: Annotated[list[str] | None, typer.Option("--size", metavar="WxH", help="Picture size WxH, repeatable; the "
+                                                   "first calibrates. Default: 1920x1080, 1280x720 and "
+                                                   "640x480.")] = None,
     tiles: Annotated[bool, typer.Option("--tiles", help="Also cut the first-size picture into tiles of the "
                                         "other sizes (1920x1080: six 640x480 tiles).")] = False,
     saturate: Annotated[float, typer.Option("--saturate", min=0.0, metavar="FACTOR", help="Also label a copy of each "
-                                            "training picture with its chroma scaled by FACTOR (e.g. 1.8); 0: none.")] = 0.0,
+                                            "training picture with its chroma scaled by FACTOR (e.g. 1.8); 0: "
+                                            "none.")] = 0.0,
     calibration_file: Annotated[Path | None, typer.Option("--calibration", metavar="FILE", help="Reuse this "
-                           "calibration.json of another corpus instead of fitting one (labels comparable with it).")] = None,
+                                                          "calibration.json of another corpus instead of fitting one "
+                                                          "(labels comparable with it).")] = None,
     synthetic: Annotated[int, typer.Option("--synthetic", min=0, metavar="N", help="Also label N generated pictures "
                                            "of each kind (gradients, graphics, text) and one hard picture per photo "
                                            "(product shot, sky, grain or dark scene); 0: none.")] = 0,
@@ -77,8 +80,9 @@ def label_command(
     seed: Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the split by source photo.")] = 0,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Teacher scores computed in parallel.",
                                       rich_help_panel=opt.RUN)] = 1,
-    summary: Annotated[Path | None, typer.Option("--mcl-jci-summary", metavar="FILE", help="MCL-JCI summary.tsv to calibrate to "
-                                                 "(default: ../shared/data/mcl-jci/summary.tsv, else built-in values).")] = None,
+    summary: Annotated[Path | None, typer.Option("--mcl-jci-summary", metavar="FILE", show_default=False,
+                                                 help="An MCL-JCI summary.tsv to calibrate to (default: the "
+                                                 "built-in MCL-JCI values, which its 50 sources give).")] = None,
 ) -> None:
     """Label pictures cut from PHOTOS with a teacher calibrated to MCL-JCI; write CORPUS/manifest.csv.
 
@@ -91,8 +95,9 @@ def label_command(
     import time
 
     from vpjnd_cli.commands.train import codec_list
+    from vpjnd_cli.console import Console
     from vpjnd_cli.errors import OutputError, UsageError
-    from vpjnd_cli.train.calibration import DEFAULT_SUMMARY, mcl_jci_targets
+    from vpjnd_cli.train.calibration import mcl_jci_targets
     from vpjnd_cli.train.labelling import LabelSettings, label_corpus
     from vpjnd_cli.train.teachers import get_teacher
 
@@ -100,27 +105,24 @@ def label_command(
     scorer = get_teacher(teacher)  # exit 3 before any work when its tool is missing
     if not output.parent.is_dir():
         raise OutputError("the corpus folder's parent does not exist", output)
-    targets = mcl_jci_targets(summary or DEFAULT_SUMMARY)
+    targets = mcl_jci_targets(summary)
+    reused = None if calibration_file is None else _read_calibration(calibration_file, teacher)
     settings = LabelSettings(sizes=_sizes(size or DEFAULT_SIZES), codecs=tuple(codecs or ()), chroma=chroma,
                              every=every, fine=fine, seed=seed, jobs=jobs, tiles=tiles, saturate=saturate,
                              synthetic=synthetic, synthetic_size=_sizes([synthetic_size])[0], split=split,
-                             calibration=None if calibration_file is None else _read_calibration(calibration_file, teacher))
+                             calibration=reused)
     started = time.perf_counter()
     try:
-        calibration = label_corpus(_photo_files(photos), output, scorer, targets, settings, _note)
+        calibration = label_corpus(_photo_files(photos), output, scorer, targets, settings, Console().note)
     except ValueError as error:
         raise UsageError(str(error)) from None
     fit = calibration.psychometric
-    source = f"calibration of {calibration_file}" if calibration_file else f"{calibration.pictures} calibration pictures"
+    source = f"calibration of {calibration_file}" if calibration_file else \
+        f"{calibration.pictures} calibration pictures"
     typer.echo(f"{output}: {source}; P = 1/(1+exp((d-{fit.a:.4g})/{fit.b:.4g})); "
                + ", ".join(f"SUR {s:.0%}: QF {calibration.mean_qf[s]:.1f}±{calibration.sd_qf[s]:.1f} "
                            f"(MCL-JCI {m:.1f}±{sd:.1f})" for s, (m, sd) in calibration.targets.items())
                + f"; {time.perf_counter() - started:.0f} s")
-
-
-def _note(message: str) -> None:
-    """Progress and skipped photos, on stderr (stdout carries only the summary line)."""
-    typer.echo(f"vpjnd: {message}", err=True)
 
 
 def _read_calibration(path: Path, teacher: str) -> Calibration:
@@ -139,4 +141,5 @@ def _read_calibration(path: Path, teacher: str) -> Calibration:
     except OSError as error:
         raise InputError(f"cannot read the calibration: {error.strerror or error}", path) from None
     except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise InputError(f"not a calibration.json written by vpjnd label ({type(error).__name__}: {error})", path) from None
+        cause = f"{type(error).__name__}: {error}"
+        raise InputError(f"not a calibration.json written by vpjnd label ({cause})", path) from None

@@ -31,7 +31,7 @@ def predict_command(
     json_output: opt.Json = False,
     max_pixels: opt.MaxPixels = DEFAULT_MAX_PIXELS,
     strict: opt.Strict = False,
-) -> None:
+) -> int:
     """Print the most distorted level (default codec: jpeg) each picture can take unnoticed.
 
     IN may be files, folders (-r: with subfolders) or '-'; unreadable inputs among several are
@@ -43,30 +43,19 @@ def predict_command(
     vpjnd predict shots/ -r --codec avif --json
     vpjnd predict photo.png --judge pjnd --sur 0.9
     """
+    from vpjnd_cli.commands.batch import finish
     from vpjnd_cli.commands.setup import parse_colour
     from vpjnd_cli.commands.summary import predict_line
-    from vpjnd_cli.jobs.batch import run_batch
-    from vpjnd_cli.jobs.picture import JobSettings
-    from vpjnd_cli.judges import default_judge
-    from vpjnd_cli.pipeline import SearchSettings
+    from vpjnd_cli.console import Console
+    from vpjnd_cli.jobs.batch import Inputs, run_batch
+    from vpjnd_cli.settings import Settings
 
-    settings = JobSettings(
-        command="predict",
-        codecs=(codec or "jpeg",),
-        judge=judge or default_judge((codec or "jpeg",), weights),
-        search=SearchSettings(sur=sur, block_size=block_size, jnd_model=jnd_model),
-        chroma=chroma,
-        bpg_backend=bpg_backend,
-        bpgenc=bpgenc,
-        bpgdec=bpgdec,
-        device=device,
-        weights=weights,
-        background=parse_colour(background),
-        icc=icc,
-        max_pixels=max_pixels,
-        strict=strict,
+    settings = Settings(
+        codecs=(codec or "jpeg",), judge=judge, sur=sur, block_size=block_size, chroma=chroma, jnd_model=jnd_model,
+        device=device, weights=weights, bpg_backend=bpg_backend, bpgenc=bpgenc, bpgdec=bpgdec,
+        background=parse_colour(background), icc=icc, max_pixels=max_pixels, strict=strict,
     )
-    run_batch(
-        settings, sources, describe=predict_line, recursive=recursive, include=include or (),
-        exclude=exclude or (), jobs=jobs, quiet=quiet, verbose=verbose, report=report, json_output=json_output,
-    )
+    inputs = Inputs(tuple(sources), recursive=recursive, include=tuple(include or ()), exclude=tuple(exclude or ()))
+    with Console(quiet=quiet, verbose=verbose, json_output=json_output, describe=predict_line) as console:
+        outcome = run_batch("predict", settings, inputs, jobs=jobs, report=report, display=console)
+        return finish(console, outcome, "predict")

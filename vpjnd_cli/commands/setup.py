@@ -1,40 +1,11 @@
-"""Turning command-line options into a codec, a judge and search settings (shared by commands)."""
+"""Turning command-line option texts into the typed values of ``Settings`` (shared by commands)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from vpjnd_cli.codecs.base import Codec, CodecOptions
 from vpjnd_cli.errors import UsageError
-
-CHROMA_CHOICES = ("420", "444", "both")
-BPG_BACKENDS = ("auto", "external", "builtin")
-
-
-def build_codec(
-    name: str,
-    *,
-    chroma: str = "420",
-    bpg_backend: str = "auto",
-    bpgenc: Path | None = None,
-    bpgdec: Path | None = None,
-) -> Codec:
-    from vpjnd_cli.codecs import get_codec
-
-    if chroma not in CHROMA_CHOICES:
-        raise UsageError(f"--chroma must be one of {', '.join(CHROMA_CHOICES)}, not {chroma!r}")
-    if bpg_backend not in BPG_BACKENDS:
-        raise UsageError(f"--bpg-backend must be one of {', '.join(BPG_BACKENDS)}, not {bpg_backend!r}")
-    if (bpgenc or bpgdec) and bpg_backend == "auto":
-        bpg_backend = "external"
-    options = CodecOptions(
-        chroma=chroma,  # type: ignore[arg-type]
-        bpg_backend=bpg_backend,  # type: ignore[arg-type]
-        bpgenc=None if bpgenc is None else str(bpgenc),
-        bpgdec=None if bpgdec is None else str(bpgdec),
-    )
-    return get_codec(name, options)
 
 
 def parse_colour(text: str) -> tuple[int, int, int]:

@@ -38,7 +38,7 @@ def convert_to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         target = ImageCms.createProfile("sRGB")
-        return ImageCms.profileToProfile(
+        converted = ImageCms.profileToProfile(
             image,
             source,
             target,
@@ -47,6 +47,8 @@ def convert_to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
         )
     except (ImageCms.PyCMSError, OSError) as exc:
         raise ValueError(f"embedded ICC profile cannot be used ({exc})") from exc
+    assert converted is not None  # None only in place (inPlace=True)
+    return converted
 
 
 class RgbProfile:

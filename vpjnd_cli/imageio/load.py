@@ -327,9 +327,10 @@ def _decode_pixels(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None, i
 
 def _is_16bit_colour(image: Image.Image) -> bool:
     """Pillow silently truncates 16-bit RGB(A) PNG/TIFF to 8 bits; those go through OpenCV."""
-    if image.format not in ("PNG", "TIFF") or image.mode not in ("RGB", "RGBA") or not image.tile:
+    tile = getattr(image, "tile", None)  # an ImageFile's: how the file stores its pixels
+    if image.format not in ("PNG", "TIFF") or image.mode not in ("RGB", "RGBA") or not tile:
         return False
-    args = image.tile[0].args
+    args = tile[0].args
     rawmode = args[0] if isinstance(args, tuple) else args
     return isinstance(rawmode, str) and ";16" in rawmode
 

@@ -1,6 +1,6 @@
 """Wu et al. 2017 JND with pattern complexity ("EPC"), following the authors' official MATLAB code.
 
-The official code differs from the paper (see docs/jnd-models.md); users of the model run the
+The official code differs from the paper (docs/design.md, "JND maps"); users of the model run the
 code, so we follow it: a remapped and damped luminance adaptation, a 5x5 local-contrast masking,
 pattern masking from the number of distinct gradient orientations in a 3x3 window, and Canny-based
 edge protection, combined by the NAMM rule.

@@ -11,27 +11,22 @@ existed; for several, 1 when any failed or the report could not be written; 130 
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import typer
 
 from vpjnd_cli.codecs import available_codecs, codec_extensions, codec_for_path
-from vpjnd_cli.commands.summary import plural
+from vpjnd_cli.display import Display, Silent, plural
 from vpjnd_cli.errors import ExitCode, UsageError, VpjndError, os_cause
-from vpjnd_cli.jobs.console import Screen
 from vpjnd_cli.jobs.html_report import PictureFolder
 from vpjnd_cli.jobs.inputs import PICTURE_SUFFIXES, STDIO, Task, find_sources, plan_tasks
-from vpjnd_cli.jobs.picture import JobSettings, Result, Worker
+from vpjnd_cli.jobs.picture import Outcome, Worker
 from vpjnd_cli.jobs.pool import Runner
-from vpjnd_cli.jobs.report import check_report_path, totals, write_report
+from vpjnd_cli.jobs.report import check_report_path, write_report
 from vpjnd_cli.jobs.signals import (
     Interrupted,
     critical,
@@ -39,10 +34,10 @@ from vpjnd_cli.jobs.signals import (
     stop_signals_raise,
 )
 from vpjnd_cli.pipeline import ladder_index
+from vpjnd_cli.results import Result, Totals
+from vpjnd_cli.settings import Settings
 
 AUTO_CODECS = ("jpeg", "webp", "avif")  # what browsers and photo viewers open without plug-ins
-
-Describe = Callable[[dict[str, Any], bool], "str | None"]
 
 
 def choose_codecs(
@@ -51,10 +46,10 @@ def choose_codecs(
     """The codecs to search: --codec NAME, --codec auto [--codecs LIST], else OUT's extension
     (one output file), else JPEG. A --codec NAME that a picture extension of OUT contradicts is
     a UsageError (``folder``: OUT ended in /)."""
-    one_file = (
-        output is not None and output != STDIO and len(arguments) == 1 and not arguments[0].is_dir()
-        and not output.is_dir() and not folder
-    )
+    one_file = None  # OUT, when it names one output file
+    if output is not None and output != STDIO and len(arguments) == 1 and not arguments[0].is_dir() \
+            and not output.is_dir() and not folder:
+        one_file = output
     if codecs is not None and codec not in (None, "auto"):
         raise UsageError("--codecs lists what --codec auto chooses from; drop --codec or set it to auto")
     if codec == "auto" or codecs is not None:
@@ -67,163 +62,202 @@ def choose_codecs(
         return names
     if codec is not None:
         name = codec.lower()
-        suffix = output.suffix.lower() if one_file else ""
-        if suffix in PICTURE_SUFFIXES and suffix not in codec_extensions(name):
+        suffix = "" if one_file is None else one_file.suffix.lower()
+        if one_file is not None and suffix in PICTURE_SUFFIXES and suffix not in codec_extensions(name):
             raise UsageError(f"a {suffix} name, but --codec {name} writes {name}: "
-                             f"name it {output.with_suffix(codec_extensions(name)[0]).name}, or drop --codec", output)
+                             f"name it {one_file.with_suffix(codec_extensions(name)[0]).name}, or drop --codec",
+                             one_file)
         return (name,)
-    return (codec_for_path(output),) if one_file else ("jpeg",)
+    return ("jpeg",) if one_file is None else (codec_for_path(one_file),)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a run works on and where its outputs go.
+
+    ``paths``: files, folders (``recursive``: with their subfolders) or ``-`` (standard input);
+    ``include``/``exclude``: globs on the names. ``output``: a file (one input), a folder (mirrors
+    the input folders; ``folder``: it is one, created if missing) or ``-`` (standard output);
+    ``template``: output names (fields stem, name, suffix, ext, codec); ``in_place``: replace the
+    inputs (``backup``: keep each one under its name plus this suffix). See inputs.plan_tasks.
+    """
+
+    paths: tuple[Path, ...]
+    output: Path | None = None
+    folder: bool = False
+    template: str | None = None
+    in_place: bool = False
+    backup: str | None = None
+    recursive: bool = False
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass
+class BatchOutcome:
+    """A finished (or interrupted) run: each input's result in input order, the totals, and the
+    exit code it amounts to (module docstring)."""
+
+    results: list[Result]
+    totals: Totals
+    exit_code: int
+    pictures: int  # inputs planned (more than ``results`` when the run was interrupted)
+
+
+class Batch:
+    """A planned run: the inputs found, each one's outputs, and this process's worker (built here,
+    so that a bad codec, judge or weights file fails before any picture is read)."""
+
+    def __init__(self, command: str, settings: Settings, inputs: Inputs, *, view_folder: Path | None = None,
+                 prune: Sequence[Path] = ()) -> None:
+        """``prune``: folders not searched for inputs besides the output folder (a report's pictures)."""
+        output = inputs.output
+        folders = ([] if output in (None, STDIO) else [output]) + list(prune)
+        found = find_sources(inputs.paths, recursive=inputs.recursive, include=inputs.include,
+                             exclude=inputs.exclude, prune=folders)
+        self.unsearched = found.unsearched
+        self.tasks = plan_tasks(found.sources, codecs=settings.codecs, output=output, template=inputs.template,
+                                folder=inputs.folder, in_place=inputs.in_place, backup=inputs.backup)
+        self.lone = len(found.sources) == 1 and not found.sources[0].found
+        self.worker = Worker(settings, command, view_folder)
+        if settings.level is not None:
+            codec = self.worker.codecs[0]
+            ladder_index(codec.levels(), settings.level, codec.name)
+        self._runner: Runner | None = None
+
+    def outcomes(self, jobs: int = 1, stdin: bytes | None = None, display: Display | None = None) -> Iterator[Outcome]:
+        """Each task's outcome: those that need no search first (settled in this process), then the
+        others as they finish on ``jobs`` worker processes (0: one per CPU)."""
+        display = display or Silent()
+        pending: list[Task] = []
+        for task in self.tasks:
+            settled = self.worker.triage(task, stdin)
+            if settled is None:
+                pending.append(task)
+            else:
+                yield settled
+        workers = _worker_count(jobs, len(pending), self.worker, display)
+        settings = self.worker.settings
+        display.info(f"{len(self.tasks)} picture(s), {len(pending)} to search; {workers} worker process(es); "
+                     f"codecs {', '.join(settings.codecs)}; judge {self.worker.judge_name}")
+        self._runner = Runner(pending, jobs=workers, local=self.worker, stdin=stdin, raise_bugs=self.lone)
+        yield from self._runner.results()
+
+    def stop(self) -> list[Outcome]:
+        """Stop the workers; the outcomes finished so far (module pool.py, ``Runner.stop``)."""
+        return [] if self._runner is None else self._runner.stop()
+
+    def close(self) -> None:
+        if self._runner is not None:
+            self._runner.close()
 
 
 def run_batch(
-    settings: JobSettings,
-    arguments: Sequence[Path],
+    command: str,
+    settings: Settings,
+    inputs: Inputs,
     *,
-    describe: Describe,
-    output: Path | None = None,
-    folder: bool = False,
-    template: str | None = None,
-    in_place: bool = False,
-    backup: str | None = None,
-    recursive: bool = False,
-    include: Sequence[str] = (),
-    exclude: Sequence[str] = (),
     jobs: int = 1,
-    quiet: bool = False,
-    verbose: bool = False,
     report: Path | None = None,
-    json_output: bool = False,
-) -> None:
-    """Run ``settings.command`` over the inputs; end with typer.Exit for any exit code but 0.
+    display: Display | None = None,
+) -> BatchOutcome:
+    """Run ``command`` ("compress" or "predict") over the inputs, showing each result on
+    ``display`` as it comes and writing ``report`` (.json, .csv, .ndjson or .html) at the end.
 
-    ``describe(record, show_skipped)`` is the human result line of a record (None: no line).
-    ``folder``: OUT names a folder (it ended in /); ``in_place``, ``backup``: see plan_tasks.
+    Stops cleanly on SIGINT and SIGTERM (jobs/signals.py): the outcome then covers the pictures
+    that finished, and its exit code is 130 or 143.
     """
+    display = display or Silent()
     started = time.perf_counter()
     pictures: PictureFolder | None = None
     if report is not None:
         check_report_path(report)
         if report.suffix.lower() == ".html":
             pictures = PictureFolder(report)
-            settings = replace(settings, view_folder=pictures.temp)
-    if output == STDIO and json_output:
-        raise UsageError("-o - writes the picture on stdout; use --report FILE for the numbers")
-    prune = [] if output in (None, STDIO) else [output]
-    prune += [] if pictures is None else [pictures.path]  # a report's pictures are not inputs of a rerun
-    found = find_sources(arguments, recursive=recursive, include=include, exclude=exclude, prune=prune)
-    sources = found.sources
-    tasks = plan_tasks(sources, codecs=settings.codecs, output=output, template=template, folder=folder,
-                       in_place=in_place, backup=backup)
-    lone = len(sources) == 1 and not sources[0].found
-    local = Worker(settings)  # fails fast (exit 2 or 3) on a bad codec, judge or weights file
-    if settings.search.level is not None:
-        codec = local.codecs[0]
-        ladder_index(codec.levels(), settings.search.level, codec.name)
-    screen = Screen(quiet=quiet, verbose=verbose, total=len(tasks))
-    if found.unsearched:
-        screen.warn(f"{plural(found.unsearched, 'subfolder')} not searched; -r (--recursive) reads them")
-    if not tasks:
-        screen.warn(f"no pictures found in {', '.join(map(str, arguments))}")
-        return
-    stdin = sys.stdin.buffer.read() if tasks[0].from_stdin else None
-    runner: Runner | None = None
-    results: dict[int, Result] = {}
+    batch = Batch(command, settings, inputs, view_folder=None if pictures is None else pictures.temp,
+                  prune=[] if pictures is None else [pictures.path])  # a report's pictures are not inputs of a rerun
+    if batch.unsearched:
+        display.warn(f"{plural(batch.unsearched, 'subfolder')} not searched; -r (--recursive) reads them")
+    if not batch.tasks:
+        display.warn(f"no pictures found in {', '.join(map(str, inputs.paths))}")
+        return BatchOutcome([], Totals.of([], seconds=time.perf_counter() - started), int(ExitCode.OK), 0)
+    stdin = sys.stdin.buffer.read() if batch.tasks[0].from_stdin else None
+    outcomes: dict[int, Outcome] = {}
     stopped: Interrupted | None = None
 
-    def show(result: Result) -> None:
-        results[result.index] = result
-        if result.data is not None:
-            _to_stdout(result)
-        for note in result.notes:
-            screen.warn(note)
-        record = result.record
-        if result.message is not None:
-            screen.error(result.message)
-        if json_output and not (lone and result.message):
-            screen.out(json.dumps(record))
-        elif not json_output and not quiet:
-            line = describe(record, lone or screen.verbose)
-            if line is not None:
-                (screen.note if output == STDIO else screen.out)(line)
-        screen.advance(record["path"])
+    def show(outcome: Outcome) -> None:
+        outcomes[outcome.index] = outcome
+        if outcome.data is not None:
+            _to_stdout(outcome)
+        for warning in outcome.result.warnings:
+            display.warn(warning)
+        if outcome.message is not None:
+            display.error(outcome.message)
+        display.result(outcome.result, batch.lone)
+        display.advance(outcome.result.path)
 
     with stop_signals_raise(), pictures or nullcontext():
-        with screen:
-            try:
-                pending: list[Task] = []
-                for task in tasks:
-                    settled = local.triage(task, stdin)
-                    if settled is None:
-                        pending.append(task)
-                        continue
-                    with critical():  # a signal waits until the result is stored and its lines are out
-                        show(settled)
-                    raise_if_stopped()
-                workers = _worker_count(jobs, len(pending), local, screen)
-                screen.info(f"{len(tasks)} picture(s), {len(pending)} to search; {workers} worker process(es); "
-                            f"codecs {', '.join(settings.codecs)}; judge {settings.judge}")
-                runner = Runner(pending, settings, jobs=workers, local=local, stdin=stdin, raise_bugs=lone)
-                for result in runner.results():
-                    with critical():
-                        show(result)
-                    raise_if_stopped()
+        display.start(command, len(batch.tasks))
+        try:
+            for outcome in batch.outcomes(jobs, stdin, display):
+                with critical():  # a signal waits until the outcome is stored and its lines are out
+                    show(outcome)
                 raise_if_stopped()
-            except Interrupted as interrupt:
-                stopped = interrupt
-                for result in [] if runner is None else runner.stop():
-                    if result.index not in results:
-                        show(result)
-            finally:
-                if runner is not None:
-                    runner.close()
-        records = [results[index].record for index in sorted(results)]
-        summary = totals(records, seconds=time.perf_counter() - started, interrupted=stopped is not None)
+            raise_if_stopped()
+        except Interrupted as interrupt:
+            stopped = interrupt
+            for outcome in batch.stop():
+                if outcome.index not in outcomes:
+                    show(outcome)
+        finally:
+            batch.close()
+            display.stop()
+        done = [outcomes[index] for index in sorted(outcomes)]
+        results = [outcome.result for outcome in done]
+        totals = Totals.of(results, seconds=time.perf_counter() - started, interrupted=stopped is not None)
         unwritten = None
         if report is not None:
             with critical():
                 try:
                     if pictures is not None:
                         pictures.commit()
-                    write_report(report, records, summary, [results[index].view for index in sorted(results)])
+                    write_report(report, results, totals, [outcome.view for outcome in done])
                 except VpjndError as error:
                     unwritten = error
-                    screen.error(f"--report {error}")
+                    display.error(f"--report {error}")
     if stopped is not None:
         name = "SIGTERM" if stopped.exit_code == ExitCode.TERMINATED else "SIGINT"
-        screen.error(f"interrupted ({name}): {len(results)} of {len(tasks)} pictures finished; "
-                     "every file written is complete")
-        raise typer.Exit(stopped.exit_code)
-    if len(tasks) > 1 or screen.verbose:
-        shown = "compressed" if settings.command == "compress" else "predicted"
-        screen.summary(f"vpjnd {settings.command}", summary, {"ok": shown})
-    failed = [int(result.exit_code) for result in results.values() if result.message is not None]
+        display.error(f"interrupted ({name}): {len(outcomes)} of {len(batch.tasks)} pictures finished; "
+                      "every file written is complete")
+        return BatchOutcome(results, totals, stopped.exit_code, len(batch.tasks))
+    failed = [outcome.exit_code for outcome in done if outcome.message is not None]
     failed += [] if unwritten is None else [int(unwritten.exit_code)]
-    if failed:
-        raise typer.Exit(failed[0] if lone else int(ExitCode.SOME_FAILED))
+    code = (failed[0] if batch.lone else int(ExitCode.SOME_FAILED)) if failed else int(ExitCode.OK)
+    return BatchOutcome(results, totals, code, len(batch.tasks))
 
 
-def _to_stdout(result: Result) -> None:
+def _to_stdout(outcome: Outcome) -> None:
     """Write a picture to standard output; a full disk or a closed pipe fails the result, and
     further output goes nowhere (so that the interpreter does not fail again flushing it at exit)."""
     try:
-        sys.stdout.buffer.write(result.data or b"")
+        sys.stdout.buffer.write(outcome.data or b"")
         sys.stdout.buffer.flush()
     except OSError as error:
         cause = f"cannot write the picture ({os_cause(error)})"
-        result.fail(int(ExitCode.USAGE), f"standard output: {cause}", cause)
-        result.record["written"] = False
+        outcome.fail(int(ExitCode.USAGE), f"standard output: {cause}", cause)
+        outcome.result.written = False
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
 
 
-def _worker_count(jobs: int, tasks: int, local: Worker, screen: Screen) -> int:
+def _worker_count(jobs: int, tasks: int, local: Worker, display: Display) -> int:
     """-j N (0: one per CPU), at most one per picture to search (one, which starts no process,
     when there is none); one when the network runs on an accelerator, whose single process
     batches the work better than several processes sharing it would."""
     count = max(1, min(jobs or os.cpu_count() or 1, tasks))
     device = getattr(getattr(local.judge, "scorer", None), "device", None)
     if count > 1 and device is not None and getattr(device, "type", "cpu") != "cpu":
-        screen.warn(f"the judge runs on {device}: one process serves every picture (-j {jobs} is ignored)")
+        display.warn(f"the judge runs on {device}: one process serves every picture (-j {jobs} is ignored)")
         return 1
     return count

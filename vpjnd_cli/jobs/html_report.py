@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import numpy as np
@@ -33,6 +33,10 @@ from vpjnd_cli.imageio import write_atomic
 from vpjnd_cli.imageio.colour import luma_bt601
 from vpjnd_cli.imageio.heatmap import scale_to_8bit, turbo
 from vpjnd_cli.pipeline import Prediction
+from vpjnd_cli.results import Result, Totals
+
+if TYPE_CHECKING:
+    import PIL.Image  # imported where a picture is written: the page alone needs no PIL
 
 MARKER = "vpjnd-report.txt"  # in F_files/: the folder is a report's, which a later report may replace
 THUMBNAIL = 160  # the longest side of a table thumbnail, in pixels
@@ -121,7 +125,7 @@ def _save(path: Path, pixels: np.ndarray, palette: np.ndarray | None = None) -> 
     picture.save(path, compress_level=1)
 
 
-def _thumbnail(reference: np.ndarray):  # noqa: ANN202 - a PIL image; PIL is imported lazily
+def _thumbnail(reference: np.ndarray) -> PIL.Image.Image:
     from PIL import Image
 
     picture = Image.fromarray(reference)
@@ -159,18 +163,19 @@ class PictureFolder:
     def __enter__(self) -> PictureFolder:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         shutil.rmtree(self.temp, ignore_errors=True)  # gone already when committed
 
 
-def write_page(path: Path, records: Sequence[dict[str, Any]], views: Sequence[PictureView | None],
-               summary: dict[str, Any]) -> None:
-    """Write the page (replacing an older one): one entry per record, with its view if any."""
+def write_page(path: Path, results: Sequence[Result], views: Sequence[PictureView | None], totals: Totals) -> None:
+    """Write the page (replacing an older one): one entry per result, with its view if any."""
     data = {
         "vpjnd": __version__,
         "files": quote(path.stem + "_files"),
-        "summary": summary,
-        "pictures": [_entry(record, view) for record, view in zip(records, views, strict=True)],
+        "summary": totals.to_dict(),
+        "pictures": [_entry(result, view) for result, view in zip(results, views, strict=True)],
     }
     text = json.dumps(data, allow_nan=False, separators=(",", ":")).replace("<", "\\u003c")
     asset = resources.files("vpjnd_cli.jobs")
@@ -180,17 +185,17 @@ def write_page(path: Path, records: Sequence[dict[str, Any]], views: Sequence[Pi
     write_atomic(path, page.encode("utf-8"), force=True)
 
 
-def _entry(record: dict[str, Any], view: PictureView | None) -> dict[str, Any]:
-    """What the page shows of a record: its numbers (NaN as null), levels as labels, its view."""
+def _entry(result: Result, view: PictureView | None) -> dict[str, Any]:
+    """What the page shows of a result: its numbers (NaN as null), levels as labels, its view."""
     keys = ("path", "output", "status", "note", "error", "codec", "setting_name", "judge", "weights", "jnd_model",
             "criterion", "sur", "probability", "written_probability", "bytes_in", "bytes_out", "saving",
             "evaluations", "rejudged")
-    entry = {key: _finite(record.get(key)) for key in keys}
+    record = result.to_dict()
+    entry = {key: _finite(record[key]) for key in keys}
     for prefix in ("", "written_"):
-        level = record.get(prefix + "level")
-        entry[prefix + "level"] = None if level is None else Level(level, record[prefix + "chroma"]).label
-    seconds = record.get("seconds") or {}
-    entry["seconds"] = {**seconds, "total": record.get("total_seconds")}
+        level, chroma = record[prefix + "level"], record[prefix + "chroma"]
+        entry[prefix + "level"] = None if level is None or chroma is None else Level(level, chroma).label
+    entry["seconds"] = {**result.seconds, "total": result.total_seconds}
     if view is not None:
         entry["view"] = {**asdict(view), "candidates": [
             {**asdict(candidate), "image": candidate.image, "error": candidate.error}

@@ -198,11 +198,11 @@ def plan_tasks(
         if not lone or template is not None:
             raise UsageError("-o - (standard output) takes exactly one input and no --name-template")
         source = sources[0]
-        return [Task(0, source.path, _label(source), {c: STDIO for c in codecs}, STDIO, requested=STDIO)]
+        return [Task(0, source.path, _label(source), dict.fromkeys(codecs, STDIO), STDIO, requested=STDIO)]
     into_folder = output is None or folder or output.is_dir()
     if sources and sources[0].path == STDIO and into_folder:
         raise UsageError("standard input has no file name to use in a folder: give -o FILE or -o - (standard output)")
-    if not into_folder:
+    if output is not None and not into_folder:
         if not lone:
             shown = f"-o {output} is a file" if output.exists() else f"-o {output} is not a folder"
             raise UsageError(f"{shown}, but several inputs (or a folder) need one: name an existing folder, "
@@ -330,7 +330,7 @@ def _refuse_clashes(tasks: list[Task]) -> list[Task]:
             reader = inputs.get(key)  # the task whose input this path is
             if owner is not task:
                 clashes.append((path, f"would be the output of both {owner.label} and {task.label}; {CLASH_HINT}"))
-            elif reader is None or task.in_place and reader is task or written_by_vpjnd(path):
+            elif reader is None or (task.in_place and reader is task) or written_by_vpjnd(path):
                 continue
             elif reader is task:
                 clashes.append((path, "is both the input and its output; --in-place replaces inputs (only by "

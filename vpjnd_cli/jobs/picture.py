@@ -17,31 +17,29 @@ import os
 import stat
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vpjnd_cli.codecs.base import Codec
-from vpjnd_cli.commands.setup import build_codec
-from vpjnd_cli.commands.summary import level_fields, level_text, prediction_record
 from vpjnd_cli.errors import OutputError, VpjndError, os_cause
 from vpjnd_cli.imageio import check_output_path, load_image, read_file, write_atomic
-from vpjnd_cli.imageio.metadata import METADATA_KINDS
 from vpjnd_cli.jobs.html_report import CandidateView, PictureView, candidate_view, write_picture_view
 from vpjnd_cli.jobs.inputs import STDIO, Task, format_codec, written_by_vpjnd
 from vpjnd_cli.jobs.marker import changed_settings, marker_settings, with_marker
 from vpjnd_cli.jobs.signals import commit
-from vpjnd_cli.judges import get_judge
+from vpjnd_cli.judges import default_judge, get_judge
 from vpjnd_cli.model.locate import require_weights, weights_name
 from vpjnd_cli.pipeline import (
     CandidateJudge,
     Compressed,
     Prediction,
-    SearchSettings,
     finalise,
     predict,
     prepare_reference,
 )
+from vpjnd_cli.results import CodecOutcome, Result, Status, level_parts
+from vpjnd_cli.settings import Settings
 from vpjnd_cli.source import Source, source_of
 
 if TYPE_CHECKING:
@@ -49,62 +47,30 @@ if TYPE_CHECKING:
 
     from vpjnd_cli.imageio import LoadedImage, Metadata
 
-
-@dataclass(frozen=True)
-class JobSettings:
-    """Everything a job needs besides its task (picklable: sent once to each worker process)."""
-
-    command: str  # "compress" or "predict"
-    codecs: tuple[str, ...]
-    judge: str
-    search: SearchSettings
-    chroma: str = "420"
-    bpg_backend: str = "auto"
-    bpgenc: Path | None = None
-    bpgdec: Path | None = None
-    device: str = "auto"
-    weights: Path | None = None
-    background: tuple[int, int, int] = (255, 255, 255)
-    icc: str = "keep"  # "keep": write pixels in the input's own RGB profile; "srgb": convert them
-    max_pixels: int = 0
-    strict: bool = False
-    keep: frozenset[str] = frozenset(METADATA_KINDS)  # metadata kinds carried to the output
-    min_saving: float = 0.0  # percent of the input's size an output must save to be written
-    keep_original: bool = False  # when no level passes
-    force: bool = False
-    skip_existing: bool = False
-    dry_run: bool = False
-    preserve_times: bool = False
-    view_folder: Path | None = None  # --report F.html: where each picture's files go (html_report)
+COMMANDS = ("compress", "predict")
 
 
 @dataclass
-class Result:
-    """A job's outcome: its record (JSON-ready), warnings, and for a failure its exit code and
-    one-line message; the bytes for standard output; the pictures of an HTML report."""
+class Outcome:
+    """A job's ``Result`` with what only the run needs: the task's place among the inputs, for a
+    failure its exit code and one-line message, the bytes for standard output, and the pictures
+    of an HTML report."""
 
     index: int
-    record: dict[str, Any]
-    notes: list[str] = field(default_factory=list)
+    result: Result
     exit_code: int = 0
     message: str | None = None
     data: bytes | None = None
     view: PictureView | None = None  # the files written for --report F.html
 
     @classmethod
-    def start(cls, task: Task) -> Result:
-        record = {"path": task.label, "output": None, "requested": None, "status": None, "written": False,
-                  "note": None, "error": None}
-        return cls(task.index, record)
+    def start(cls, task: Task) -> Outcome:
+        return cls(task.index, Result(path=task.label))
 
-    def add_note(self, text: str) -> None:
-        """Add to the record's note (the report's note column)."""
-        self.record["note"] = "; ".join(filter(None, [self.record.get("note"), text]))
-
-    def fail(self, exit_code: int, message: str, cause: str) -> Result:
+    def fail(self, exit_code: int, message: str, cause: str) -> Outcome:
         """Mark the job failed: ``message`` for stderr, ``cause`` (without the input's name) for the report."""
         self.exit_code, self.message = exit_code, message
-        self.record.update(status="failed", error=cause)
+        self.result.status, self.result.error = Status.FAILED, cause
         return self
 
 
@@ -117,69 +83,78 @@ class _Attempt:
 
 
 class Worker:
-    """What a process builds once: the codecs and the judge (the network loads its weights here)."""
+    """What a process builds once: the codecs and the judge (the network loads its weights here).
 
-    def __init__(self, settings: JobSettings) -> None:
-        self.settings = settings
-        self.codecs = [
-            build_codec(name, chroma=settings.chroma, bpg_backend=settings.bpg_backend, bpgenc=settings.bpgenc,
-                        bpgdec=settings.bpgdec)
-            for name in settings.codecs
-        ]
-        self.judge = get_judge(settings.judge, device=settings.device, weights=settings.weights)
-        self.weights = weights_name(require_weights(settings.weights)) if settings.judge == "vpjndnet" else None
+    ``command``: "compress" or "predict"; ``view_folder``: where each picture's files for
+    ``--report F.html`` go (html_report), None for none.
+    """
 
-    def triage(self, task: Task, stdin: bytes | None = None) -> Result | None:
-        """The result of a task that needs no search (an error found while planning, an input to
+    def __init__(self, settings: Settings, command: str = "compress", view_folder: Path | None = None) -> None:
+        if command not in COMMANDS:
+            raise ValueError(f"command must be one of {COMMANDS}, not {command!r}")
+        if not settings.codecs:
+            raise ValueError("a worker needs the settings' codecs")
+        self.settings, self.command, self.view_folder = settings, command, view_folder
+        self.codecs = [settings.build_codec(name) for name in settings.codecs]
+        self.judge_name = settings.judge or default_judge(settings.codecs, settings.weights)
+        self.judge = get_judge(self.judge_name, device=settings.device, weights=settings.weights)
+        self.weights = weights_name(require_weights(settings.weights)) if self.judge_name == "vpjndnet" else None
+
+    def triage(self, task: Task, stdin: bytes | None = None) -> Outcome | None:
+        """The outcome of a task that needs no search (an error found while planning, an input to
         skip, an output in the way), or None when it needs one. Cheap: reads, no decoding."""
-        result = self._timed(task, lambda result: self._settle(task, stdin, result))
-        return None if result.record["status"] is None else result
+        outcome = self._timed(task, lambda outcome: self._settle(task, stdin, outcome))
+        return None if outcome.result.status is None else outcome
 
-    def run(self, task: Task, stdin: bytes | None = None) -> Result:
-        """The task's result; a VpjndError becomes a failed result carrying its exit code."""
+    def run(self, task: Task, stdin: bytes | None = None, *, catch: bool = True) -> Outcome:
+        """The task's outcome; a VpjndError becomes a failed outcome carrying its exit code
+        (``catch`` False: it propagates)."""
 
-        def job(result: Result) -> None:
-            data = self._settle(task, stdin, result)
-            if result.record["status"] is not None:
+        def job(outcome: Outcome) -> None:
+            data = self._settle(task, stdin, outcome)
+            if outcome.result.status is not None:
                 return
             if data is None:
-                self._predict(task, stdin, result)
+                self._predict(task, stdin, outcome)
             else:
-                self._compress(task, data, result)
+                self._compress(task, data, outcome)
 
-        return self._timed(task, job)
+        return self._timed(task, job, catch=catch)
 
     def marks(self, codec: str) -> dict[str, str]:
         """The settings an output's marker records, and that a rerun compares before it skips the
         output (marker.changed_settings); empty ones (no --level, no weights) are left out."""
         s, search = self.settings, self.settings.search
         marks = {
-            "codec": codec, "judge": s.judge, "weights": self.weights or "", "sur": f"{search.sur:g}",
+            "codec": codec, "judge": self.judge_name, "weights": self.weights or "", "sur": f"{search.sur:g}",
             "criterion": search.criterion, "chroma": s.chroma, "jnd_model": search.jnd_model,
             "block_size": str(search.block_size), "level": "" if search.level is None else str(search.level),
             "metadata": ",".join(sorted(s.keep)) or "none",
         }
         return {key: value for key, value in marks.items() if value}
 
-    def _timed(self, task: Task, job: Callable[[Result], object]) -> Result:
+    def _timed(self, task: Task, job: Callable[[Outcome], object], catch: bool = True) -> Outcome:
         started = time.perf_counter()
-        result = Result.start(task)
+        outcome = Outcome.start(task)
         try:
-            job(result)
+            job(outcome)
         except VpjndError as error:
-            result.fail(int(error.exit_code), str(error), _cause(error, task))
-        result.record["total_seconds"] = round(time.perf_counter() - started, 4)
-        return result
+            if not catch:
+                raise
+            outcome.fail(int(error.exit_code), str(error), _cause(error, task))
+        outcome.result.total_seconds = round(time.perf_counter() - started, 4)
+        return outcome
 
-    def _settle(self, task: Task, stdin: bytes | None, result: Result) -> bytes | None:
-        """Set the result of a task that needs no search; return the input's bytes (compress) or
+    def _settle(self, task: Task, stdin: bytes | None, outcome: Outcome) -> bytes | None:
+        """Set the outcome of a task that needs no search; return the input's bytes (compress) or
         None (predict reads its input itself)."""
+        result = outcome.result
         if task.error:
             raise VpjndError(task.error, task.label)
         if task.skip:
-            result.record.update(status="skipped", note=task.skip)
+            result.status, result.note = Status.SKIPPED, task.skip
             return None
-        if self.settings.command != "compress":
+        if self.command != "compress":
             return None
         data = self._read(task, stdin, result)
         skipped = self._skip_reason(task, data, result)
@@ -188,89 +163,92 @@ class Worker:
                 self._check_target(task, path)
             return data
         existing, note = skipped
-        result.record.update(status="skipped", note=note)
+        result.status, result.note = Status.SKIPPED, note
         if existing is not None:
-            result.record.update(output=str(existing), bytes_out=existing.stat().st_size)
+            result.output, result.bytes_out = str(existing), existing.stat().st_size
         elif task.original == STDIO:
-            self._write(task, STDIO, data, result)  # a pipe passes a done picture through
+            self._write(task, STDIO, data, outcome)  # a pipe passes a done picture through
         return data
 
     def _read(self, task: Task, stdin: bytes | None, result: Result) -> bytes:
         data = (stdin or b"") if task.from_stdin else read_file(task.source)
-        result.record["bytes_in"] = len(data)
+        result.bytes_in = len(data)
         return data
 
     def _source(self, task: Task, data: bytes, result: Result) -> tuple[LoadedImage, Source, Metadata]:
         """The picture, the pixels to encode and the metadata to write with them (the profile they are in)."""
         s = self.settings
         picture = load_image(task.label, max_pixels=s.max_pixels, strict=s.strict, data=data)
-        result.notes.extend(picture.warnings)
+        result.warnings.extend(picture.warnings)
         # pixels stay in the input's own profile only where every codec of the run can embed it
         in_profile = s.icc == "keep" and "icc" in s.keep and all(codec.embeds_icc for codec in self.codecs)
         metadata = picture.metadata_to_write(in_profile).keep_only(s.keep)
         return picture, source_of(picture, s.background, in_profile), metadata
 
-    def _predict(self, task: Task, stdin: bytes | None, result: Result) -> None:
+    def _predict(self, task: Task, stdin: bytes | None, outcome: Outcome) -> None:
+        result = outcome.result
         data = self._read(task, stdin, result)
         _, source, _ = self._source(task, data, result)
-        codec, s = self.codecs[0], self.settings
+        codec = self.codecs[0]
         _note_flattening(task, source, codec, result)
-        prediction, candidates = predict(source, codec, self.judge, s.search)
-        result.record.update(prediction_record(task.label, codec, s.judge, s.search.sur, prediction), **self._columns())
-        result.record["status"] = "ok" if prediction.passed else "no level passed"
-        self._view(task, source, [_Attempt(codec, prediction, candidates, None)], result)
+        prediction, candidates = predict(source, codec, self.judge, self.settings.search)
+        self._record_search(result, codec, prediction)
+        result.status = Status.OK if prediction.passed else Status.NO_LEVEL_PASSED
+        self._view(task, source, [_Attempt(codec, prediction, candidates, None)], outcome)
 
-    def _compress(self, task: Task, data: bytes, result: Result) -> None:
-        s, record = self.settings, result.record
+    def _compress(self, task: Task, data: bytes, outcome: Outcome) -> None:
+        s, result = self.settings, outcome.result
         picture, source, metadata = self._source(task, data, result)
         attempts = self._attempts(source, metadata)
         chosen = _choose(attempts, s.keep_original)
         shown = chosen or attempts[0]
-        record.update(prediction_record(task.label, shown.codec, s.judge, s.search.sur, shown.prediction),
-                      **self._columns())
+        self._record_search(result, shown.codec, shown.prediction)
         if len(attempts) > 1:
-            record["candidates"] = {a.codec.name: _summary(a) for a in attempts}
-        self._view(task, source, attempts, result)
+            result.candidates = {a.codec.name: _codec_outcome(a) for a in attempts}
+        self._view(task, source, attempts, outcome)
         keep_reason = self._keep_reason(chosen, len(data))
+        target: Path | None
+        kind: str | None
         if keep_reason is None:
-            record.update(_written(chosen))
+            assert chosen is not None and chosen.compressed is not None
+            _record_written(result, chosen)
             _note_flattening(task, source, chosen.codec, result)
             if not chosen.prediction.passed:
-                least = level_text(chosen.codec, chosen.prediction, 0)
-                result.notes.append(f"{task.label}: no level reaches SUR {s.search.sur:g} with the {s.judge} judge; "
-                                    f"the least distorted level ({least}) is written")
+                least = f"{chosen.codec.setting_name} {chosen.prediction.ladder[0].label}"
+                result.warnings.append(f"{task.label}: no level reaches SUR {s.sur:g} with the {self.judge_name} "
+                                       f"judge; the least distorted level ({least}) is written")
             output, target, kind = chosen.compressed.data, task.outputs[chosen.codec.name], chosen.codec.name
         else:
-            record.update(status="kept original", rejudged=False, written_probability=None,
-                          **level_fields(None, "written_"))
+            result.status, result.rejudged = Status.KEPT_ORIGINAL, False
             result.add_note(keep_reason)
             if chosen is None:
-                result.notes.append(f"{task.label}: no level reaches SUR {s.search.sur:g} with the {s.judge} judge; "
-                                    "the original is kept (--keep-original)")
+                result.warnings.append(f"{task.label}: no level reaches SUR {s.sur:g} with the {self.judge_name} "
+                                       "judge; the original is kept (--keep-original)")
             output, target, kind = data, task.original_path(picture.format), format_codec(picture.format)
         self._say_renamed(task, target, kind or picture.format, keep_reason is not None, result)
-        self._write(task, target, output, result, source=data)
-        record.update(bytes_out=len(output), saving=round(1 - len(output) / len(data), 6))
+        self._write(task, target, output, outcome, source=data)
+        result.bytes_out, result.saving = len(output), round(1 - len(output) / len(data), 6)
 
-    def _view(self, task: Task, source: Source, attempts: list[_Attempt], result: Result) -> None:
+    def _record_search(self, result: Result, codec: Codec, prediction: Prediction) -> None:
+        """The search's numbers and the settings a report shows beside them."""
+        search = self.settings.search
+        result.record_search(codec, self.judge_name, search.sur, prediction)
+        result.weights, result.jnd_model, result.criterion = self.weights, search.jnd_model, search.criterion
+
+    def _view(self, task: Task, source: Source, attempts: list[_Attempt], outcome: Outcome) -> None:
         """Write the picture's files for --report F.html; failing that is a warning, not a failure
         of the picture (the report itself then reports the disk's error when it is written)."""
-        if self.settings.view_folder is None:
+        if self.view_folder is None:
             return
-        folder = self.settings.view_folder / f"{task.index:05d}"
+        folder = self.view_folder / f"{task.index:05d}"
         shown = [_shown(source, attempt) for attempt in attempts]
         try:
-            result.view = write_picture_view(folder, source.reference, attempts[0].candidates.reference.jnd, shown)
+            outcome.view = write_picture_view(folder, source.reference, attempts[0].candidates.reference.jnd, shown)
         except VpjndError as error:
-            result.notes.append(f"{task.label}: {error.message}")
-
-    def _columns(self) -> dict[str, Any]:
-        """The settings a report shows beside each result."""
-        search = self.settings.search
-        return {"weights": self.weights, "jnd_model": search.jnd_model, "criterion": search.criterion}
+            outcome.result.warnings.append(f"{task.label}: {error.message}")
 
     def _say_renamed(self, task: Task, target: Path | None, kind: str, kept: bool, result: Result) -> None:
-        """Say so when the file is not what -o named (a warning, and the record's ``requested``):
+        """Say so when the file is not what -o named (a warning, and the result's ``requested``):
         another codec's name under --codec auto or the original in its own format; on standard
         output, a format other than the one asked for (a warning and a note)."""
         requested = task.requested
@@ -284,33 +262,34 @@ class Worker:
         else:
             why = "the original keeps its format" if kept else f"--codec auto chose {kind}"
             text = f"the output is {target}, not {requested}: {why}"
-            result.record["requested"] = str(requested)
-        result.notes.append(f"{task.label}: {text}")
+            result.requested = str(requested)
+        result.warnings.append(f"{task.label}: {text}")
 
     def _attempts(self, source: Source, metadata: Metadata) -> list[_Attempt]:
         """Each codec's search and, unless the original will be kept anyway, its final file.
 
         A transparent picture is not flattened for one codec when another one keeps its alpha.
         """
-        s = self.settings
+        s, search = self.settings, self.settings.search
         codecs = self.codecs
         if source.alpha is not None:
             codecs = [codec for codec in codecs if codec.keeps_alpha] or codecs
-        reference = prepare_reference(source, self.judge, s.search.jnd_model) if len(codecs) > 1 else None
+        reference = prepare_reference(source, self.judge, search.jnd_model) if len(codecs) > 1 else None
         attempts = []
         for codec in codecs:
-            prediction, candidates = predict(source, codec, self.judge, s.search, reference)
+            prediction, candidates = predict(source, codec, self.judge, search, reference)
             compressed = None
             if prediction.passed or not s.keep_original:
                 marked = with_marker(metadata, self.marks(codec.name))
-                compressed = finalise(prediction, candidates, marked, s.search)
+                compressed = finalise(prediction, candidates, marked, search)
             attempts.append(_Attempt(codec, prediction, candidates, compressed))
         return attempts
 
     def _keep_reason(self, chosen: _Attempt | None, bytes_in: int) -> str | None:
         """Why the original is kept instead of the chosen file (None: write the file)."""
         if chosen is None:
-            return f"no level reaches SUR {self.settings.search.sur:g}; --keep-original"
+            return f"no level reaches SUR {self.settings.sur:g}; --keep-original"
+        assert chosen.compressed is not None  # made: it passed, or the original is not kept
         size = len(chosen.compressed.data)
         saving = 100 * (1 - size / bytes_in)
         minimum = self.settings.min_saving
@@ -369,21 +348,21 @@ class Worker:
         else:
             check_output_path(path, inputs=() if task.from_stdin or task.in_place else (task.source,), force=True)
 
-    def _write(self, task: Task, path: Path | None, data: bytes, result: Result, source: bytes = b"") -> None:
-        """Write (in a dry run, only name) the output; standard output travels back in the result.
+    def _write(self, task: Task, path: Path | None, data: bytes, outcome: Outcome, source: bytes = b"") -> None:
+        """Write (in a dry run, only name) the output; standard output travels back in the outcome.
 
         ``path`` None: the original stays where it is, and is the output. ``source``: the input's
         bytes, for the backup of an input replaced in place.
         """
-        record = result.record
-        record["output"] = str(task.source) if path is None else str(path)
+        result = outcome.result
+        result.output = str(task.source) if path is None else str(path)
         if path is None:
             return
         if self.settings.dry_run:
             result.add_note("dry run: nothing written")
             return
         if path == STDIO:
-            result.data, record["written"] = data, True
+            outcome.data, result.written = data, True
             return
         commit()  # from here the job finishes and reports its file, whatever signal comes
         status = None if task.from_stdin else task.source.stat()  # before an in-place write replaces it
@@ -396,12 +375,12 @@ class Worker:
             _write_in_folder(path, lambda: write_atomic(path, data, inputs=inputs, force=force), task.make_folders)
         if self.settings.preserve_times and status is not None:
             os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
-        record["written"] = True
+        result.written = True
 
 
 def _note_flattening(task: Task, source: Source, codec: Codec, result: Result) -> None:
     if source.alpha is not None and not codec.keeps_alpha:
-        result.notes.append(f"{task.label}: {codec.name} cannot keep transparency; flattened onto "
+        result.warnings.append(f"{task.label}: {codec.name} cannot keep transparency; flattened onto "
                             f"#{bytes(source.background).hex()}")
 
 
@@ -410,13 +389,14 @@ def _choose(attempts: list[_Attempt], keep_original: bool) -> _Attempt | None:
     made = [a for a in attempts if a.compressed is not None]
     passing = [a for a in made if a.prediction.passed]
     pool = passing or ([] if keep_original else made)
-    return min(pool, key=lambda a: len(a.compressed.data), default=None)
+    return min(pool, key=lambda a: len(a.compressed.data) if a.compressed else 0, default=None)
 
 
 def _shown(source: Source, attempt: _Attempt) -> tuple[CandidateView, np.ndarray]:
     """What the report shows of a codec's search: the file made, else the level predicted (the
     least distorted one when none passed), decoded and seen as the judge saw it."""
     made, prediction, codec = attempt.compressed, attempt.prediction, attempt.codec
+    probability: float | None
     if made is not None:
         index, data, probability = made.index, made.data, made.probability
     else:
@@ -426,27 +406,22 @@ def _shown(source: Source, attempt: _Attempt) -> tuple[CandidateView, np.ndarray
     return candidate_view(codec, prediction, index, probability, len(data)), source.seen(codec.decode(data))
 
 
-def _summary(attempt: _Attempt) -> dict[str, Any]:
+def _codec_outcome(attempt: _Attempt) -> CodecOutcome:
     """One codec's outcome under --codec auto."""
     made = attempt.compressed
-    return {
-        **level_fields(None if made is None else attempt.prediction.ladder[made.index]),
-        "passed": attempt.prediction.passed,
-        "bytes": None if made is None else len(made.data),
-    }
+    level, chroma = level_parts(None if made is None else attempt.prediction.ladder[made.index])
+    return CodecOutcome(level, chroma, attempt.prediction.passed, None if made is None else len(made.data))
 
 
-def _written(attempt: _Attempt) -> dict[str, Any]:
-    """The record fields of the file that is written (its level may be less distorted than the
-    prediction's when the final encode was judged again); level_saving compares search encodes."""
+def _record_written(result: Result, attempt: _Attempt) -> None:
+    """The file that is written (its level may be less distorted than the prediction's when the
+    final encode was judged again); level_saving compares search encodes."""
     made, candidates = attempt.compressed, attempt.candidates
-    return {
-        **level_fields(attempt.prediction.ladder[made.index], "written_"),
-        "written_probability": made.probability,
-        "rejudged": made.rejudged,
-        "level_saving": round(1 - candidates.size(made.index) / candidates.size(0), 6),
-        "status": "ok" if attempt.prediction.passed else "no level passed",
-    }
+    assert made is not None
+    result.written_level, result.written_chroma = level_parts(attempt.prediction.ladder[made.index])
+    result.written_probability, result.rejudged = made.probability, made.rejudged
+    result.level_saving = round(1 - candidates.size(made.index) / candidates.size(0), 6)
+    result.status = Status.OK if attempt.prediction.passed else Status.NO_LEVEL_PASSED
 
 
 def _write_in_folder(path: Path, write: Callable[[], object], make_folders: bool) -> None:

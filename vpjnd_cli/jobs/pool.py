@@ -23,12 +23,14 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from pathlib import Path
 from types import FrameType
 
 from vpjnd_cli.errors import ExitCode
 from vpjnd_cli.jobs import signals
 from vpjnd_cli.jobs.inputs import Task
-from vpjnd_cli.jobs.picture import JobSettings, Result, Worker
+from vpjnd_cli.jobs.picture import Outcome, Worker
+from vpjnd_cli.settings import Settings
 
 _worker: Worker | None = None
 _busy = False  # a job is running in this worker
@@ -38,18 +40,19 @@ _stopping = False  # SIGTERM came: run no more jobs
 class Runner:
     """Yields each task's result as it finishes; ``stop`` ends the run early and cleanly."""
 
-    def __init__(self, tasks: Sequence[Task], settings: JobSettings, *, jobs: int, local: Worker,
-                 stdin: bytes | None = None, raise_bugs: bool = False) -> None:
-        """``local``: the main process's worker (used with one job); ``raise_bugs``: let an
-        unexpected exception end the run (a lone input) instead of failing only its picture."""
-        self.tasks, self.settings, self.local, self.stdin = tasks, settings, local, stdin
+    def __init__(self, tasks: Sequence[Task], *, jobs: int, local: Worker, stdin: bytes | None = None,
+                 raise_bugs: bool = False) -> None:
+        """``local``: the main process's worker (used with one job; the workers are built like it);
+        ``raise_bugs``: let an unexpected exception end the run (a lone input) instead of failing
+        only its picture."""
+        self.tasks, self.local, self.stdin = tasks, local, stdin
         self.raise_bugs = raise_bugs
         self.jobs = jobs
         self._pool: ProcessPoolExecutor | None = None
-        self._futures: list[Future] = []
-        self._last: Result | None = None  # the latest result of a job run in this process
+        self._futures: list[Future[Outcome]] = []
+        self._last: Outcome | None = None  # the latest result of a job run in this process
 
-    def results(self) -> Iterator[Result]:
+    def results(self) -> Iterator[Outcome]:
         if self.jobs == 1:
             for task in self.tasks:
                 with signals.job():
@@ -63,7 +66,7 @@ class Runner:
         threads = max(1, (os.cpu_count() or 1) // self.jobs)
         self._pool = ProcessPoolExecutor(
             self.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
-            initargs=(self.settings, threads),
+            initargs=(self.local.settings, self.local.command, self.local.view_folder, threads),
         )
         # Workers are started by submit; started with SIGINT ignored, they ignore it from the first instruction.
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -79,7 +82,7 @@ class Runner:
                 result = self._bug(tasks[id(future)], bug)
             yield result
 
-    def stop(self) -> list[Result]:
+    def stop(self) -> list[Outcome]:
         """Cancel the jobs not started, stop the workers, and return the finished results, those
         already yielded included (a signal may have come before the caller stored one): every
         worker's, or this process's latest."""
@@ -96,23 +99,23 @@ class Runner:
             if future.done() and not future.cancelled() and future.exception() is None
         ]
 
-    def _bug(self, task: Task, bug: Exception) -> Result:
+    def _bug(self, task: Task, bug: Exception) -> Outcome:
         if self.raise_bugs:
             raise bug
         cause = f"internal error: {type(bug).__name__}: {bug}"
-        return Result.start(task).fail(int(ExitCode.INTERNAL), f"{task.label}: {cause} (please report it)", cause)
+        return Outcome.start(task).fail(int(ExitCode.INTERNAL), f"{task.label}: {cause} (please report it)", cause)
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _start_worker(settings: JobSettings, threads: int) -> None:
+def _start_worker(settings: Settings, command: str, view_folder: Path | None, threads: int) -> None:
     """Worker initializer: signals, thread counts, and the codecs and judge, once per process."""
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
-    _worker = Worker(settings)
+    _worker = Worker(settings, command, view_folder)
     import cv2
 
     cv2.setNumThreads(threads)
@@ -129,7 +132,7 @@ def _stop_worker(signum: int, frame: FrameType | None) -> None:
         signals.raise_interrupted(signum, frame)  # held back while a file is being written
 
 
-def _run_job(task: Task) -> Result:
+def _run_job(task: Task) -> Outcome:
     global _busy
     if _stopping:
         raise signals.Interrupted(signal.SIGTERM)

@@ -1,6 +1,5 @@
 """``--report FILE``: one row per input, as JSON, CSV or NDJSON (chosen by the extension), or a
-page to check each picture by eye (HTML: html_report.py); and the totals that the closing
-summary shows.
+page to check each picture by eye (HTML: html_report.py), with the batch's totals.
 
 Rows are in input order whatever the number of workers. ``level`` and ``written_level`` are the
 codec's integer setting (JPEG QF, BPG/HEIC QP, AVIF/WebP quality), each with its chroma
@@ -25,6 +24,7 @@ from vpjnd_cli import __version__
 from vpjnd_cli.errors import OutputError, UsageError
 from vpjnd_cli.imageio import write_atomic
 from vpjnd_cli.jobs.html_report import PictureView, write_page
+from vpjnd_cli.results import Result, Totals
 
 COLUMNS = (
     "path", "output", "requested", "status", "codec", "level", "chroma", "probability", "written_level",
@@ -32,7 +32,6 @@ COLUMNS = (
     "evaluations", "seconds", "written", "note", "error",
 )
 FORMATS = {".json": "json", ".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".html": "html"}
-PROCESSED = ("ok", "no level passed", "kept original")  # statuses whose bytes count in the totals
 
 
 def check_report_path(path: Path) -> Path:
@@ -48,43 +47,24 @@ def check_report_path(path: Path) -> Path:
     return path
 
 
-def report_row(record: dict[str, Any]) -> dict[str, Any]:
-    """The report's columns of a job record (``seconds`` is the job's total)."""
-    return {column: record.get("total_seconds" if column == "seconds" else column) for column in COLUMNS}
-
-
-def totals(records: Sequence[dict[str, Any]], *, seconds: float, interrupted: bool = False) -> dict[str, Any]:
-    """Counts per status, bytes in and out of the processed inputs, the overall saving, the time."""
-    counts: dict[str, int] = {}
-    for record in records:
-        counts[record["status"]] = counts.get(record["status"], 0) + 1
-    processed = [r for r in records if r["status"] in PROCESSED and r.get("bytes_out") is not None]
-    bytes_in = sum(r["bytes_in"] for r in processed)
-    bytes_out = sum(r["bytes_out"] for r in processed)
-    return {
-        "files": len(records),
-        "statuses": counts,
-        "failed": counts.get("failed", 0),
-        "bytes_in": bytes_in,
-        "bytes_out": bytes_out,
-        "saving": round(1 - bytes_out / bytes_in, 6) if bytes_in else None,
-        "seconds": round(seconds, 3),
-        "interrupted": interrupted,
-    }
+def report_row(result: Result) -> dict[str, Any]:
+    """The report's columns of a result (``seconds`` is the job's total)."""
+    data = result.to_dict()
+    return {column: data["total_seconds" if column == "seconds" else column] for column in COLUMNS}
 
 
 def write_report(
-    path: Path, records: Sequence[dict[str, Any]], summary: dict[str, Any], views: Sequence[PictureView | None] = ()
+    path: Path, results: Sequence[Result], totals: Totals, views: Sequence[PictureView | None] = ()
 ) -> None:
     """Write the report (replacing an older one) in the format its extension names; ``views``:
-    each record's pictures, for HTML."""
-    rows = [report_row(record) for record in records]
+    each result's pictures, for HTML."""
+    rows = [report_row(result) for result in results]
     kind = FORMATS[path.suffix.lower()]
     if kind == "html":
-        write_page(path, records, views, summary)
+        write_page(path, results, views, totals)
         return
     if kind == "json":
-        text = json.dumps({"vpjnd": __version__, "summary": summary, "files": rows}, indent=1) + "\n"
+        text = json.dumps({"vpjnd": __version__, "summary": totals.to_dict(), "files": rows}, indent=1) + "\n"
     elif kind == "ndjson":
         text = "".join(json.dumps(row) + "\n" for row in rows)
     else:

@@ -4,8 +4,8 @@ A pixel's error is visible when |Y_ref - Y_cand| > s x JND (BT.601 luma). The sh
 pixels is turned into P(no visible difference) by a Weibull psychometric function,
 P = exp(-(share / theta) ** beta), so that the target satisfied-user ratio selects the share a
 candidate may reach: tau(sur) = theta * (-ln sur) ** (1 / beta). s, theta and beta are fitted by
-``scripts/calibrate_pjnd.py`` to the MCL-JCI statistics (docs: README, "Judges") and stored in
-``pjnd_params.json`` beside this module. Chroma errors are not seen by this rule.
+``scripts/calibrate_pjnd.py`` to the MCL-JCI statistics (README, "Judges") and stored in
+``pjnd_params.json`` beside this module (package data). Chroma errors are not seen by this rule.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
 
 import cv2
 import numpy as np
@@ -22,7 +22,7 @@ import numpy as np
 from vpjnd_cli.imageio.colour import BT601
 from vpjnd_cli.judges.base import Judge
 
-PARAMS_FILE = Path(__file__).with_name("pjnd_params.json")
+PARAMS_FILE = "pjnd_params.json"  # in this package
 _BT601_ROW = BT601.astype(np.float32).reshape(1, 3)
 
 
@@ -43,7 +43,7 @@ class PjndParams:
 
     @classmethod
     def shipped(cls) -> PjndParams:
-        fitted = json.loads(PARAMS_FILE.read_text())
+        fitted = json.loads(resources.files("vpjnd_cli.judges").joinpath(PARAMS_FILE).read_text(encoding="utf-8"))
         return cls(scale=fitted["scale"], theta=fitted["theta"], beta=fitted["beta"])
 
 

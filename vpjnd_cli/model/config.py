@@ -1,8 +1,10 @@
 """Every architectural choice of VP-JNDnet as one frozen, serialisable record.
 
 The config travels inside every weights file, so a file always says which network it belongs to.
-Defaults are OUR variant (method.md section 3) at the released layer sizes; ``NetConfig.released()``
-builds the variant decoded from the authors' checkpoint (section 2).
+The field defaults are what weights files written before a field existed imply (the released layer
+sizes, released heads); the named variants that training builds set every choice
+(model/variants.py), and ``NetConfig.released()`` builds the graph decoded from the authors'
+checkpoint.
 """
 
 from __future__ import annotations
@@ -126,7 +128,7 @@ class NetConfig:
 
     @classmethod
     def released(cls, **changes: Any) -> NetConfig:
-        """The variant of the authors' released graph (method.md section 2); JND scaling is our guess."""
+        """The authors' released graph (docs/design.md, "The network"); its JND scaling is our guess."""
         base = dict(pooling="none", weight_head_input="released", share_jnd_extractor=False,
                     jnd_crops_aligned=False, jnd_divisor=255.0, jnd_offset=0.5, name="vpjndnet-released")
         return cls(**{**base, **changes})

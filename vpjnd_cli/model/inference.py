@@ -4,8 +4,9 @@ One ``PatchJudge`` per process holds the model. ``prepare`` runs the reference a
 per picture; ``probabilities`` then runs only the distorted stream and the heads per candidate.
 Patches go through the network in chunks of at most ``max_patches_per_chunk`` to bound memory;
 on CPU the answer is bit-identical whatever the chunk size: every fully connected map is a per-sample
-GEMM (network.py) and oneDNN computes a convolution the same way for any batch size (PyTorch sends a
-lone small input to another kernel, which never happens at the shipped 128 px patch size).
+GEMM (network.py) and oneDNN computes a convolution the same way for any batch size, at the patch sizes
+of both variants (tests/model/test_variants.py). One exception was found: with flip averaging, chunks of
+a single patch of a picture only one patch high differ in the last bits.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from vpjnd_cli.model.network import VPJNDNet
 from vpjnd_cli.model.patches import Count, PatchGrid, iter_patch_chunks, plan_grid
 from vpjnd_cli.model.weights import load_model
 
-DEFAULT_MAX_PATCHES_PER_CHUNK = 64  # a few hundred MB of float32 activations at 128 px
+DEFAULT_MAX_PATCHES_PER_CHUNK = 64  # a few hundred MB of float32 activations at 128 px (the paper variant)
 
 
 @dataclass(frozen=True)

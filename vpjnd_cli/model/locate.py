@@ -1,13 +1,17 @@
-"""Where the trained VP-JNDnet weights are; torch-free so the CLI can fail fast with exit 3."""
+"""Where the trained VP-JNDnet weights are; torch-free so the CLI can fail fast with exit 3.
+
+The shipped file is package data (vpjnd_cli/weights/), found through importlib.resources wherever
+vpjnd is installed; $VPJND_WEIGHTS or --weights name another file.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+from importlib import resources
 from pathlib import Path
 
-import vpjnd_cli
 from vpjnd_cli.errors import ToolMissingError
 
 ENV_VAR = "VPJND_WEIGHTS"
@@ -16,8 +20,9 @@ HEADER_LIMIT = 100 << 20  # safetensors' own bound on the JSON header
 
 
 def shipped_weights_path() -> Path:
-    """``<repo>/weights/vpjndnet.safetensors``, next to the package (it may not exist)."""
-    return Path(vpjnd_cli.__file__).resolve().parent.parent / "weights" / WEIGHTS_FILENAME
+    """The weights installed with the package, vpjnd_cli/weights/vpjndnet.safetensors (it may not
+    exist). pip and pipx install packages as plain files, so the resource is a file path."""
+    return Path(str(resources.files("vpjnd_cli").joinpath("weights", WEIGHTS_FILENAME)))
 
 
 def default_weights_path() -> Path | None:

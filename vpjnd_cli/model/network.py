@@ -9,6 +9,9 @@ the last bits, which would make a picture's answer depend on what else shares it
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from itertools import pairwise
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -17,7 +20,7 @@ from vpjnd_cli.model.config import NetConfig
 
 STD_EPS = 1e-6  # inside the sqrt of GP_S: keeps the gradient finite on flat patches
 WEIGHT_FLOOR = 1e-6  # w_i = act(.) + 1e-6, as released: the vote never divides by zero
-WEIGHT_ACTIVATION = {"relu": F.relu, "softplus": F.softplus}
+WEIGHT_ACTIVATION: dict[str, Callable[[Tensor], Tensor]] = {"relu": F.relu, "softplus": F.softplus}
 
 
 def batched_linear(x: Tensor, layer: nn.Linear) -> Tensor:
@@ -100,7 +103,7 @@ class Extractor(nn.Module):
         widths = (in_channels, *config.channels)
         self.blocks = nn.Sequential(*(
             Block(c_in, c_out, kind, config.reduction)
-            for c_in, c_out, kind in zip(widths, widths[1:], config.attention)
+            for (c_in, c_out), kind in zip(pairwise(widths), config.attention, strict=True)
         ))
         self.global_pool = config.pooling == "meanstd"
 

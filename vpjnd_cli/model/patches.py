@@ -1,10 +1,10 @@
 """A deterministic grid of square patches per picture, the same for every candidate of that picture.
 
-Fixed positions make answers reproducible and let the reference and JND streams run once per picture
-(method.md section 3). Along each axis the n positions are evenly spaced from 0 to L - S and rounded
-(one patch is centred); with at least ceil(L / S) positions per axis the spacing is at most S, so the
-grid covers every pixel. A picture side shorter than S is padded at the bottom/right by repeating the
-edge pixels: the network only sees real content and its border continued, never black bars.
+Fixed positions make answers reproducible and let the reference and JND streams run once per picture.
+Along each axis the n positions are evenly spaced from 0 to L - S and rounded (one patch is centred);
+with at least ceil(L / S) positions per axis the spacing is at most S, so the grid covers every pixel.
+A picture side shorter than S is padded at the bottom/right by repeating the edge pixels: the network
+only sees real content and its border continued, never black bars.
 """
 
 from __future__ import annotations

@@ -45,10 +45,10 @@ def opsin_luma(rgb: np.ndarray) -> np.ndarray:
     product and cbrt, which matters because every candidate of a search needs it.
     """
     red, green, blue = cv2.split(rgb)
-    blue_term = cv2.LUT(blue, _BLUE_TABLE)
+    blue_term: np.ndarray = cv2.LUT(blue, _BLUE_TABLE)  # float32, as the tables are
     cones = []
     for red_table, green_table in _RED_GREEN_TABLES:
-        cone = cv2.LUT(red, red_table)
+        cone: np.ndarray = cv2.LUT(red, red_table)
         cone += cv2.LUT(green, green_table)
         cone += blue_term
         cones.append(np.power(cone, _THIRD, out=cone))

@@ -74,7 +74,8 @@ def _safetensors_bytes(tensors: dict[str, torch.Tensor], metadata: dict[str, str
     offset = 0
     for name in sorted(tensors):
         data = tensors[name].numpy().astype("<f4", copy=False).tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
+        shape = list(tensors[name].shape)
+        header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + len(data)]}
         chunks.append(data)
         offset += len(data)
     text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
@@ -90,7 +91,8 @@ def read_header(path: Path) -> WeightsHeader:
         raise InputError(f"not a VP-JNDnet weights file (no format={FORMAT!r} in the safetensors header)", path)
     version = metadata.get("format_version")
     if version != str(FORMAT_VERSION):
-        raise InputError(f"weights format version {version!r} is not supported (this vpjnd reads {FORMAT_VERSION})", path)
+        raise InputError(f"weights format version {version!r} is not supported (this vpjnd reads {FORMAT_VERSION})",
+                         path)
     try:
         config = NetConfig.from_dict(json.loads(metadata["config"]))
         training = json.loads(metadata.get("training", "{}"))
@@ -114,7 +116,7 @@ def load_model(path: Path, device: torch.device | str = "cpu") -> VPJNDNet:
     model = VPJNDNet(header.config)
     expected = {name: tuple(t.shape) for name, t in model.state_dict().items()}
     with _open(path) as f:
-        found = {name: tuple(f.get_slice(name).get_shape()) for name in f.keys()}
+        found = {name: tuple(f.get_slice(name).get_shape()) for name in f.keys()}  # noqa: SIM118 - safe_open has keys(), not iteration
         problem = _mismatch(expected, found)
         if problem:
             raise InputError(f"tensors do not match the config in the header (foreign config): {problem}", path)

@@ -58,7 +58,8 @@ def picture_path(corpus: Path, picture: str) -> Path:
 
 
 def candidate_path(corpus: Path, codec: Codec, picture: str, level: Level) -> Path:
-    return corpus / CANDIDATES / codec.name / picture / f"{level.label.replace('/', '-')}{codec_extensions(codec.name)[0]}"
+    name = f"{level.label.replace('/', '-')}{codec_extensions(codec.name)[0]}"
+    return corpus / CANDIDATES / codec.name / picture / name
 
 
 def write_picture(corpus: Path, picture: str, rgb: np.ndarray) -> None:

@@ -1,6 +1,6 @@
 """Scoring a judge on a labelled set: pair accuracy, PW-JND error, bit-rate saving, dPSNR.
 
-Definitions (the paper publishes none; datasets.md "Metrics"):
+Definitions (the paper publishes none, so these are ours; docs/design.md, "Evaluation"):
 - pair accuracy ("precision"): over every labelled (picture, level), the judge's P >= sur agrees
   with label >= sur;
 - the predicted level: the block search (search.block_search, as compress/predict run it) over the
@@ -141,7 +141,8 @@ def evaluate(
     if kind not in KIND_FILTERS:
         raise ValueError(f"kind must be one of {', '.join(KIND_FILTERS)}, not {kind!r}")
     ladder = dataset.ladder()
-    results, pair_sets, true_savings = [], [], []
+    results, pair_sets = [], []
+    true_savings: list[float | None] = []
     chosen = [info for info in dataset.split(split) if kind == "all" or (info.kind == "photo") == (kind == "photo")]
     for info in chosen:
         reference = dataset.reference(info.id)
@@ -153,9 +154,12 @@ def evaluate(
                              block_size=block_size)
         predicted = found.chosen or 0
         true = pwjnd_index(truth, sur) or 0
-        sizes = [dataset.size(info.id, i) for i in (0, predicted, true)]
-        saving = None if None in sizes else 1 - sizes[1] / sizes[0]
-        true_savings.append(None if None in sizes else 1 - sizes[2] / sizes[0])
+        first, at_predicted, at_true = (dataset.size(info.id, i) for i in (0, predicted, true))
+        saving: float | None = None
+        true_saving: float | None = None
+        if first is not None and at_predicted is not None and at_true is not None:
+            saving, true_saving = 1 - at_predicted / first, 1 - at_true / first
+        true_savings.append(true_saving)
         at_prediction = dataset.candidate(info.id, predicted)
         delta = psnr(reference, at_prediction) - psnr(reference, dataset.candidate(info.id, true))
         distortion = None
@@ -173,15 +177,14 @@ def evaluate(
     all_pairs = _concatenate(pair_sets)
     true_q = np.array([r.true_setting for r in results], dtype=float)
     pred_q = np.array([r.predicted_setting for r in results], dtype=float)
-    savings = [r.saving for r in results]
     return Report(
         judge=judge_name, layout=dataset.layout, codec=dataset.codec_name, split=split, sur=sur,
         pairs=int(all_pairs.labels.size), pair_accuracy=all_pairs.accuracy(sur),
         mad=float(np.mean(np.abs(pred_q - true_q))),
         relative_precision=float(1 - np.mean(np.abs(pred_q - true_q) / np.maximum(true_q, 1))),
         mean_true_setting=float(true_q.mean()), mean_predicted_setting=float(pred_q.mean()),
-        saving=None if None in savings else float(np.mean(savings)),
-        true_saving=None if None in true_savings else float(np.mean(true_savings)),
+        saving=_mean_of_all([r.saving for r in results]),
+        true_saving=_mean_of_all(true_savings),
         delta_psnr=float(np.mean([r.delta_psnr for r in results])),
         intervals=bootstrap_intervals(np.array([p.agreeing(sur) for p in pair_sets]),
                                       np.array([p.labels.size for p in pair_sets]),
@@ -209,6 +212,12 @@ def bootstrap_intervals(
 def _candidate_judge(dataset: JndDataset, judge: Judge, prepared: object, picture: str) -> Callable:
     """The search's evaluate callback: the judge on the dataset's candidates of one picture."""
     return lambda indices: judge.probabilities(prepared, [dataset.candidate(picture, i) for i in indices])
+
+
+def _mean_of_all(values: list[float | None]) -> float | None:
+    """The mean, or None when some value is unknown (a candidate whose size was not kept)."""
+    known = [value for value in values if value is not None]
+    return float(np.mean(known)) if len(known) == len(values) else None
 
 
 def _finite(value: float) -> float:

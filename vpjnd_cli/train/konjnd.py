@@ -4,7 +4,7 @@ No. of ratings, mean, std, ratings: a JSON list of per-worker PJND levels).
 
 A worker's PJND is the first level at which they perceive a difference, in the files' numbering.
 BPG levels count distortion up (1 = least distorted): SUR(level) = share of ratings above the level.
-JPEG level k is QF k (datasets.md), which counts distortion down: a worker with PJND QF r does not
+JPEG level k is QF k, which counts distortion down: a worker with PJND QF r does not
 perceive at QF q > r, so SUR(QF q) = share of ratings below q. Either way the ladder runs from the
 least to the most distorted file that exists. Split: seeded by source (70/10/20).
 """

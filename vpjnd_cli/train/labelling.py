@@ -27,6 +27,7 @@ import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,15 @@ from vpjnd_cli.imageio import load_image, write_atomic
 from vpjnd_cli.imageio.colour import BT601
 from vpjnd_cli.imageio.resize import cover_and_crop
 from vpjnd_cli.train.calibration import Calibration, fit_psychometric
-from vpjnd_cli.train.corpus import MANIFEST, Row, candidate_path, picture_path, read_manifest, write_manifest, write_picture
+from vpjnd_cli.train.corpus import (
+    MANIFEST,
+    Row,
+    candidate_path,
+    picture_path,
+    read_manifest,
+    write_manifest,
+    write_picture,
+)
 from vpjnd_cli.train.splits import split_by_source
 from vpjnd_cli.train.synthetic import PHOTO_KINDS, PURE_KINDS, hard_picture, seed_of
 from vpjnd_cli.train.teachers import Teacher
@@ -56,7 +65,8 @@ class LevelPlan:
 
     def __post_init__(self) -> None:
         if not 1 <= self.fine <= self.coarse:
-            raise ValueError(f"level steps must satisfy 1 <= fine <= coarse, got coarse {self.coarse}, fine {self.fine}")
+            raise ValueError(f"level steps must satisfy 1 <= fine <= coarse, got coarse {self.coarse}, "
+                             f"fine {self.fine}")
 
 
 # Steps of about 5 % of each ladder where it matters (JPEG, AVIF and WebP: 100 levels; BPG and HEIC: 52 QPs;
@@ -238,8 +248,8 @@ def refinement(probabilities: dict[int, float], fine: int, band: tuple[float, fl
     the band or both below it."""
     low, high = band
     indices = sorted(probabilities)
-    out = []
-    for a, b in zip(indices, indices[1:]):
+    out: list[int] = []
+    for a, b in pairwise(indices):
         pa, pb = probabilities[a], probabilities[b]
         if not ((pa >= high and pb >= high) or (pa <= low and pb <= low)):
             out += range(a + fine, b, fine)
@@ -266,7 +276,10 @@ def label_corpus(
     if not pictures:
         raise ValueError("no photo is large enough for any picture size")
     sources = [p.source for p in pictures]
-    splits = split_by_source(sources, settings.seed) if settings.split is None else dict.fromkeys(sources, settings.split)
+    if settings.split is None:
+        splits = split_by_source(sources, settings.seed)
+    else:
+        splits = dict.fromkeys(sources, settings.split)
     if settings.synthetic > 0:
         hard, hard_splits = hard_pictures(photos, settings.synthetic, settings.synthetic_size, splits, settings.seed)
         pictures += hard
@@ -294,7 +307,9 @@ def label_corpus(
     return calibration
 
 
-def kept_rows(corpus: Path, labelled: list[Row], splits: dict[str, str], calibration: Calibration, log: Log) -> list[Row]:
+def kept_rows(
+    corpus: Path, labelled: list[Row], splits: dict[str, str], calibration: Calibration, log: Log
+) -> list[Row]:
     """The rows of the corpus's manifest for the (codec, chroma) views this run did not label, so that
     views can be labelled one run at a time (JPEG at both samplings, then WebP at 4:2:0, ...).
 
@@ -308,8 +323,8 @@ def kept_rows(corpus: Path, labelled: list[Row], splits: dict[str, str], calibra
     kept = [row for row in read_manifest(corpus) if (row.codec, row.chroma) not in views and row.teacher == teacher]
     moved = sorted({row.source for row in kept if splits.get(row.source, row.split) != row.split})
     if moved:
-        raise ValueError(f"{corpus / MANIFEST} puts {moved[0]} (and {len(moved) - 1} more) in another split than this run; "
-                         "label with the same photos and --seed, or into a new corpus")
+        raise ValueError(f"{corpus / MANIFEST} puts {moved[0]} (and {len(moved) - 1} more) in another split than "
+                         "this run; label with the same photos and --seed, or into a new corpus")
     if kept:
         names = ", ".join(sorted({f"{codec} {chroma}" for codec, chroma in {(r.codec, r.chroma) for r in kept}}))
         log(f"kept {len(kept)} labels of {names} from the manifest")

@@ -56,7 +56,7 @@ class MclJciDataset(JndDataset):
         rest = [s for s in sources if int(s[3:]) not in VP_JND_TRAIN]
         shuffled = [rest[i] for i in np.random.default_rng(seed).permutation(len(rest))]
         half = len(shuffled) // 2
-        split = {s: "val" for s in shuffled[:half]} | {s: "test" for s in shuffled[half:]}
+        split = dict.fromkeys(shuffled[:half], "val") | dict.fromkeys(shuffled[half:], "test")
         self._pictures = [PictureInfo(s, s, split.get(s, "train")) for s in sources]
 
     def ladder(self) -> list[Level]:

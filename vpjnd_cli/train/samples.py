@@ -7,8 +7,9 @@ the work of a step at 4 levels), and the network sees several levels of one pict
 Per reference (shared by a picture's codecs in a mixed corpus) the pixels and the JND map are
 computed once and kept in memory; candidates, the one at the ground-truth PW-JND (for the
 visual-importance weight) among them, are decoded on demand and kept in a cache bounded in bytes
-(decoding a 1920x1080 JPEG costs about as much as a third of a step). The epoch's groups and every batch's patch positions come from generators seeded
-by (seed, epoch) and (seed, epoch, batch), so a resumed run cuts exactly the same patches.
+(decoding a 1920x1080 JPEG costs about as much as a third of a step). The epoch's groups and every
+batch's patch positions come from generators seeded by (seed, epoch) and (seed, epoch, batch), so a
+resumed run cuts exactly the same patches.
 
 With a ``peak`` statistic, each sample also carries ln(luma peak) of its whole candidate
 (model/peak.py), computed once per pair from the candidate the patches are cut from.

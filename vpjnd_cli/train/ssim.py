@@ -1,6 +1,6 @@
 """SSIM in torch, per sample, for the visual-importance weight (no torchvision or piq needed).
 
-Constants as in the VP-JND authors' code (method.md section 2): 11x11 Gaussian window, sigma 1.5,
+Constants as in the VP-JND authors' code: 11x11 Gaussian window, sigma 1.5,
 k1 = 0.01, k2 = 0.02, on 0..255 luma; 'valid' windows only (no padding bias at patch borders).
 """
 

@@ -154,10 +154,10 @@ def _sky(rng: np.random.Generator, width: int, height: int, photo: np.ndarray) -
 def _grain(rng: np.random.Generator, width: int, height: int, photo: np.ndarray) -> np.ndarray:
     """The photo with film grain: luma noise of 3-12 levels, strongest in the mid-tones, 0.5-1.2 px grains."""
     picture = cover_and_crop(photo, width, height).astype(np.float32)
-    noise = rng.standard_normal((height, width)).astype(np.float32)
+    white = rng.standard_normal((height, width)).astype(np.float32)
     size = rng.uniform(0.5, 1.2)
-    noise = cv2.GaussianBlur(noise, (0, 0), size)
-    noise /= max(float(noise.std()), 1e-6)
+    noise = cv2.GaussianBlur(white, (0, 0), size)
+    np.divide(noise, max(float(noise.std()), 1e-6), out=noise)
     luma = picture.mean(axis=2) / 255.0
     strength = rng.uniform(3, 12) * (0.4 + 2.4 * luma * (1 - luma))
     chroma = rng.standard_normal((height, width, 3)).astype(np.float32) * rng.uniform(0, 1.5)
@@ -172,7 +172,9 @@ def _dark(rng: np.random.Generator, width: int, height: int, photo: np.ndarray) 
         radius = rng.uniform(0.005, 0.03) * width
         yy, xx = np.ogrid[:height, :width]
         glow = np.exp(-((yy - y) ** 2 + (xx - x) ** 2) / (2 * radius**2))
-        linear += glow[..., None] * rng.uniform(0.3, 1.0) * np.array([1.0, rng.uniform(0.7, 0.95), rng.uniform(0.4, 0.8)])
+        strength = rng.uniform(0.3, 1.0)  # drawn before the tint, as the generator's order fixes the pictures
+        tint = np.array([1.0, rng.uniform(0.7, 0.95), rng.uniform(0.4, 0.8)])
+        linear += glow[..., None] * strength * tint
     picture = _srgb(linear).astype(np.float32)
     picture += rng.standard_normal((height, width, 1)).astype(np.float32) * rng.uniform(0.8, 2.5)
     return _to_uint8(picture)
@@ -260,7 +262,7 @@ def _text(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
         shade = tuple(int(c * 0.93) if not dark_theme else c + 12 for c in page)
         draw.rectangle((0, bar, panel, height), fill=shade)
         small = ImageFont.load_default(size=int(rng.integers(11, 16)))
-        for row, y in enumerate(range(bar + 15, height - 20, int(small.size * 2))):
+        for row, y in enumerate(range(bar + 15, height - 20, int(small.size * 2))):  # type: ignore[union-attr]
             draw.text((12, y), _words(rng, 2), font=small, fill=accent if row == 1 else ink)
     y = bar + 20
     while y < height - 20:

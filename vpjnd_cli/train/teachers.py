@@ -1,7 +1,7 @@
 """Full-reference teachers: a distortion score per (reference, decoded candidate), higher = worse.
 
 - ``butteraugli``: ``butteraugli_main`` (Debian libjxl-devtools) 3-norm, about 1.5 s per 1080p pair.
-  The 3-norm, not the max-norm: the max-norm is noisy across QFs (datasets.md, first probe).
+  The 3-norm, not the max-norm: the max-norm is noisy across QFs.
 - ``ssimulacra2``: the PyPI ``ssimulacra2`` package (pure numpy), about 4 s per 1080p pair but
   milliseconds on the tiny pictures of the tests. Its score is 100 = identical; the distortion is
   100 - score.

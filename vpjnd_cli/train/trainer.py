@@ -1,6 +1,6 @@
 """The training loop: seeded, resumable, EMA weights for validation and export.
 
-Loss (our reading of the paper's visual-importance guided loss, method.md section 3): per sample,
+Loss (our reading of the paper's visual-importance guided loss, docs/design.md): per sample,
 BCE(logit, label) x (1 + lambda x SSIM(I_D, I_PW-JND)), SSIM over the sample's patches (luma),
 I_PW-JND the picture's candidate at its ground-truth PW-JND: candidates that look like the
 PW-JND picture, i.e. near the decision boundary, weigh up to 1 + lambda.
@@ -29,16 +29,16 @@ import dataclasses
 import json
 import os
 import platform
-import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from vpjnd_cli.display import Display, Silent
 from vpjnd_cli.errors import UsageError
 from vpjnd_cli.imageio import write_atomic
 from vpjnd_cli.judges.vpjndnet import NetworkJudge
@@ -120,7 +120,8 @@ def _new_state(net: NetConfig, config: TrainConfig, device: torch.device) -> Sta
     for module in model.modules():  # He init: torch's default shrinks activations about 2x per block
         if isinstance(module, torch.nn.Conv2d):
             torch.nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
-            torch.nn.init.zeros_(module.bias)
+            if module.bias is not None:  # every convolution here has one
+                torch.nn.init.zeros_(module.bias)
     model = model.to(device)
     ema = copy.deepcopy(model).eval()
     for parameter in ema.parameters():
@@ -157,8 +158,10 @@ def _load_checkpoint(run: Path, net: NetConfig, config: TrainConfig, device: tor
     meta = json.loads(payload["meta"])
     meta["train"].setdefault("peak_in_loss", False)  # checkpoints from before the options
     meta["train"].setdefault("flips", False)
-    if meta["net"] != net.to_dict() or meta["train"] != _resumable(config):
-        saved, now = {**meta["train"], **meta["net"]}, {**_resumable(config), **net.to_dict()}
+    architecture = {k: v for k, v in net.to_dict().items() if k != "name"}  # a variant's name is a label
+    meta["net"].pop("name", None)
+    if meta["net"] != architecture or meta["train"] != _resumable(config):
+        saved, now = {**meta["train"], **meta["net"]}, {**_resumable(config), **architecture}
         changes = ", ".join(f"{k} {json.dumps(saved[k])} (now {json.dumps(now.get(k))})"
                             for k in sorted(saved) if now.get(k) != saved[k])
         raise UsageError(f"{run / CHECKPOINT} was made with other settings; resume with the same options. "
@@ -178,7 +181,7 @@ def _load_checkpoint(run: Path, net: NetConfig, config: TrainConfig, device: tor
 
 
 def _tensors(batch: Batch, device: torch.device) -> dict[str, torch.Tensor]:
-    names = ("reference", "candidate", "at_pwjnd", "jnd", "owner", "labels")
+    names: tuple[str, ...] = ("reference", "candidate", "at_pwjnd", "jnd", "owner", "labels")
     names += ("log_peak",) if batch.log_peak is not None else ()
     return {name: torch.from_numpy(getattr(batch, name)).to(device) for name in names}
 
@@ -210,36 +213,6 @@ def _step(state: State, batch: Batch, config: TrainConfig, device: torch.device)
     return float(loss.detach())
 
 
-class Progress:
-    """A rich progress bar on stderr when it is a terminal; otherwise nothing (the epoch lines remain)."""
-
-    def __init__(self) -> None:
-        self.bar = None
-        if sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
-            from rich.progress import Progress as RichProgress
-
-            self.bar = RichProgress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                    console=Console(stderr=True), transient=True)
-            self.bar.start()
-        self.task = None
-
-    def epoch(self, epoch: int, total: int, done: int) -> None:
-        if self.bar is not None:
-            if self.task is not None:
-                self.bar.remove_task(self.task)
-            self.task = self.bar.add_task(f"epoch {epoch + 1}", total=total, completed=done)
-
-    def advance(self) -> None:
-        if self.bar is not None and self.task is not None:
-            self.bar.advance(self.task)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
 def train(
     dataset: JndDataset,
     run: Path,
@@ -248,11 +221,12 @@ def train(
     device: torch.device,
     *,
     resume: bool,
-    note: Callable[[str], None],
     data_description: str,
     peak_calibration: bool = True,
+    display: Display | None = None,
 ) -> dict:
-    """Train (or continue) a run in ``run``; returns the best epoch's record.
+    """Train (or continue) a run in ``run``; returns the best epoch's record. ``display`` shows a
+    progress bar per epoch and a line at each epoch's end.
 
     Then, with ``peak_calibration``, fit the luma-peak calibration of the best epoch's weights on the
     training pairs (train/peak_calibration.py); also when a finished run is resumed, so an older run
@@ -269,34 +243,35 @@ def train(
     if not source.samples or not validation:
         raise UsageError("the data needs pictures in both the train and the val split")
     per_step = max(1, config.batch // config.levels)  # groups per step
-    progress = Progress()
+    display = display or Silent()
     last_checkpoint = time.monotonic()
     try:
         while state.epoch < config.epochs:
             started = time.perf_counter()
             groups = source.groups(config.levels, np.random.default_rng([config.seed, state.epoch]))
             steps = -(-len(groups) // per_step)
-            progress.epoch(state.epoch, steps, state.batch)
+            display.start(f"epoch {state.epoch + 1}", steps, state.batch)
             while state.batch < steps:
                 chosen = groups[state.batch * per_step : (state.batch + 1) * per_step]
                 rng = np.random.default_rng([config.seed, state.epoch, state.batch])
                 batch = source.batch(chosen, config.patches, net.patch_size, rng, flips=config.flips)
                 state.losses.append(_step(state, batch, config, device))
                 state.batch += 1
-                progress.advance()
+                display.advance()
                 if time.monotonic() - last_checkpoint > config.checkpoint_seconds and state.batch < steps:
                     _save_checkpoint(run, state, net, config)
                     last_checkpoint = time.monotonic()
             head = None if state.peak_head is None else state.peak_head.calibration()
             judge = NetworkJudge.from_model(state.ema, device, calibration=head)
             scores = pair_scores(dataset, judge, validation, config.jnd_model)
-            record = {"epoch": state.epoch + 1, "steps": state.step, "train_loss": float(np.mean(state.losses)),
-                      "val_accuracy": scores.accuracy(config.sur), "val_bce": scores.bce(),
-                      "seconds": round(time.perf_counter() - started, 1)}
+            record: dict[str, Any] = {
+                "epoch": state.epoch + 1, "steps": state.step, "train_loss": float(np.mean(state.losses)),
+                "val_accuracy": scores.accuracy(config.sur), "val_bce": scores.bce(),
+                "seconds": round(time.perf_counter() - started, 1)}
             if head is not None:
                 record["peak_head"] = {"net_scale": head.net_scale, "bias": head.bias, "peak_slope": head.peak_slope}
             state.history.append(record)
-            note(f"epoch {record['epoch']}/{config.epochs}: train loss {record['train_loss']:.4f}, "
+            display.note(f"epoch {record['epoch']}/{config.epochs}: train loss {record['train_loss']:.4f}, "
                  f"val accuracy {record['val_accuracy']:.3f}, val BCE {record['val_bce']:.4f} ({record['seconds']} s)")
             if state.best is None or (record["val_accuracy"], -record["val_bce"]) > (
                     state.best["val_accuracy"], -state.best["val_bce"]):
@@ -308,25 +283,25 @@ def train(
             last_checkpoint = time.monotonic()
             _write_log(run, net, config, state)
     finally:
-        progress.close()
+        display.stop()
     if (run / BEST).exists():
         fit = None
         if peak_calibration:
             try:
                 fit = calibrate_weights(run / BEST, dataset, device, config.jnd_model)
             except ValueError as error:  # too few training pairs, or a singular fit
-                note(f"luma-peak calibration skipped ({error}); the file judges with the network alone")
+                display.note(f"luma-peak calibration skipped ({error}); the file judges with the network alone")
         if fit is None:
             strip_calibration(run / BEST)
         else:
-            _note_calibration(fit, note)
+            _note_calibration(fit, display)
         _write_log(run, net, config, state, fit)
     return state.best or {}
 
 
-def _note_calibration(fit: CalibrationFit, note: Callable[[str], None]) -> None:
+def _note_calibration(fit: CalibrationFit, display: Display) -> None:
     c = fit.calibration
-    note(f"luma-peak calibration on {fit.pairs} training pairs: logit P = {c.net_scale:.3f} logit P_net "
+    display.note(f"luma-peak calibration on {fit.pairs} training pairs: logit P = {c.net_scale:.3f} logit P_net "
          f"{c.bias:+.3f} {c.peak_slope:+.3f} ln peak; training BCE {fit.network_bce:.4f} -> {fit.calibrated_bce:.4f}")
 
 

@@ -16,8 +16,8 @@ from vpjnd_cli.codecs.bpg import BpgCodec, read_bpg
 from vpjnd_cli.codecs.bpg.builtin import BuiltinBackend, encode_bpg
 from vpjnd_cli.codecs.bpg.codec import DEFAULT_EFFORT
 from vpjnd_cli.codecs.bpg.container import demux
-from vpjnd_cli.codecs.bpg.hevc import HevcHeader
 from vpjnd_cli.codecs.bpg.external import ExternalBackend
+from vpjnd_cli.codecs.bpg.hevc import HevcHeader
 from vpjnd_cli.errors import ExitCode, ToolMissingError, UsageError
 from vpjnd_cli.imageio.metadata import Metadata
 

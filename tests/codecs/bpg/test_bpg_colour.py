@@ -38,7 +38,7 @@ def test_matches_float_reference() -> None:
     m = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
     ref = rgb @ m.T + [0, 128, 128]
     y, cb, cr = rgb_to_ycbcr(rgb.astype(np.uint8), "444")
-    for got, want in zip((y, cb, cr), np.moveaxis(ref, -1, 0)):
+    for got, want in zip((y, cb, cr), np.moveaxis(ref, -1, 0), strict=True):
         assert np.abs(got - np.clip(want, 0, 255)).max() <= 0.5 + 1e-3
     _, cb420, _ = rgb_to_ycbcr(rgb.astype(np.uint8), "420")
     mean = ref[..., 1].reshape(16, 2, 16, 2).mean(axis=(1, 3))

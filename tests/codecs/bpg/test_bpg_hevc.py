@@ -104,7 +104,7 @@ def test_rebuilt_parameter_sets_decode_bit_exactly(h: int, w: int, chroma: str, 
     ours, alpha = decode_planes(demux(data))
     assert alpha is None
     assert len(ours) == len(reference) == (1 if grey else 3)
-    for mine, theirs in zip(ours, reference):
+    for mine, theirs in zip(ours, reference, strict=True):
         assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs)
     assert np.array_equal(read_bpg(data).rgb, planes_to_rgb(reference, header))
     assert len(data) < len(stream)  # VPS/SPS replaced by a few header bytes

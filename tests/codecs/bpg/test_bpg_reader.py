@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
 from pictures import SHARED
+from PIL import Image
 
 from vpjnd_cli.codecs.base import CodecOptions
 from vpjnd_cli.codecs.bpg import BpgCodec, read_bpg

@@ -11,6 +11,7 @@ from vpjnd_cli.codecs.base import Codec, CodecOptions, Level
 from vpjnd_cli.codecs.bpg.builtin import PRESETS, BuiltinBackend
 from vpjnd_cli.codecs.bpg.container import demux, mux
 from vpjnd_cli.codecs.bpg.external import ExternalBackend, find_tool, require_tool
+from vpjnd_cli.codecs.ladder import SAMPLINGS
 from vpjnd_cli.errors import UsageError
 from vpjnd_cli.imageio.metadata import Metadata
 
@@ -35,6 +36,8 @@ def select_backend(options: CodecOptions) -> Backend:
     """
     backend: Backend = BuiltinBackend(options.threads)
     if options.bpg_backend != "builtin":
+        bpgenc: str | None
+        bpgdec: str | None
         if options.bpg_backend == "external" or options.bpgenc or options.bpgdec:
             bpgenc, bpgdec = require_tool("bpgenc", options.bpgenc), require_tool("bpgdec", options.bpgdec)
         else:
@@ -75,8 +78,7 @@ class BpgCodec(Codec):
 
     def levels(self) -> list[Level]:
         """Per QP, 4:4:4 before 4:2:0 when both are wanted (less distorted at equal QP)."""
-        chromas = ("444", "420") if self.options.chroma == "both" else (self.options.chroma,)
-        return [Level(qp, chroma) for qp in range(MAX_QP + 1) for chroma in chromas]
+        return [Level(qp, chroma) for qp in range(MAX_QP + 1) for chroma in SAMPLINGS[self.options.chroma]]
 
     def encode(self, rgb: np.ndarray, level: Level) -> bytes:
         """A search candidate (the back-end's fastest effort), without metadata; each level's

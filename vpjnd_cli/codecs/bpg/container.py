@@ -156,7 +156,7 @@ def mux(bpg: BpgFile) -> bytes:
     if bpg.extensions:
         records = b"".join(write_ue7(tag) + write_ue7(len(p)) + p for tag, p in bpg.extensions)
         out += [write_ue7(len(records)), records]
-    return b"".join(out + [picture])
+    return b"".join([*out, picture])
 
 
 def demux(data: bytes) -> BpgFile:

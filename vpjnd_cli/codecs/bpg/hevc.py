@@ -119,12 +119,12 @@ class HevcHeader:
     def from_bytes(cls, payload: bytes) -> HevcHeader:
         """Parse a hevc_header payload; raises bits.TruncatedError if it is cut short."""
         r = BitReader(payload)
-        sizes = [r.ue() for _ in range(5)]
+        cb, cb_diff, tb, tb_diff, depth_intra = (r.ue() for _ in range(5))
         sao = r.flag()
         pcm = _read_pcm(r)
         strong = r.flag()
         ext, range_ext = _read_extension(r)
-        return cls(*sizes, sao, pcm, strong, ext, range_ext)
+        return cls(cb, cb_diff, tb, tb_diff, depth_intra, sao, pcm, strong, ext, range_ext)
 
     def write_pcm(self, w: BitWriter) -> None:
         w.flag(self.pcm is not None)
@@ -188,7 +188,7 @@ def parse_sps(nal: bytes) -> SpsInfo:
     r.ue()  # log2_max_pic_order_cnt_lsb_minus4: IDR slices do not code the POC
     r.flag()  # sps_sub_layer_ordering_info_present_flag: one sub-layer either way
     r.ue(), r.ue(), r.ue()  # DPB size, reordering, latency
-    sizes = [r.ue() for _ in range(4)]
+    cb, cb_diff, tb, tb_diff = (r.ue() for _ in range(4))
     r.ue()  # max_transform_hierarchy_depth_inter: BPG assumes the intra value
     depth_intra = r.ue()
     if r.flag():
@@ -207,7 +207,7 @@ def parse_sps(nal: bytes) -> SpsInfo:
     ext, range_ext = _read_extension(r)
     if ext is not None and ext & 0x7F:
         raise ValueError("SPS with extensions other than the range extension")
-    header = HevcHeader(*sizes, depth_intra, sao, pcm, strong, ext, range_ext)
+    header = HevcHeader(cb, cb_diff, tb, tb_diff, depth_intra, sao, pcm, strong, ext, range_ext)
     return SpsInfo(chroma_format_idc, width, height, bit_depth, header)
 
 

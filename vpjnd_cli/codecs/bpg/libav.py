@@ -37,8 +37,9 @@ def x265_encode(planes: list[np.ndarray], preset: str, params: dict[str, object]
         "x265-params": ":".join(f"{k}={v}" for k, v in params.items()),
     }
     frame = av.VideoFrame(w, h, pix_fmt)
-    for dst, src in zip(frame.planes, planes):
-        np.frombuffer(dst, np.uint8).reshape(dst.height, dst.line_size)[:, : src.shape[1]] = src
+    for dst, src in zip(frame.planes, planes, strict=True):
+        plane = np.frombuffer(dst, np.uint8)  # type: ignore[call-overload]  # PyAV planes are buffers
+        plane.reshape(dst.height, dst.line_size)[:, : src.shape[1]] = src
     frame.pts = 0
     packets = [*ctx.encode(frame), *ctx.encode(None)]
     return b"".join(bytes(p) for p in packets)
@@ -69,5 +70,6 @@ def _planes(frame: av.VideoFrame) -> list[np.ndarray]:
     out = []
     for plane in frame.planes:
         row = plane.line_size // np.dtype(dtype).itemsize
-        out.append(np.frombuffer(plane, dtype).reshape(plane.height, row)[:, : plane.width].copy())
+        samples = np.frombuffer(plane, dtype)  # type: ignore[call-overload]  # PyAV planes are buffers
+        out.append(samples.reshape(plane.height, row)[:, : plane.width].copy())
     return out

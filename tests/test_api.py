@@ -1,0 +1,108 @@
+"""The Python API (vpjnd_cli/api.py) used directly, as a program would: real pictures, real files,
+the same answers as the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pictures import natural_picture
+from PIL import Image
+
+import vpjnd_cli
+from vpjnd_cli import Result, Settings, Status, compress, compress_many, judge, predict, predict_many
+from vpjnd_cli.cli import run
+from vpjnd_cli.errors import ExitCode, InputError, UsageError, VpjndError
+from vpjnd_cli.jobs.marker import marker_settings
+
+PJND = Settings(judge="pjnd")
+
+
+@pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    path = tmp_path / "photo.png"
+    Image.fromarray(natural_picture(96, 128, seed=4)).save(path)
+    return path
+
+
+def test_compress_writes_the_file_and_returns_its_result(tmp_path, photo, capsys):
+    result = compress(photo, tmp_path / "photo.jpg", PJND)
+    assert isinstance(result, Result) and result.status is Status.OK and result.written
+    written = tmp_path / "photo.jpg"
+    assert result.output == str(written) and result.bytes_out == written.stat().st_size
+    assert result.codec == "jpeg" and result.judge == "pjnd" and result.level == result.written_level
+    assert marker_settings(written.read_bytes())["sur"] == "0.75"
+    # the command line gives the same file and the same numbers
+    assert run(["compress", str(photo), "-o", str(tmp_path / "cli.jpg"), "--judge", "pjnd", "--json"]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert (tmp_path / "cli.jpg").read_bytes() == written.read_bytes()
+    mine = result.to_dict()
+    for key in ("status", "level", "chroma", "probability", "bytes_in", "bytes_out", "saving", "probabilities"):
+        assert line[key] == mine[key], key
+
+
+def test_the_format_follows_the_settings_or_the_output_name(tmp_path, photo):
+    assert compress(photo, tmp_path / "a.webp", PJND).codec == "webp"
+    avif = compress(photo, tmp_path / "b.out", Settings(judge="pjnd", codecs=("avif",)))
+    assert avif.codec == "avif" and Image.open(tmp_path / "b.out").format == "AVIF"
+
+
+def test_a_rerun_is_skipped_and_the_json_form_is_plain_data(tmp_path, photo):
+    first = compress(photo, tmp_path / "photo.jpg", PJND)
+    again = compress(photo, tmp_path / "photo.jpg", PJND)
+    assert again.status is Status.SKIPPED and "with these settings" in again.note
+    data = json.loads(first.to_json())
+    assert data["status"] == "ok" and "warnings" not in data and set(data) == set(first.to_dict())
+    assert data == first.to_dict()
+
+
+def test_predict_and_judge_agree_with_compress(tmp_path, photo):
+    predicted = predict(photo, PJND)
+    assert predicted.status is Status.OK and predicted.output is None and not predicted.written
+    made = compress(photo, tmp_path / "photo.jpg", PJND)
+    assert predicted.level == made.level and predicted.probability == made.probability
+    judged = judge(photo, tmp_path / "photo.jpg", PJND)
+    assert judged.judge == "pjnd" and judged.probability == pytest.approx(made.written_probability)
+    assert judged.to_dict() == {"reference": str(photo), "distorted": str(tmp_path / "photo.jpg"), "judge": "pjnd",
+                                "probability": judged.probability}
+
+
+def test_errors_are_raised_with_their_exit_codes(tmp_path, photo):
+    with pytest.raises(InputError, match=r"missing\.png") as missing:
+        compress(tmp_path / "missing.png", tmp_path / "out.jpg", PJND)
+    assert missing.value.exit_code == ExitCode.USAGE
+    with pytest.raises(UsageError, match="a folder"):
+        compress(tmp_path, tmp_path / "out.jpg", PJND)
+    with pytest.raises(UsageError, match="sur must be in"):
+        Settings(sur=1.5)
+    with pytest.raises(UsageError, match="unknown codec 'gif'"):
+        Settings(codecs=("gif",))
+    with pytest.raises(VpjndError, match="has no level 101"):
+        compress(photo, tmp_path / "out.jpg", Settings(judge="pjnd", level=101))
+
+
+def test_many_pictures_give_one_result_each_a_bad_one_included(tmp_path):
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    for index, name in enumerate(("a.png", "sub/b.png")):
+        Image.fromarray(natural_picture(64, 80, seed=index)).save(folder / name)
+    (folder / "bad.png").write_bytes(b"not a picture")
+    results = list(compress_many([folder], tmp_path / "out", PJND, recursive=True))
+    assert [Path(r.path).name for r in results] == ["a.png", "bad.png", "b.png"]
+    assert [r.status for r in results] == [Status.OK, Status.FAILED, Status.OK]
+    assert results[1].error and (tmp_path / "out" / "sub" / "b.jpg").is_file()
+    in_two = list(predict_many([folder / "a.png", folder / "sub" / "b.png"], PJND, jobs=2))
+    assert sorted(r.level for r in in_two) == sorted(r.level for r in results if r.status is Status.OK)
+
+
+def test_the_package_imports_cheaply_and_the_api_without_torch():
+    heavy = "[m for m in ('torch', 'cv2', 'av', 'numpy') if m in sys.modules]"
+    code = f"import sys, vpjnd_cli; print({heavy}); from vpjnd_cli import compress, Settings; print({heavy})"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split("\n")[:2] == ["[]", "['cv2', 'numpy']"]  # torch only when the network judges
+    assert set(vpjnd_cli.__all__) >= {"compress", "predict", "judge", "Settings", "Result", "Status"}
+    with pytest.raises(AttributeError):
+        vpjnd_cli.nothing_here  # noqa: B018 - the attribute access is the test
