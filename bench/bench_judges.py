@@ -66,7 +66,8 @@ class Tally:
 
 def judged(judge: Judge, reference: np.ndarray, candidates: list[np.ndarray]) -> np.ndarray:
     prepared = judge.prepare(reference, jnd_map(reference, "epc"))
-    return np.concatenate([judge.probabilities(prepared, candidates[i : i + 16]) for i in range(0, len(candidates), 16)])
+    batches = [judge.probabilities(prepared, candidates[i : i + 16]) for i in range(0, len(candidates), 16)]
+    return np.concatenate(batches)
 
 
 def teacher_score(dataset: CorpusDataset, scores: ScoreCache | None, picture: str, index: int) -> float | None:
@@ -126,7 +127,8 @@ def main() -> None:
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--codec", default=None, help="comma-separated codecs (default: every codec of the corpus)")
     parser.add_argument("--split", default="test")
-    parser.add_argument("--judge", action="append", default=[], help="a judge by name (pjnd, or vpjndnet: the installed weights)")
+    parser.add_argument("--judge", action="append", default=[],
+                        help="a judge by name (pjnd, or vpjndnet: the installed weights)")
     parser.add_argument("--weights", type=Path, action="append", default=[], help="a vpjndnet weights file")
     parser.add_argument("--teacher", default=None, help="score each answer with this teacher (butteraugli)")
     parser.add_argument("--json", type=Path, default=None, help="also write every row here")
@@ -136,7 +138,8 @@ def main() -> None:
     teacher = None if args.teacher is None else get_teacher(args.teacher)
     dump = {}
     print(f"# bench_judges {args.corpus}, split {args.split}, SUR {SUR}")
-    for dataset in open_datasets(args.corpus, codecs=None if args.codec is None else args.codec.split(","), chroma="420"):
+    codecs = None if args.codec is None else args.codec.split(",")
+    for dataset in open_datasets(args.corpus, codecs=codecs, chroma="420"):
         started = time.perf_counter()
         print(f"\n## {dataset.codec_name}", flush=True)
         tallies = measure(dataset, judges, args.split, teacher)
