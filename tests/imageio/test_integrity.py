@@ -42,13 +42,18 @@ def chunk(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
 
-def png_claiming(width: int, height: int, rows: int, noise: bool = False) -> bytes:
-    """An RGB PNG whose IHDR says width x height but whose image data holds ``rows`` rows (valid CRCs):
-    black, or ``noise`` that does not compress."""
-    rng = np.random.default_rng(0)
-    raw = b"".join(b"\0" + (rng.bytes(3 * width) if noise else bytes(3 * width)) for _ in range(rows))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+def png(width: int, height: int, raw: bytes, interlace: int = 0) -> bytes:
+    """An 8-bit RGB PNG of the filtered rows ``raw`` (valid CRCs), whatever the size says."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, interlace)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+
+
+def png_claiming(width: int, height: int, rows: int, noise: bool = False) -> bytes:
+    """A PNG whose header says width x height but whose image data holds ``rows`` rows: black, or
+    ``noise`` that does not compress."""
+    rng = np.random.default_rng(0)
+    return png(width, height, b"".join(b"\0" + (rng.bytes(3 * width) if noise else bytes(3 * width))
+                                       for _ in range(rows)))
 
 
 def test_a_png_whose_body_is_shorter_than_its_header_is_refused():
@@ -192,3 +197,25 @@ def test_compress_on_a_tiny_png_claiming_150_megapixels_fails_fast_in_little_mem
     assert result.stderr.count("\n") == 1 and "truncated or corrupt PNG" in result.stderr
     assert time.perf_counter() - started < 30
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bomb.png"]
+
+
+def adam7_rows(pixels: np.ndarray) -> bytes:
+    """The filtered rows (filter type 0) of an Adam7-interlaced PNG, pass after pass (Pillow writes none)."""
+    passes = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+    return b"".join(b"\0" + row.tobytes() for x0, y0, dx, dy in passes for row in pixels[y0::dy, x0::dx] if row.size)
+
+
+@pytest.mark.parametrize(("height", "width"), [(32, 48), (1, 1), (5, 3), (9, 17)])
+def test_an_interlaced_png_loads_whole_and_one_short_of_a_byte_is_refused(height, width):
+    pixels = natural_picture(height, width, seed=height)
+    raw = adam7_rows(pixels)
+    assert np.array_equal(load_image("ok", data=png(width, height, raw, interlace=1)).rgb, pixels)
+    refused(png(width, height, raw[:-1], interlace=1), f"inflates to {len(raw) - 1:,} of the {len(raw):,} bytes")
+
+
+@pytest.mark.parametrize(("mode", "params"), [("1", {}), ("P", {"bits": 2}), ("P", {"bits": 4}), ("L", {}), ("LA", {}),
+                                              ("I;16", {}), ("RGBA", {})])
+def test_valid_pngs_of_every_bit_depth_pass_the_exact_check(mode, params):
+    image = Image.fromarray(natural_picture(31, 45))
+    image = image.quantize(4) if mode == "P" else image.convert(mode)
+    assert load_image("ok", data=encoded("PNG", image, **params)).rgb.shape == (31, 45, 3)

@@ -10,7 +10,8 @@ pixel is decoded:
 - the file's structure is walked: every chunk, segment, box or block must end inside the file,
   and the end marker (PNG's IEND, GIF's trailer, BMP RLE's end-of-bitmap code) must be there;
 - the header's picture must fit what the file's data can code at the format's best possible
-  compression: a PNG's image data must inflate to every row (checked exactly), a Huffman JPEG
+  compression: a PNG's image data must inflate to every row (``check_decoded`` finishes that
+  check after decoding, where it costs nothing for most pictures), a Huffman JPEG
   spends at least one bit per 8x8 block of each component (two in sequential mode), LZW (GIF,
   TIFF) at most 4,096 values per 12-bit code, deflate 1,032 bytes per byte, HEVC (HEIC, BPG) at
   least one bit per coding unit of at most 64x64 pixels, and an AVIF item is no larger than its
@@ -50,7 +51,7 @@ _PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
 
 def check_integrity(image: Image.Image, data: bytes) -> None:
     """Refuse ``data`` (opened by Pillow as ``image``, nothing decoded yet) if it is truncated or
-    claims more pixels than it can hold."""
+    claims more pixels than it can hold; then decode and call ``check_decoded``."""
     check = _CHECKS.get(image.format or "")
     if check is not None:
         check(image, data)
@@ -76,29 +77,54 @@ def _truncated(what: str, where: str) -> InputError:
 
 
 def _png(image: Image.Image, data: bytes) -> None:
-    header, idat = b"", []
-    for kind, body in _png_chunks(data):
-        if kind == b"IHDR":
-            header = body
-        elif kind == b"IDAT":
-            idat.append(body)
-    if len(header) < 13:
-        raise InputError("corrupt PNG file (no image header)")
-    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", header[:13])
-    bits = depth * _PNG_CHANNELS.get(colour, 4)
-    passes = _ADAM7 if interlace else ((0, 0, 1, 1),)
-    needed = 0
-    for x0, y0, dx, dy in passes:
-        columns, rows = -(-(width - x0) // dx), -(-(height - y0) // dy)
-        if columns > 0 and rows > 0:
-            needed += rows * (1 + -(-columns * bits // 8))
-    compressed = sum(len(body) for body in idat)
-    _check_budget(width * height, DEFLATE_RATIO * compressed * width * height / max(needed, 1), "PNG",
-                  f"{compressed:,} bytes of image data")
-    found = _inflated_size(idat, needed)
-    if found < needed:
-        raise InputError(f"truncated or corrupt PNG data (it inflates to {found:,} of the {needed:,} bytes "
-                         f"a {width}x{height} picture needs)")
+    """The chunks and deflate's bound before decoding; an interlaced picture's data counted in full
+    here, a sequential one's only when its decoded last row looks padded (``check_decoded``)."""
+    layout = _PngLayout(data)
+    _check_budget(layout.width * layout.height, DEFLATE_RATIO * layout.compressed * layout.pixels_per_byte, "PNG",
+                  f"{layout.compressed:,} bytes of image data")
+    if layout.interlaced:
+        layout.check_inflated()
+
+
+class _PngLayout:
+    """What a PNG's chunks say: its size, how many bytes its rows inflate to, its compressed data."""
+
+    def __init__(self, data: bytes) -> None:
+        header, self.idat = b"", []
+        for kind, body in _png_chunks(data):
+            if kind == b"IHDR":
+                header = body
+            elif kind == b"IDAT":
+                self.idat.append(body)
+        if len(header) < 13:
+            raise InputError("corrupt PNG file (no image header)")
+        self.width, self.height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", header[:13])
+        self.interlaced = bool(interlace)
+        bits = depth * _PNG_CHANNELS.get(colour, 4)
+        self.needed = 0
+        for x0, y0, dx, dy in _ADAM7 if interlace else ((0, 0, 1, 1),):
+            columns, rows = -(-(self.width - x0) // dx), -(-(self.height - y0) // dy)
+            if columns > 0 and rows > 0:  # a pass without pixels has no rows (no filter bytes)
+                self.needed += rows * (1 + -(-columns * bits // 8))
+        self.compressed = sum(len(body) for body in self.idat)
+        self.pixels_per_byte = self.width * self.height / max(self.needed, 1)
+
+    def check_inflated(self) -> None:
+        found = _inflated_size(self.idat, self.needed)
+        if found < self.needed:
+            raise InputError(f"truncated or corrupt PNG data (it inflates to {found:,} of the {self.needed:,} "
+                             f"bytes a {self.width}x{self.height} picture needs)")
+
+
+def check_decoded(image: Image.Image, data: bytes) -> None:
+    """After Pillow has decoded a sequential PNG: Pillow leaves the rows a short zlib stream lacks at
+    zero and decodes rows in order, so a last row of zero bytes (black, or padding) has its data counted.
+    Photos skip the count, which costs as much as the decoding."""
+    if image.format != "PNG":
+        return
+    width, height = image.size
+    if not image.crop((0, height - 1, width, height)).tobytes().strip(b"\0"):
+        _PngLayout(data).check_inflated()
 
 
 def _png_chunks(data: bytes) -> Iterator[tuple[bytes, memoryview]]:

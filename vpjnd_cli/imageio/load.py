@@ -24,7 +24,7 @@ from vpjnd_cli.imageio.icc import (
     profile_description,
     srgb_profile,
 )
-from vpjnd_cli.imageio.integrity import check_hevc_budget, check_integrity
+from vpjnd_cli.imageio.integrity import check_decoded, check_hevc_budget, check_integrity
 from vpjnd_cli.imageio.metadata import EXIF_PREFIX, Metadata
 from vpjnd_cli.imageio.orientation import ORIENTATION_TAG, apply_orientation
 from vpjnd_cli.limits import DEFAULT_MAX_PIXELS
@@ -277,6 +277,9 @@ def _decode_with_pillow(
         deep_colour = _is_16bit_colour(image)  # before getexif(), which may decode the pixels
         exif = image.getexif()
         icc = image.info.get("icc_profile") or None
+        if not deep_colour:
+            image.load()
+            check_decoded(image, data)
         pixels, alpha, bit_depth = _decode_16bit_colour(data) if deep_colour else _decode_pixels(image)
         _check_tiff_warnings(image, chatter)
     except InputError:
