@@ -120,13 +120,14 @@ class NetConfig:
             out.append(f"in_channels must be 3 (pictures enter as RGB), got {self.in_channels}")
         if self.patch_size % (2 ** len(self.channels)):
             out.append(f"patch_size {self.patch_size} must be a multiple of 2^{len(self.channels)}")
-        out += [] if out else self._size_problems()
+        if not out:  # the sizes multiply fields that must be in range first
+            out += self._size_problems()
         if self.share_jnd_extractor and self.jnd_channels != self.in_channels:
             out.append("share_jnd_extractor needs jnd_channels == in_channels")
         numbers = ("dropout", "pixel_divisor", "pixel_offset", "jnd_divisor", "jnd_offset", "difference_gain")
         out += [f"{name} must be a finite number" for name in numbers if not math.isfinite(getattr(self, name))]
         if out:
-            return out
+            return out  # NaN fails every comparison below too
         if not 0.0 <= self.dropout < 1.0:
             out.append(f"dropout must be in [0, 1), got {self.dropout}")
         if not 0 < self.difference_gain <= LIMITS["difference_gain"]:
