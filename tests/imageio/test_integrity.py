@@ -141,6 +141,10 @@ def test_webp_truncation_and_a_canvas_beyond_the_frames_are_refused():
     canvas[vp8x + 4 : vp8x + 10] = (11_999).to_bytes(3, "little") * 2
     refused(bytes(canvas), "its 12000x12000 picture is more than 16 times the 3,072 pixels its data codes")
     refused(animated[:-10], "truncated or corrupt WebP file")
+    lossy = bytearray(encoded("WEBP", quality=80))
+    vp8 = lossy.index(b"VP8 ") + 8
+    lossy[vp8 + 6 : vp8 + 10] = struct.pack("<HH", 12_000, 12_000)  # libwebp would first clear a 576 MB canvas
+    refused(bytes(lossy), "its header claims 144,000,000 pixels, more than")
 
 
 def iso_box(data: bytes, kind: bytes) -> int:

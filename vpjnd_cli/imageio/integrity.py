@@ -14,8 +14,8 @@ pixel is decoded:
   check after decoding, where it costs nothing for most pictures), a Huffman JPEG
   spends at least one bit per 8x8 block of each component (two in sequential mode), LZW (GIF,
   TIFF) at most 4,096 values per 12-bit code, deflate 1,032 bytes per byte, HEVC (HEIC, BPG) at
-  least one bit per coding unit of at most 64x64 pixels, and an AVIF item is no larger than its
-  AV1 sequence header's largest frame;
+  least one bit per coding unit of at most 64x64 pixels, lossy WebP (VP8) at least one bit per
+  16x16 macroblock, and an AVIF item is no larger than its AV1 sequence header's largest frame;
 - what costs nothing to declare, an animation's canvas beyond its frames (GIF, WebP) and the
   pixels BMP RLE skips, may be at most 16 times what the data codes, beyond a megapixel.
 
@@ -41,6 +41,7 @@ DEFLATE_RATIO = 1032  # deflate's largest expansion: 258 bytes per 2-bit code
 LZW_RATIO = 4096 * 8 / 12  # values per byte: a 12-bit code stands for at most 4,096 of them
 PACKBITS_RATIO = 64  # a run of 128 bytes in 2
 HEVC_PIXELS_PER_BYTE = 64 * 64 * 8  # an intra coding unit takes at least one bypass-coded bit
+VP8_PIXELS_PER_BYTE = 16 * 16 * 8  # a key frame's macroblock modes take at least one bit
 # A picture may be 16 times the pixels its data codes (the rest is background), or a megapixel.
 BACKGROUND_FACTOR = 16
 BACKGROUND_ALLOWANCE = 1_000_000
@@ -247,20 +248,39 @@ def _check_background(size: tuple[int, int], coded: list[int], what: str) -> Non
 
 
 def _webp(image: Image.Image, data: bytes) -> None:
-    """The RIFF chunks end inside the file; an animation's canvas is covered by its frames."""
+    """The RIFF chunks end inside the file; each lossy frame within VP8's budget; an animation's
+    canvas covered by its frames."""
     riff_end = 8 + struct.unpack("<I", data[4:8])[0]
     if riff_end > len(data):
         raise _truncated("WebP", "the RIFF container")
-    frames, pos = [], 12
-    while pos + 8 <= riff_end:
-        kind, size = struct.unpack("<4sI", data[pos : pos + 8])
-        if pos + 8 + size > riff_end:
-            raise _truncated("WebP", f"the {kind.decode('latin-1')!r} chunk at byte {pos:,}")
-        if kind == b"ANMF" and size >= 12:
-            fields = data[pos + 14 : pos + 20]
+    frames = []
+    for kind, body, end in _riff_chunks(data, 12, riff_end):
+        if kind == b"ANMF" and end - body >= 16:
+            fields = data[body + 6 : body + 12]
             frames.append((int.from_bytes(fields[:3], "little") + 1) * (int.from_bytes(fields[3:], "little") + 1))
-        pos += 8 + size + (size & 1)
+            for inner, frame_body, frame_end in _riff_chunks(data, body + 16, end):
+                _check_vp8(inner, data[frame_body:frame_end])
+        _check_vp8(kind, data[body:end])
     _check_background(image.size, frames, "WebP")
+
+
+def _riff_chunks(data: bytes, pos: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """(fourcc, start of data, end of data) of the RIFF chunks in data[pos:end]."""
+    while pos + 8 <= end:
+        kind, size = struct.unpack("<4sI", data[pos : pos + 8])
+        if pos + 8 + size > end:
+            raise _truncated("WebP", f"the {kind.decode('latin-1')!r} chunk at byte {pos:,}")
+        yield kind, pos + 8, pos + 8 + size
+        pos += 8 + size + (size & 1)
+
+
+def _check_vp8(kind: bytes, frame: bytes) -> None:
+    """A lossy (VP8 key) frame codes each 16x16 macroblock's prediction modes with fixed
+    probabilities, at least one bit each (lossless VP8L has no such floor)."""
+    if kind != b"VP8 " or len(frame) < 10:
+        return
+    width, height = (int.from_bytes(frame[i : i + 2], "little") & 0x3FFF for i in (6, 8))
+    _check_budget(width * height, VP8_PIXELS_PER_BYTE * len(frame), "WebP", f"{len(frame):,} bytes of VP8 data")
 
 
 # HEIC and AVIF (ISO base media file format) ----------------------------------------------------
