@@ -223,3 +223,15 @@ def test_valid_pngs_of_every_bit_depth_pass_the_exact_check(mode, params):
     image = Image.fromarray(natural_picture(31, 45))
     image = image.quantize(4) if mode == "P" else image.convert(mode)
     assert load_image("ok", data=encoded("PNG", image, **params)).rgb.shape == (31, 45, 3)
+
+
+def test_an_os2_bmp_whose_pixels_look_like_an_rle_flag_loads():
+    """OS/2 BMPs have a 12-byte header without a compression field: bytes 30-33 are pixels there."""
+    pixels = natural_picture(4, 4)
+    pixels[3, 1] = (0, 1, 0)  # bottom-up BGR rows: the file's bytes 30-33 read 01 00 00 00
+    pixels[3, 2] = (0, 0, 0)
+    rows = b"".join(row[:, ::-1].tobytes() for row in pixels[::-1])  # 4 x 3 bytes: no row padding
+    header = struct.pack("<IHHHH", 12, 4, 4, 1, 24)
+    data = b"BM" + struct.pack("<IHHI", 26 + len(rows), 0, 0, 26) + header + rows
+    assert data[30:34] == b"\x01\0\0\0"
+    assert np.array_equal(load_image("os2.bmp", data=data).rgb, pixels)

@@ -475,11 +475,10 @@ def _ints(value: object) -> tuple[int, ...]:
 def _bmp(image: Image.Image, data: bytes) -> None:
     """An RLE stream (which Pillow pads with black where it ends) must reach its last row and its
     end-of-bitmap code; the pixels its skip codes leave as background count as an uncovered canvas."""
-    if len(data) < 34 or struct.unpack("<I", data[30:34])[0] not in (1, 2):
+    tile = image.tile[0] if image.tile else None
+    if tile is None or tile[0] != "bmp_rle":  # (decoder, extents, offset, (raw mode, RLE4, ...))
         return
-    offset = struct.unpack("<I", data[10:14])[0]
-    rle4 = struct.unpack("<I", data[30:34])[0] == 2
-    rows, coded = _rle_extent(data, offset, rle4)
+    rows, coded = _rle_extent(data, tile[2], bool(tile[3][1]))
     height = image.size[1]
     if rows is None or rows < height:
         reached = "its end-of-bitmap code" if rows is None else f"row {height:,} (it stops in row {rows:,})"
