@@ -1,7 +1,7 @@
 """Fuzz vpjnd's input handling with malformed files of every input format.
 
-Builds small pictures of every format vpjnd reads (PNG, JPEG, TIFF, BMP, WebP, AVIF, HEIC, GIF,
-PNM, BPG, in several variants each), derives malformed files from them (truncations at many
+Builds small pictures of every format vpjnd reads (PNG, JPEG, TIFF, BMP, WebP, AVIF, HEIC, JPEG XL,
+GIF, PNM, BPG, in several variants each), derives malformed files from them (truncations at many
 offsets, byte flips, corrupted length fields, lying dimensions, wrong extensions,
 concatenations), and runs `vpjnd info` and `vpjnd compress --judge pjnd -o OUT` on each as real
 processes with a timeout. It reports the exit codes, any exit 4 (internal error), any error that
@@ -45,7 +45,7 @@ from PIL import Image
 CLI = [sys.executable, "-m", "vpjnd_cli"]
 SIZE = (48, 32)  # width, height of the source pictures: small, so that a compress run is quick
 HUGE = 12_000  # a lying side: 12,000 x 12,000 = 144 MP, just under the default --max-pixels
-EXTENSIONS = (".png", ".jpg", ".tif", ".bmp", ".webp", ".avif", ".heic", ".gif", ".ppm", ".bpg")
+EXTENSIONS = (".png", ".jpg", ".tif", ".bmp", ".webp", ".avif", ".heic", ".jxl", ".gif", ".ppm", ".bpg")
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,7 @@ def sources(seed: int) -> dict[str, tuple[str, bytes]]:
     """Every source file: name -> (extension, bytes), all made from seeded pictures."""
     import cv2
     import pillow_heif
+    import pillow_jxl  # noqa: F401  (registers on import)
 
     pillow_heif.register_heif_opener()
     rgb, rgba = _picture(seed), _picture(seed + 1, 4)
@@ -164,6 +165,8 @@ def sources(seed: int) -> dict[str, tuple[str, bytes]]:
         "webp-animated": (".webp", _pillow(frames[0], "WEBP", save_all=True, append_images=frames[1:], lossless=True)),
         "avif": (".avif", _pillow(colour, "AVIF", quality=70)),
         "heic": (".heic", _pillow(colour, "HEIF", quality=70)),
+        "jxl": (".jxl", _pillow(colour, "JXL", quality=80)),
+        "jxl-lossless": (".jxl", _pillow(with_alpha, "JXL", lossless=True)),
         "gif": (".gif", _pillow(colour.quantize(32), "GIF")),
         "gif-animated": (".gif", _pillow(frames[0], "GIF", save_all=True, append_images=frames[1:])),
         "pnm-p6": (".ppm", _pillow(colour, "PPM")),
