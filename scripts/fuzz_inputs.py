@@ -422,9 +422,8 @@ def _lie_about_size(data: bytes, rng: random.Random, first: bool = False) -> tup
                (width // 2, height // 2), (65_535, 65_535), (height, width)]
     new_w, new_h = (HUGE, HUGE) if first else rng.choice(choices)
     if data.startswith(b"BPG\xfb"):
-        spans = _bpg_header_fields(data)
-        (ws, we), (hs, he) = spans[0], spans[1]
-        return f"size {new_w}x{new_h}", data[:ws] + write_ue7(new_w) + write_ue7(new_h) + data[he:]
+        (width_start, _), (_, height_end) = _bpg_header_fields(data)[:2]
+        return f"size {new_w}x{new_h}", data[:width_start] + write_ue7(new_w) + write_ue7(new_h) + data[height_end:]
     if data[:1] == b"P" and data[1:2] in b"1234567":
         header = _pnm_header(data)
         if header is None:

@@ -48,8 +48,8 @@ def evaluate_command(
     """
     from vpjnd_cli.commands.train import codec_list
     from vpjnd_cli.errors import UsageError
-    from vpjnd_cli.judges import default_judge, get_judge
     from vpjnd_cli.jsontext import dumps, nulled
+    from vpjnd_cli.judges import default_judge, get_judge
     from vpjnd_cli.train.detect import open_datasets
     from vpjnd_cli.train.evaluation import evaluate
     from vpjnd_cli.train.teachers import get_teacher

@@ -91,7 +91,8 @@ class _PngLayout:
     """What a PNG's chunks say: its size, how many bytes its rows inflate to, its compressed data."""
 
     def __init__(self, data: bytes) -> None:
-        header, self.idat = b"", []
+        header: bytes | memoryview = b""
+        self.idat: list[memoryview] = []
         for kind, body in _png_chunks(data):
             if kind == b"IHDR":
                 header = body
@@ -475,10 +476,10 @@ def _ints(value: object) -> tuple[int, ...]:
 def _bmp(image: Image.Image, data: bytes) -> None:
     """An RLE stream (which Pillow pads with black where it ends) must reach its last row and its
     end-of-bitmap code; the pixels its skip codes leave as background count as an uncovered canvas."""
-    tile = image.tile[0] if image.tile else None
-    if tile is None or tile[0] != "bmp_rle":  # (decoder, extents, offset, (raw mode, RLE4, ...))
+    tiles = getattr(image, "tile", None)  # an ImageFile's: how the file stores its pixels
+    if not tiles or tiles[0][0] != "bmp_rle":  # (decoder, extents, offset, (raw mode, RLE4, ...))
         return
-    rows, coded = _rle_extent(data, tile[2], bool(tile[3][1]))
+    rows, coded = _rle_extent(data, tiles[0][2], bool(tiles[0][3][1]))
     height = image.size[1]
     if rows is None or rows < height:
         reached = "its end-of-bitmap code" if rows is None else f"row {height:,} (it stops in row {rows:,})"

@@ -140,7 +140,7 @@ def load_image(
                 raise
             except MemoryError as exc:
                 raise InputError("not enough memory to decode this picture", path) from exc
-            except Exception as exc:  # noqa: BLE001 - a decoding library's error, whatever its type
+            except Exception as exc:  # a decoding library's error, whatever its type
                 raise InputError(f"truncated or corrupt data ({_library_cause(exc, chatter)})", path) from exc
     except InputError as error:
         raise InputError(error.message, path) from error
@@ -259,7 +259,7 @@ def _decode_with_pillow(
         image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError as exc:
         raise InputError(_unidentified_message(path, data, chatter), path) from exc
-    except Exception as exc:  # noqa: BLE001 - plug-ins raise anything on a corrupt header
+    except Exception as exc:  # plug-ins raise anything on a corrupt header
         claimed = _claimed_format(data)
         what = f"truncated or corrupt {claimed} file" if claimed else "corrupt image header"
         raise InputError(f"{what} ({_library_cause(exc, chatter)})", path) from exc
@@ -284,7 +284,7 @@ def _decode_with_pillow(
         _check_tiff_warnings(image, chatter)
     except InputError:
         raise
-    except Exception as exc:  # noqa: BLE001 - decoders raise anything on corrupt data
+    except Exception as exc:  # decoders raise anything on corrupt data
         raise InputError(f"truncated or corrupt {name} data ({_library_cause(exc, chatter)})", path) from exc
     xmp = _jxl_box(data, b"xml ") if image.format == "JXL" else _xmp_packet(image)
     return _Decoded(name, pixels, alpha, bit_depth, exif, icc, xmp, frames)
