@@ -220,3 +220,87 @@ def test_help_does_not_import_heavy_modules_and_is_fast():
     start = time.perf_counter()
     assert cli("--help").returncode == 0
     assert time.perf_counter() - start < 2.0  # whole interpreter start-up included, on a loaded CI box
+
+
+def encoded(fmt: str, pixels: np.ndarray, **params) -> bytes:
+    import io
+
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format=fmt, **params)
+    return buffer.getvalue()
+
+
+def one_error_line(result: subprocess.CompletedProcess, source, fragment: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(f"vpjnd: error: {source}: "), result.stderr
+    assert fragment in result.stderr
+
+
+def test_every_decoding_library_error_is_an_unreadable_input(tmp_path):
+    """libavif's "Failed to decode frame 0" and libheif's "Error while loading plugin" were exit 4."""
+    avif = bytearray(encoded("AVIF", natural_picture(32, 48), quality=70))
+    payload = avif.index(b"mdat") + 4
+    avif[payload + 10 :] = b"\xff" * (len(avif) - payload - 10)
+    broken = tmp_path / "broken.avif"
+    broken.write_bytes(bytes(avif))
+    one_error_line(cli("info", str(broken)), broken, "truncated or corrupt AVIF data (Failed to decode frame 0")
+    heic = tmp_path / "two.heic"
+    heic.write_bytes(encoded("HEIF", natural_picture(32, 48)) + encoded("AVIF", natural_picture(32, 48)))
+    one_error_line(cli("info", str(heic)), heic, "truncated or corrupt HEIC/HEIF data (Error while loading plugin")
+
+
+def tiff_with_tag(pixels: np.ndarray, tag: int, value: int) -> bytes:
+    """An uncompressed TIFF whose (short, inline) ``tag`` is set to ``value``."""
+    data = bytearray(encoded("TIFF", pixels))
+    ifd = struct.unpack("<I", data[4:8])[0]
+    for entry in range(struct.unpack("<H", data[ifd : ifd + 2])[0]):
+        where = ifd + 2 + 12 * entry
+        if struct.unpack("<H", data[where : where + 2])[0] == tag:
+            data[where + 8 : where + 10] = struct.pack("<H", value)
+    return bytes(data)
+
+
+def sixteen_bit_png_with_a_bad_crc() -> bytes:
+    import cv2
+
+    data = bytearray(cv2.imencode(".png", (natural_picture(32, 48).astype(np.uint16) * 257))[1].tobytes())
+    idat = data.index(b"IDAT") - 4
+    data[idat + 8 + struct.unpack(">I", data[idat : idat + 4])[0]] ^= 0xFF
+    return bytes(data)
+
+
+CHATTER = [  # name, content, what the one error line says
+    ("deep.png", sixteen_bit_png_with_a_bad_crc(), "libpng error: IDAT: CRC error"),  # libpng, on descriptor 2
+    ("cut.tif", encoded("TIFF", natural_picture(32, 48)[..., 0], compression="packbits")[:-1],
+     "truncated or corrupt TIFF file (Corrupt EXIF data"),  # a Pillow UserWarning
+    ("samples.tif", tiff_with_tag(natural_picture(32, 48), 277, 60000),
+     "More samples per pixel than can be decoded: 60000"),  # a Pillow log record
+    ("nodata.heic", (lambda h: h[: h.index(b"mdat") - 4])(encoded("HEIF", natural_picture(32, 48))),
+     "data outside of file bounds (points to file position"),  # libheif's message holds a newline
+]
+
+
+@pytest.mark.parametrize(("name", "content", "fragment"), CHATTER, ids=[case[0] for case in CHATTER])
+def test_library_chatter_is_folded_into_the_one_error_line(tmp_path, name, content, fragment):
+    source = tmp_path / name
+    source.write_bytes(content)
+    for command in (["info", str(source)], ["compress", "--judge", "pjnd", str(source), "-o", str(tmp_path / "o.jpg")]):
+        one_error_line(cli(*command), source, fragment)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_a_library_warning_on_a_readable_picture_is_one_warning_line(tmp_path):
+    image = Image.fromarray(natural_picture(32, 48))
+    maker = Image.Exif()
+    maker[0x010F] = "A camera maker with a long name"
+    exif = bytearray(maker.tobytes())
+    make = exif.index(b"\x01\x0f")
+    exif[make + 4 : make + 8] = struct.pack(">I", 5000)  # the string's length runs past the EXIF block
+    source = tmp_path / "exif.jpg"
+    image.save(source, exif=bytes(exif))
+    result = cli("info", str(source))
+    assert result.returncode == 0
+    assert result.stderr == f"vpjnd: warning: {source}: Tag data larger than file. Skipping tag 271\n"

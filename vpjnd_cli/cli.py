@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from vpjnd_cli import __version__
+from vpjnd_cli.chatter import library_messages_on_one_line, one_line
 from vpjnd_cli.commands.compress import compress_command
 from vpjnd_cli.commands.decode import decode_command
 from vpjnd_cli.commands.evaluate import evaluate_command
@@ -121,6 +122,7 @@ def run(args: list[str], *, debug: bool = False) -> int:
     returned exit code (a batch's outcome) ends it through ``_exit_code``; everything else that
     escapes is mapped here.
     """
+    library_messages_on_one_line()
     try:
         app(args=args, prog_name="vpjnd", standalone_mode=True)
     except SystemExit as done:
@@ -151,5 +153,5 @@ def _take_debug_flag(args: list[str]) -> bool:
 
 
 def _error_line(message: str) -> None:
-    sys.stderr.write(f"vpjnd: error: {message}\n")
+    sys.stderr.write(f"vpjnd: error: {one_line(message)}\n")
     sys.stderr.flush()

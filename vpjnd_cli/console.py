@@ -28,6 +28,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from vpjnd_cli.chatter import one_line
 from vpjnd_cli.results import Result, Status, Totals
 
 Describe = Callable[[Result, bool], "str | None"]
@@ -136,6 +137,7 @@ class Console:
         self.errors.print(table)
 
     def _err(self, text: str) -> None:
+        text = one_line(text)
         if self.progress is not None:
             self.errors.print(text, markup=False)
         else:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import IntEnum
 from pathlib import Path
 
+from vpjnd_cli.chatter import one_line
+
 
 class ExitCode(IntEnum):
     """Documented exit codes (README, "Exit codes")."""
@@ -28,6 +30,7 @@ class VpjndError(Exception):
     exit_code: ExitCode = ExitCode.USAGE
 
     def __init__(self, message: str, path: str | Path | None = None) -> None:
+        message = one_line(message)  # a library's text may hold newlines; stderr gets one line
         super().__init__(message)
         self.message = message
         self.path = None if path is None else str(path)

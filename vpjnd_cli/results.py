@@ -9,11 +9,12 @@ beside them.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from vpjnd_cli.jsontext import dumps
 
 if TYPE_CHECKING:
     from vpjnd_cli.codecs.base import Codec, Level
@@ -123,7 +124,7 @@ class Result:
         return data
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict())
+        return dumps(self.to_dict())
 
 
 def level_parts(level: Level | None) -> tuple[int | None, str | None]:

@@ -103,3 +103,34 @@ def test_a_calibrated_file_fuses_the_network_with_the_luma_peak(tmp_path):
     p = network_alone.probabilities(network_alone.prepare(reference, jnd_map(reference, "epc")), candidates)
     np.testing.assert_array_equal(p, scores[plain])
     assert scores[calibrated][0] == pytest.approx(1.0) and scores[calibrated][1] > scores[calibrated][2]
+
+
+def test_weights_whose_finite_values_overflow_are_refused_and_no_json_says_nan(tmp_path):
+    """Finite tensors can still overflow to NaN; `judge --json` printed a bare NaN (invalid JSON)."""
+    import subprocess
+    import sys
+
+    import torch
+    from PIL import Image
+
+    from vpjnd_cli.model.config import NetConfig
+    from vpjnd_cli.model.network import VPJNDNet
+    from vpjnd_cli.model.weights import save_weights
+
+    torch.manual_seed(0)
+    model = VPJNDNet(NetConfig(channels=(4, 8), attention=("channel", "nonlocal"), reduction=2, hidden=8,
+                               patch_size=16, patches_per_picture=4))
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.mul_(1e30)
+    weights = tmp_path / "overflow.safetensors"
+    save_weights(model, weights)
+    reference, distorted = tmp_path / "a.png", tmp_path / "b.png"
+    Image.fromarray(natural_picture(48, 64, seed=2)).save(reference)
+    Image.fromarray(natural_picture(48, 64, seed=3)).save(distorted)
+    result = subprocess.run([sys.executable, "-m", "vpjnd_cli", "judge", str(reference), str(distorted),
+                             "--judge", "vpjndnet", "--weights", str(weights), "--device", "cpu", "--json"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == (f"vpjnd: error: {weights}: the network's answer is not a number (its values "
+                             "overflow): unusable weights\n")

@@ -130,11 +130,70 @@ def test_the_peak_calibration_travels_in_the_header(tmp_path, small_model):
 
 
 @pytest.mark.parametrize("record", ['{"net_scale": 1}', '[1, 2, 3]', "not json",
-                                    '{"net_scale": 1, "bias": 0, "peak_slope": 0, "sigma": -1}'])
+                                    '{"net_scale": 1, "bias": 0, "peak_slope": 0, "sigma": -1}',
+                                    '{"net_scale": 1, "bias": 0, "peak_slope": 0, "sigma": 1e9}',
+                                    '{"net_scale": 1, "bias": NaN, "peak_slope": 0}',
+                                    '{"net_scale": 1, "bias": 0, "peak_slope": 0, "downscale": 100000}'])
 def test_a_bad_peak_calibration_is_refused(tmp_path, small_model, small_config, record):
     path = tmp_path / "w.safetensors"
     write_raw(path, small_model, {"format": "vpjndnet", "format_version": "1",
                                   "config": json.dumps(small_config.to_dict()), "peak_calibration": record})
     with pytest.raises(InputError, match="bad peak calibration") as caught:
+        load_model(path)
+    assert str(path) in str(caught.value)
+
+
+def header_config(small_config, **changes) -> dict:
+    return {"format": "vpjndnet", "format_version": "1", "config": json.dumps({**small_config.to_dict(), **changes})}
+
+
+@pytest.mark.parametrize(
+    ("changes", "cause"),
+    [
+        ({"hidden": 10**9}, "hidden must be 1 to 8192"),
+        ({"patch_size": 2**20}, "patch_size must be 1 to 512"),
+        ({"channels": [2048, 16, 16, 32]}, "channels must be 1 to 8 widths of 1 to 1024"),
+        ({"channels": [1024, 16, 16, 32], "patch_size": 256}, "block 1 would hold 67,108,864 values per patch"),
+        ({"channels": [8, 16, 32], "attention": ["channel", "channel", "nonlocal"], "patch_size": 512},
+         "the non-local block 3 would relate 16,384 positions"),
+        ({"dropout": float("nan")}, "dropout must be a finite number"),
+        ({"difference_gain": float("inf")}, "difference_gain must be a finite number"),
+        ({"in_channels": 1}, "in_channels must be 3"),
+    ],
+)
+def test_a_config_beyond_its_limits_is_refused_before_anything_is_built(tmp_path, small_model, small_config,
+                                                                         changes, cause):
+    path = tmp_path / "w.safetensors"
+    write_raw(path, small_model, header_config(small_config, **changes))
+    with pytest.raises(InputError, match=f"bad network config in the weights header: {cause}") as caught:
+        load_model(path)
+    assert str(path) in str(caught.value)
+
+
+def test_a_config_within_limits_builds_nothing_before_its_tensors_are_checked(tmp_path, small_model, small_config):
+    """A header asking for 150 M parameters over the small model's tensors: refused as foreign without
+    first allocating 600 MB."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "w.safetensors"
+    write_raw(path, small_model, header_config(small_config, channels=[1024] * 4, patch_size=64, hidden=8192))
+    probe = ("import sys; from pathlib import Path; from vpjnd_cli.model.weights import load_model\n"
+             "try: load_model(Path(sys.argv[1]))\nexcept Exception as e: print(e)\n"  # then the peak RSS in MB:
+             "print(next(int(l.split()[1]) // 1024 for l in open('/proc/self/status') if l.startswith('VmHWM')))")
+    result = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=120)
+    message, peak_mb = result.stdout.strip().rsplit("\n", 1)
+    assert "foreign config" in message
+    assert int(peak_mb) < 500
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_a_tensor_holding_nan_or_infinity_is_refused(tmp_path, small_model, small_config, value):
+    tensors = {k: v.clone() for k, v in small_model.state_dict().items()}
+    name = sorted(tensors)[3]
+    tensors[name].view(-1)[0] = value
+    path = tmp_path / "w.safetensors"
+    save_file(tensors, str(path), metadata=header_config(small_config))
+    with pytest.raises(InputError, match=f"tensor {name} holds NaN or infinite values") as caught:
         load_model(path)
     assert str(path) in str(caught.value)

@@ -46,10 +46,9 @@ def evaluate_command(
     vpjnd evaluate corpus --codec webp --kind hard --teacher butteraugli
     vpjnd evaluate corpus --weights run/best.safetensors --split val --json
     """
-    import json
-
     from vpjnd_cli.commands.train import codec_list
     from vpjnd_cli.errors import UsageError
+    from vpjnd_cli.jsontext import dumps, nulled
     from vpjnd_cli.judges import default_judge, get_judge
     from vpjnd_cli.train.detect import open_datasets
     from vpjnd_cli.train.evaluation import evaluate
@@ -71,7 +70,7 @@ def evaluate_command(
         except ValueError as error:
             raise UsageError(str(error)) from None
         if json_output:
-            typer.echo(json.dumps(report.to_dict(), allow_nan=False))
+            typer.echo(dumps(nulled(report.to_dict())))  # an accuracy over no pairs is undefined: null
         else:
             _print_table(report)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +26,7 @@ def info_command(
     vpjnd info shots/*.heic --json
     """
     from vpjnd_cli.commands.batch import each_picture
+    from vpjnd_cli.jsontext import dumps
 
     for path, picture in each_picture(paths, max_pixels=max_pixels, strict=strict):
         facts = {
@@ -42,7 +42,7 @@ def info_command(
             "frames": picture.frames,
             "metadata": [k for k in ("exif", "icc", "xmp") if getattr(picture.metadata, k) is not None],
         }
-        typer.echo(json.dumps(facts) if json_output else _describe(facts))
+        typer.echo(dumps(facts) if json_output else _describe(facts))
 
 
 def _describe(facts: dict) -> str:

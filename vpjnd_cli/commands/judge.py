@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 
 from vpjnd_cli.commands import options as opt
 from vpjnd_cli.commands.options import warn
+from vpjnd_cli.jsontext import dumps
 from vpjnd_cli.limits import DEFAULT_MAX_PIXELS
 
 
@@ -47,4 +47,4 @@ def judge_command(
     judgement = judge_pictures(reference, distorted, settings)
     for note in judgement.warnings:
         warn(note)
-    typer.echo(json.dumps(judgement.to_dict()) if json_output else f"{judgement.probability:.4f} ({judgement.judge})")
+    typer.echo(dumps(judgement.to_dict()) if json_output else f"{judgement.probability:.4f} ({judgement.judge})")

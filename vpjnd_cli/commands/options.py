@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from vpjnd_cli.chatter import one_line
 from vpjnd_cli.codecs import available_codecs
 from vpjnd_cli.judges import JUDGES
 
@@ -31,7 +32,7 @@ DEVICES = ("auto", "cpu", "cuda", "mps")  # vpjnd_cli.model.device.DEVICES; cuda
 
 def warn(message: str) -> None:
     """A one-line warning on stderr (stdout stays clean for machine-readable output)."""
-    typer.echo(f"vpjnd: warning: {message}", err=True)
+    typer.echo(f"vpjnd: warning: {one_line(message)}", err=True)
 
 
 def _complete_device(incomplete: str) -> list[str]:

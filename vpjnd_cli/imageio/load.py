@@ -10,20 +10,21 @@ from __future__ import annotations
 import io
 import re
 import struct
-import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
-from vpjnd_cli.errors import InputError
+from vpjnd_cli.chatter import Chatter, captured
+from vpjnd_cli.errors import InputError, VpjndError
 from vpjnd_cli.imageio.icc import (
     convert_to_srgb,
     is_srgb,
     profile_description,
     srgb_profile,
 )
+from vpjnd_cli.imageio.integrity import check_decoded, check_hevc_budget, check_integrity
 from vpjnd_cli.imageio.metadata import EXIF_PREFIX, Metadata
 from vpjnd_cli.imageio.orientation import ORIENTATION_TAG, apply_orientation
 from vpjnd_cli.limits import DEFAULT_MAX_PIXELS
@@ -50,7 +51,23 @@ _KNOWN_SIGNATURES = (
     (b"8BPS", "Photoshop PSD"),
 )
 BPG_MAGIC = b"BPG\xfb"
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error, IndexError)
+# Supported formats by their first bytes: a file that starts like one but does not open is damaged.
+_SUPPORTED_SIGNATURES = (
+    (re.compile(rb"\x89PNG\r\n\x1a\n"), "PNG"),
+    (re.compile(rb"\xff\xd8\xff"), "JPEG"),
+    (re.compile(rb"II\*\x00|MM\x00\*"), "TIFF"),
+    (re.compile(rb"BM"), "BMP"),
+    (re.compile(rb"RIFF....WEBP", re.DOTALL), "WebP"),
+    (re.compile(rb"....ftyp(avif|avis)", re.DOTALL), "AVIF"),
+    (re.compile(rb"....ftyp(heic|heix|heim|heis|hevc|hevx|mif1|msf1)", re.DOTALL), "HEIC/HEIF"),
+    (re.compile(rb"\xff\x0a|\x00\x00\x00\x0cJXL \r\n\x87\n"), "JPEG XL"),
+    (re.compile(rb"GIF8[79]a"), "GIF"),
+    (re.compile(rb"P[1-6]\s"), "PNM"),
+)
+# What Pillow's TIFF reader only warns about: tag data beyond the end of the file.
+_TIFF_TRUNCATION = ("Truncated File Read", "larger than file", "Expecting to read")
+_MAX_DETAIL = 160  # characters of a library's own words quoted in an error
+Image.MAX_IMAGE_PIXELS = None  # --max-pixels replaces Pillow's fixed limit (and its warning), here and in the codecs
 _XMP_ORIENTATION = re.compile(rb'(tiff:Orientation(?:="|>))[1-8]')
 
 
@@ -114,7 +131,21 @@ def load_image(
         raise InputError("empty file (0 bytes)", path)
     notes: list[str] = []
     read = _decode_bpg if data.startswith(BPG_MAGIC) else _decode_with_pillow
-    return _finish(path, read(path, data, max_pixels=max_pixels, strict=strict, notes=notes), notes)
+    try:
+        with captured() as chatter:
+            try:
+                picture = _finish(path, read(path, data, max_pixels=max_pixels, strict=strict, chatter=chatter,
+                                             notes=notes), notes)
+            except VpjndError:
+                raise
+            except MemoryError as exc:
+                raise InputError("not enough memory to decode this picture", path) from exc
+            except Exception as exc:  # a decoding library's error, whatever its type
+                raise InputError(f"truncated or corrupt data ({_library_cause(exc, chatter)})", path) from exc
+    except InputError as error:
+        raise InputError(error.message, path) from error
+    picture.warnings.extend(f"{path}: {message}" for message in chatter.warnings())
+    return picture
 
 
 def read_file(path: Path) -> bytes:
@@ -144,10 +175,19 @@ def _register_plugins() -> None:
     register_heif_opener()
 
 
-def _unidentified_message(path: Path, data: bytes) -> str:
+def _claimed_format(data: bytes) -> str | None:
+    """The supported format whose signature ``data`` starts with, if any."""
+    return next((name for signature, name in _SUPPORTED_SIGNATURES if signature.match(data)), None)
+
+
+def _unidentified_message(path: Path, data: bytes, chatter: Chatter) -> str:
     for signature, name in _KNOWN_SIGNATURES:
         if data.startswith(signature):
             return f"unsupported format: {name} (supported: {SUPPORTED_LIST})"
+    claimed = _claimed_format(data)
+    if claimed is not None:
+        said = "; ".join(chatter.lines()[:2])
+        return f"truncated or corrupt {claimed} file (its header cannot be read{': ' + said if said else ''})"
     head = data[:512]
     if head.lstrip().startswith((b"<?xml", b"<svg")) and b"<svg" in head:
         return f"unsupported format: SVG vector graphics (supported: {SUPPORTED_LIST})"
@@ -201,18 +241,34 @@ def _check_frames(path: Path, frames: int | None, strict: bool, notes: list[str]
     notes.append(f"{path}: {count} frames, only the first one is used")
 
 
-def _decode_with_pillow(path: Path, data: bytes, *, max_pixels: int, strict: bool, notes: list[str]) -> _Decoded:
+def _library_cause(error: BaseException, chatter: Chatter) -> str:
+    """A decoding library's own words for a failure, on one line: its exception and what it wrote to stderr."""
+    said = [str(error) or type(error).__name__, *chatter.lines()]
+    text = "; ".join(dict.fromkeys(said))
+    return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 3] + "..."
+
+
+def _decode_with_pillow(
+    path: Path, data: bytes, *, max_pixels: int, strict: bool, chatter: Chatter, notes: list[str]
+) -> _Decoded:
+    """Pillow (and its HEIF and JPEG XL plug-ins, and OpenCV for 16-bit colour) after the header and
+    integrity checks."""
     _register_plugins()
-    Image.MAX_IMAGE_PIXELS = None  # our own limit replaces Pillow's fixed one
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is an error, never padded
     try:
         image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError as exc:
-        raise InputError(_unidentified_message(path, data), path) from exc
-    except _DECODE_ERRORS as exc:
-        raise InputError(f"corrupt image header ({exc})", path) from exc
+        raise InputError(_unidentified_message(path, data, chatter), path) from exc
+    except Exception as exc:  # plug-ins raise anything on a corrupt header
+        claimed = _claimed_format(data)
+        what = f"truncated or corrupt {claimed} file" if claimed else "corrupt image header"
+        raise InputError(f"{what} ({_library_cause(exc, chatter)})", path) from exc
     if image.format not in SUPPORTED_FORMATS:
         raise InputError(f"unsupported format: {image.format} (supported: {SUPPORTED_LIST})", path)
+    name = SUPPORTED_FORMATS[image.format]
     _check_size(path, *image.size, max_pixels)
+    _check_tiff_warnings(image, chatter)
+    check_integrity(image, data)
     frames = _frame_count(image)
     if image.format != "MPO":  # a camera's multi-picture JPEG holds previews, not frames
         _check_frames(path, frames, strict, notes)
@@ -221,28 +277,42 @@ def _decode_with_pillow(path: Path, data: bytes, *, max_pixels: int, strict: boo
         deep_colour = _is_16bit_colour(image)  # before getexif(), which may decode the pixels
         exif = image.getexif()
         icc = image.info.get("icc_profile") or None
+        if not deep_colour:
+            image.load()
+            check_decoded(image, data)
         pixels, alpha, bit_depth = _decode_16bit_colour(data) if deep_colour else _decode_pixels(image)
+        _check_tiff_warnings(image, chatter)
     except InputError:
         raise
-    except _DECODE_ERRORS as exc:
-        raise InputError(f"truncated or corrupt {SUPPORTED_FORMATS[image.format]} data ({exc})", path) from exc
+    except Exception as exc:  # decoders raise anything on corrupt data
+        raise InputError(f"truncated or corrupt {name} data ({_library_cause(exc, chatter)})", path) from exc
     xmp = _jxl_box(data, b"xml ") if image.format == "JXL" else _xmp_packet(image)
-    return _Decoded(SUPPORTED_FORMATS[image.format], pixels, alpha, bit_depth, exif, icc, xmp, frames)
+    return _Decoded(name, pixels, alpha, bit_depth, exif, icc, xmp, frames)
 
 
-def _decode_bpg(path: Path, data: bytes, *, max_pixels: int, strict: bool, notes: list[str]) -> _Decoded:
+def _check_tiff_warnings(image: Image.Image, chatter: Chatter) -> None:
+    """Pillow reads a TIFF whose tags point past the end of the file with a warning; that is truncation."""
+    if image.format != "TIFF":
+        return
+    for message in chatter.warnings():
+        if any(sign in message for sign in _TIFF_TRUNCATION):
+            raise InputError(f"truncated or corrupt TIFF file ({message})")
+
+
+def _decode_bpg(
+    path: Path, data: bytes, *, max_pixels: int, strict: bool, chatter: Chatter, notes: list[str]
+) -> _Decoded:
     """BPG through our own reader (no libbpg needed); its header is checked before decoding."""
     from vpjnd_cli.codecs.bpg.container import PixelFormat, demux
     from vpjnd_cli.codecs.bpg.reader import read_bpg
 
-    try:
-        header = demux(data).header
-        _check_size(path, header.width, header.height, max_pixels)
-        if header.animation:
-            _check_frames(path, None, strict, notes)
-        picture = read_bpg(data)
-    except InputError as exc:
-        raise InputError(exc.message, path) from exc
+    bpg = demux(data)
+    header = bpg.header
+    _check_size(path, header.width, header.height, max_pixels)
+    check_hevc_budget(header.width, header.height, len(bpg.hevc_data), "BPG")
+    if header.animation:
+        _check_frames(path, None, strict, notes)
+    picture = read_bpg(data)
     exif = Image.Exif()
     if picture.metadata.exif:
         exif.load(EXIF_PREFIX + picture.metadata.exif)
@@ -299,7 +369,7 @@ def _finish(path: Path, decoded: _Decoded, notes: list[str]) -> LoadedImage:
 def _frame_count(image: Image.Image) -> int:
     try:
         return int(getattr(image, "n_frames", 1))
-    except _DECODE_ERRORS:
+    except Exception:  # noqa: BLE001 - a frame after the first is unreadable; the first may still be fine
         return 1
 
 

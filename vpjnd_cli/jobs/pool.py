@@ -26,6 +26,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from types import FrameType
 
+from vpjnd_cli.chatter import library_messages_on_one_line
 from vpjnd_cli.errors import ExitCode
 from vpjnd_cli.jobs import signals
 from vpjnd_cli.jobs.inputs import Task
@@ -115,6 +116,7 @@ def _start_worker(settings: Settings, command: str, view_folder: Path | None, th
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
+    library_messages_on_one_line()
     _worker = Worker(settings, command, view_folder)
     import cv2
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +23,7 @@ from vpjnd_cli import __version__
 from vpjnd_cli.errors import OutputError, UsageError
 from vpjnd_cli.imageio import write_atomic
 from vpjnd_cli.jobs.html_report import PictureView, write_page
+from vpjnd_cli.jsontext import dumps
 from vpjnd_cli.results import Result, Totals
 
 COLUMNS = (
@@ -64,9 +64,9 @@ def write_report(
         write_page(path, results, views, totals)
         return
     if kind == "json":
-        text = json.dumps({"vpjnd": __version__, "summary": totals.to_dict(), "files": rows}, indent=1) + "\n"
+        text = dumps({"vpjnd": __version__, "summary": totals.to_dict(), "files": rows}, indent=1) + "\n"
     elif kind == "ndjson":
-        text = "".join(json.dumps(row) + "\n" for row in rows)
+        text = "".join(dumps(row) + "\n" for row in rows)
     else:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS)

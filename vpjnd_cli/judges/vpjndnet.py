@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vpjnd_cli.errors import ToolMissingError
+from vpjnd_cli.errors import InputError, ToolMissingError
 from vpjnd_cli.judges.base import Judge
 from vpjnd_cli.model.inference import PatchJudge, PreparedPicture
 from vpjnd_cli.model.locate import require_weights
@@ -38,6 +38,7 @@ class NetworkJudge(Judge):
         if not path.is_file():
             raise ToolMissingError(f"VP-JNDnet weights file not found: {path}; use --judge pjnd or --weights PATH")
         self.scorer = PatchJudge.from_weights(path, device=device)
+        self.weights: Path | None = path
         self.calibration: PeakCalibration | None = read_header(path).calibration if peak_calibration else None
 
     @classmethod
@@ -46,6 +47,7 @@ class NetworkJudge(Judge):
         """A network in memory (training), float32 for reproducibility; alone unless ``calibration`` is given."""
         judge = cls.__new__(cls)
         judge.scorer = PatchJudge(model, device, half=False)
+        judge.weights = None
         judge.calibration = calibration
         return judge
 
@@ -54,7 +56,11 @@ class NetworkJudge(Judge):
         return PreparedReference(self.scorer.prepare(reference, jnd_map), luma)
 
     def probabilities(self, prepared: PreparedReference, candidates: Sequence[np.ndarray]) -> np.ndarray:
-        network = self.scorer.probabilities(prepared.network, candidates)
-        if self.calibration is None or prepared.luma is None:
-            return network
-        return self.calibration.apply(network, self.calibration.statistic.peaks(prepared.luma, candidates))
+        """P per candidate; a weights file whose finite values still overflow to NaN is an InputError."""
+        answer = self.scorer.probabilities(prepared.network, candidates)
+        if self.calibration is not None and prepared.luma is not None:
+            answer = self.calibration.apply(answer, self.calibration.statistic.peaks(prepared.luma, candidates))
+        if self.weights is not None and not np.all(np.isfinite(answer)):
+            raise InputError("the network's answer is not a number (its values overflow): unusable weights",
+                             self.weights)
+        return answer

@@ -10,6 +10,7 @@ checkpoint.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,12 @@ POOLINGS = ("meanstd", "none")
 WEIGHT_HEAD_INPUTS = ("figure", "released")
 ATTENTIONS = ("channel", "nonlocal", "none")
 WEIGHT_ACTIVATIONS = ("relu", "softplus")
+# What a config may ask for, far beyond the released network (channels 32..256, hidden 512, 128 px
+# patches): a weights file's header cannot make vpjnd build gigabytes before its tensors are checked.
+LIMITS = {"blocks": 8, "channels": 1024, "reduction": 1024, "hidden": 8192, "patch_size": 512,
+          "patches_per_picture": 4096, "jnd_channels": 3, "difference_gain": 10_000.0, "name": 100}
+MAX_MAP_VALUES = 1 << 22  # one patch's largest feature map: 16 MB of float32 (released: 524,288)
+MAX_NONLOCAL_POSITIONS = 4096  # a non-local block's affinity matrix holds positions^2 values
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,9 @@ class NetConfig:
       (twice the network's work) [ours]. A picture and its mirror image then get the same answer, and
       the noise of a patch's answer, which spikes the probability along a codec's ladder, is halved.
       False (the default, and what older weights files imply): the patches alone.
+
+    Every field is bounded (``LIMITS``, ``MAX_MAP_VALUES``, ``MAX_NONLOCAL_POSITIONS``; numbers must
+    be finite), since a config read from a weights file decides what is built before anything else.
     """
 
     name: str = "vpjndnet"
@@ -91,8 +101,9 @@ class NetConfig:
 
     def _problems(self) -> list[str]:
         out: list[str] = []
-        if not self.channels or any(c < 1 for c in self.channels):
-            out.append(f"channels must be positive, got {self.channels}")
+        blocks, widest = LIMITS["blocks"], LIMITS["channels"]
+        if not 1 <= len(self.channels) <= blocks or not all(1 <= c <= widest for c in self.channels):
+            out.append(f"channels must be 1 to {blocks} widths of 1 to {widest}, got {self.channels}")
         if len(self.attention) != len(self.channels):
             out.append(f"attention needs one entry per block ({len(self.channels)}), got {self.attention}")
         out += [f"unknown attention {a!r}" for a in self.attention if a not in ATTENTIONS]
@@ -102,19 +113,42 @@ class NetConfig:
             out.append(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
         if self.weight_head_input not in WEIGHT_HEAD_INPUTS:
             out.append(f"weight_head_input must be one of {WEIGHT_HEAD_INPUTS}, got {self.weight_head_input!r}")
-        for name in ("reduction", "in_channels", "jnd_channels", "hidden", "patch_size", "patches_per_picture"):
-            if getattr(self, name) < 1:
-                out.append(f"{name} must be at least 1")
+        for name in ("reduction", "jnd_channels", "hidden", "patch_size", "patches_per_picture"):
+            if not 1 <= getattr(self, name) <= LIMITS[name]:
+                out.append(f"{name} must be 1 to {LIMITS[name]}, got {getattr(self, name)}")
+        if self.in_channels != 3:
+            out.append(f"in_channels must be 3 (pictures enter as RGB), got {self.in_channels}")
         if self.patch_size % (2 ** len(self.channels)):
             out.append(f"patch_size {self.patch_size} must be a multiple of 2^{len(self.channels)}")
+        if not out:  # the sizes multiply fields that must be in range first
+            out += self._size_problems()
         if self.share_jnd_extractor and self.jnd_channels != self.in_channels:
             out.append("share_jnd_extractor needs jnd_channels == in_channels")
+        numbers = ("dropout", "pixel_divisor", "pixel_offset", "jnd_divisor", "jnd_offset", "difference_gain")
+        out += [f"{name} must be a finite number" for name in numbers if not math.isfinite(getattr(self, name))]
+        if out:
+            return out  # NaN fails every comparison below too
         if not 0.0 <= self.dropout < 1.0:
             out.append(f"dropout must be in [0, 1), got {self.dropout}")
-        if self.difference_gain <= 0:
-            out.append(f"difference_gain must be positive, got {self.difference_gain}")
-        if self.pixel_divisor <= 0 or self.jnd_divisor <= 0:
+        if not 0 < self.difference_gain <= LIMITS["difference_gain"]:
+            out.append(f"difference_gain must be in (0, {LIMITS['difference_gain']:g}], got {self.difference_gain}")
+        if not (self.pixel_divisor > 0 and self.jnd_divisor > 0):
             out.append("pixel_divisor and jnd_divisor must be positive")
+        if not 1 <= len(self.name) <= LIMITS["name"] or self.version < 1:
+            out.append(f"name must be 1 to {LIMITS['name']} characters and version at least 1")
+        return out
+
+    def _size_problems(self) -> list[str]:
+        """The activations of one patch, which the weights' tensors do not bound."""
+        out = []
+        for block, (width, kind) in enumerate(zip(self.channels, self.attention, strict=False)):
+            positions = (self.patch_size >> block) ** 2
+            if positions * width > MAX_MAP_VALUES:
+                out.append(f"block {block + 1} would hold {positions * width:,} values per patch (at most "
+                           f"{MAX_MAP_VALUES:,})")
+            if kind == "nonlocal" and positions > MAX_NONLOCAL_POSITIONS:
+                out.append(f"the non-local block {block + 1} would relate {positions:,} positions (at most "
+                           f"{MAX_NONLOCAL_POSITIONS:,})")
         return out
 
     @property

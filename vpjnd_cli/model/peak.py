@@ -36,6 +36,9 @@ DEFAULT_QUANTILE = 0.999  # 2,000 pixels of a 1920x1080 picture: one small blotc
 DEFAULT_DOWNSCALE = 2  # measured on the picture area-averaged 2x2: 4x less work, see LumaPeak
 _PEAK_FLOOR = 1e-6  # ln(0) guard: an identical candidate gets a very large, finite ln(peak) step
 _P_CLIP = 1e-6  # the network's probability is clipped before its logit
+_Z_CLIP = 500.0  # keeps exp below float64's overflow (709); P there is within 1e-217 of 0 or 1
+MAX_SIGMA = 64.0  # px: a wider blur costs seconds per candidate and measures nothing local
+MAX_DOWNSCALE = 64
 
 
 def opsin_luma(rgb: np.ndarray) -> np.ndarray:
@@ -114,12 +117,12 @@ class PeakCalibration:
 
     def __post_init__(self) -> None:
         values = asdict(self).values()
-        if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in values):
             raise ValueError("peak calibration: every field must be a finite number")
-        if self.sigma <= 0 or not 0 < self.quantile < 1:
-            raise ValueError("peak calibration: sigma must be positive and quantile within (0, 1)")
-        if not isinstance(self.downscale, int) or self.downscale < 1:
-            raise ValueError("peak calibration: downscale must be a positive integer")
+        if not 0 < self.sigma <= MAX_SIGMA or not 0 < self.quantile < 1:
+            raise ValueError(f"peak calibration: sigma must be in (0, {MAX_SIGMA:g}] and quantile within (0, 1)")
+        if not isinstance(self.downscale, int) or not 1 <= self.downscale <= MAX_DOWNSCALE:
+            raise ValueError(f"peak calibration: downscale must be an integer from 1 to {MAX_DOWNSCALE}")
 
     @property
     def statistic(self) -> LumaPeak:
@@ -128,7 +131,7 @@ class PeakCalibration:
     def apply(self, net_probabilities: np.ndarray, peaks: np.ndarray) -> np.ndarray:
         """Calibrated P(perceptually lossless), float64 like the network's."""
         z = self.net_scale * _logit(net_probabilities) + self.bias + self.peak_slope * log_peak(peaks)
-        return 1.0 / (1.0 + np.exp(-z))
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -_Z_CLIP, _Z_CLIP)))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -22,6 +22,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 
 from vpjnd_cli.errors import InputError
+from vpjnd_cli.jsontext import dumps, nulled
 from vpjnd_cli.model.config import NetConfig
 from vpjnd_cli.model.device import resolve_device
 from vpjnd_cli.model.locate import default_weights_path, require_weights
@@ -53,12 +54,12 @@ def save_weights(
     metadata = {
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),
-        "config": json.dumps(model.config.to_dict(), sort_keys=True),
-        "training": json.dumps(training or {}, sort_keys=True),
+        "config": dumps(model.config.to_dict(), sort_keys=True),
+        "training": dumps(nulled(training or {}), sort_keys=True),
         "ema": json.dumps(ema),
     }
     if calibration is not None:
-        metadata["peak_calibration"] = json.dumps(calibration.to_dict(), sort_keys=True)
+        metadata["peak_calibration"] = dumps(calibration.to_dict(), sort_keys=True)
     tensors = {name: t.detach().to("cpu", torch.float32).contiguous() for name, t in model.state_dict().items()}
     part = Path(f"{path}.part")
     part.write_bytes(_safetensors_bytes(tensors, metadata))
@@ -111,9 +112,15 @@ def read_header(path: Path) -> WeightsHeader:
 
 
 def load_model(path: Path, device: torch.device | str = "cpu") -> VPJNDNet:
-    """The network of a weights file, in eval mode on ``device``; a foreign config is an InputError."""
+    """The network of a weights file, in eval mode on ``device``; a foreign config or a tensor that
+    is not a finite floating-point array is an InputError.
+
+    The network is first built without storage (torch's meta device), so a header that asks for
+    a huge network costs nothing until its tensors, which the file must hold, have been checked.
+    """
     header = read_header(path)
-    model = VPJNDNet(header.config)
+    with torch.device("meta"):
+        model = VPJNDNet(header.config)
     expected = {name: tuple(t.shape) for name, t in model.state_dict().items()}
     with _open(path) as f:
         found = {name: tuple(f.get_slice(name).get_shape()) for name in f.keys()}  # noqa: SIM118 - safe_open has keys(), not iteration
@@ -124,7 +131,10 @@ def load_model(path: Path, device: torch.device | str = "cpu") -> VPJNDNet:
     not_float = sorted(name for name, t in tensors.items() if not t.is_floating_point())
     if not_float:
         raise InputError(f"tensor {not_float[0]} is not floating point", path)
-    model.load_state_dict(tensors, strict=True)
+    not_finite = sorted(name for name, t in tensors.items() if not bool(torch.isfinite(t).all()))
+    if not_finite:
+        raise InputError(f"tensor {not_finite[0]} holds NaN or infinite values", path)
+    model.load_state_dict({name: t.to(torch.float32) for name, t in tensors.items()}, strict=True, assign=True)
     target = resolve_device(device) if isinstance(device, str) else device
     return model.to(target).eval()
 

@@ -37,6 +37,7 @@ from vpjnd_cli.codecs.base import Codec, CodecOptions
 from vpjnd_cli.imageio import load_image, write_atomic
 from vpjnd_cli.imageio.colour import BT601
 from vpjnd_cli.imageio.resize import cover_and_crop
+from vpjnd_cli.jsontext import dumps
 from vpjnd_cli.train.calibration import Calibration, fit_psychometric
 from vpjnd_cli.train.corpus import (
     MANIFEST,
@@ -221,7 +222,7 @@ class ScoreCache:
             with ThreadPoolExecutor(max_workers=self.jobs) as pool:
                 found = list(pool.map(lambda i: self._score(picture, i), missing))
             cached.update({self.ladder[i].label: value for i, value in zip(missing, found, strict=True)})
-            write_atomic(path, json.dumps(cached, sort_keys=True).encode(), force=True)
+            write_atomic(path, dumps(cached, sort_keys=True).encode(), force=True)
         return {i: float(cached[self.ladder[i].label]) for i in indices}
 
     def _score(self, picture: CutPicture, index: int) -> float:
@@ -302,7 +303,7 @@ def label_corpus(
                 log(f"scored {name} {chroma} {number}/{len(pictures)}: {picture.id} ({len(scores)} levels)")
     rows = kept_rows(corpus, rows, splits, calibration, log) + rows
     record = {**calibration.to_dict(), "teacher": teacher.name}  # --calibration refuses another teacher's fit
-    write_atomic(corpus / "calibration.json", json.dumps(record, indent=2).encode(), force=True)
+    write_atomic(corpus / "calibration.json", dumps(record, indent=2).encode(), force=True)
     write_manifest(corpus, rows)
     return calibration
 

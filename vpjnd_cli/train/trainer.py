@@ -41,6 +41,7 @@ import torch.nn.functional as F
 from vpjnd_cli.display import Display, Silent
 from vpjnd_cli.errors import UsageError
 from vpjnd_cli.imageio import write_atomic
+from vpjnd_cli.jsontext import dumps, nulled
 from vpjnd_cli.judges.vpjndnet import NetworkJudge
 from vpjnd_cli.model.config import NetConfig
 from vpjnd_cli.model.network import VPJNDNet
@@ -322,4 +323,4 @@ def _write_log(run: Path, net: NetConfig, config: TrainConfig, state: State, fit
     if fit is not None:
         log["peak_calibration"] = {**fit.calibration.to_dict(), "pairs": fit.pairs, "network_bce": fit.network_bce,
                                    "calibrated_bce": fit.calibrated_bce}
-    write_atomic(run / LOG, (json.dumps(log, indent=2) + "\n").encode(), force=True)
+    write_atomic(run / LOG, (dumps(nulled(log), indent=2) + "\n").encode(), force=True)  # a diverged loss: null
