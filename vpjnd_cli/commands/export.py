@@ -1,0 +1,30 @@
+"""`vpjnd export`: write a weights file's ONNX graph beside it, so the network runs on the CPU
+without torch (`vpjnd train` writes it for the weights it makes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def export_command(
+    weights: Annotated[Path | None, typer.Argument(
+        help="VP-JNDnet weights file (default: $VPJND_WEIGHTS or the shipped model).", metavar="[WEIGHTS]",
+        show_default=False)] = None,
+) -> None:
+    """Write the network's ONNX graph beside its weights file (vpjndnet.safetensors -> vpjndnet.onnx).
+
+    The judge runs the graph on the CPU when it was exported from that very weights file, and torch
+    otherwise. Needs the onnx package: pip install 'vpjnd[onnx]'.
+
+    Examples:
+
+    vpjnd export
+    vpjnd export run/best.safetensors
+    """
+    from vpjnd_cli.model.export import export_graph
+    from vpjnd_cli.model.locate import require_weights
+
+    typer.echo(export_graph(require_weights(weights)))
