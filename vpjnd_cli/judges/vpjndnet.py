@@ -16,7 +16,8 @@ import numpy as np
 
 from vpjnd_cli.errors import InputError, ToolMissingError
 from vpjnd_cli.judges.base import Judge
-from vpjnd_cli.model.graph import GraphPatchJudge, fresh_graph
+from vpjnd_cli.model.config import NetConfig
+from vpjnd_cli.model.graph import accelerator_visible, graph_judge
 from vpjnd_cli.model.header import read_header
 from vpjnd_cli.model.locate import require_weights
 from vpjnd_cli.model.peak import PeakCalibration
@@ -26,9 +27,6 @@ if TYPE_CHECKING:
     import torch
 
     from vpjnd_cli.model.network import VPJNDNet
-
-GRAPH_DEVICES = ("auto", "cpu")  # the devices the ONNX graph stands in for
-
 
 @dataclass(frozen=True)
 class PreparedReference:
@@ -44,21 +42,13 @@ class NetworkJudge(Judge):
     name = "vpjndnet"
 
     def __init__(self, weights: Path | None = None, *, device: str = "auto", peak_calibration: bool = True) -> None:
-        """``device`` auto or cpu: the ONNX graph when it belongs to the weights, else torch (auto:
-        a GPU when there is one); ``peak_calibration`` False: the network alone, ignoring the file's
+        """``device``: see _scorer; ``peak_calibration`` False: the network alone, ignoring the file's
         calibration (research)."""
         path = require_weights(weights)
         if not path.is_file():
             raise ToolMissingError(f"VP-JNDnet weights file not found: {path}; use --judge pjnd or --weights PATH")
         header = read_header(path)
-        graph = fresh_graph(path) if device in GRAPH_DEVICES else None
-        self.scorer: PatchScorer
-        if graph is not None:
-            self.scorer = GraphPatchJudge(graph, header.config)
-        else:
-            from vpjnd_cli.model.inference import PatchJudge
-
-            self.scorer = PatchJudge.from_weights(path, device=device)
+        self.scorer: PatchScorer = _scorer(path, header.config, device)
         self.weights: Path | None = path
         self.calibration: PeakCalibration | None = header.calibration if peak_calibration else None
 
@@ -87,3 +77,19 @@ class NetworkJudge(Judge):
             raise InputError("the network's answer is not a number (its values overflow): unusable weights",
                              self.weights)
         return answer
+
+
+def _scorer(weights: Path, config: NetConfig, device: str) -> PatchScorer:
+    """The network on ``device``: the ONNX graph beside ``weights`` when it was exported from them and
+    the network runs on the CPU (``cpu``, or ``auto`` without a GPU), else torch (a GPU, or weights
+    without a usable graph: the same answers, after torch's import)."""
+    graph = graph_judge(weights, config) if device in ("auto", "cpu") else None
+    if graph is not None and (device == "cpu" or not accelerator_visible()):
+        return graph
+    from vpjnd_cli.model.device import resolve_device
+    from vpjnd_cli.model.inference import PatchJudge
+
+    target = resolve_device(device)
+    if graph is not None and target.type == "cpu":  # a GPU this torch cannot use
+        return graph
+    return PatchJudge.from_weights(weights, target)

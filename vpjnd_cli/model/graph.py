@@ -19,6 +19,9 @@ metadata); a graph that does not match its weights file is stale and is not used
 from __future__ import annotations
 
 import hashlib
+import os
+import platform
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +55,29 @@ def fresh_graph(weights: Path) -> Path | None:
     except (OSError, ValueError):
         return None
     return graph if recorded == weights_digest(weights) else None
+
+
+def graph_judge(weights: Path, config: NetConfig) -> GraphPatchJudge | None:
+    """The network of ``weights`` (whose ``config`` the caller has read) from its graph, or None when
+    the graph is missing, stale or unreadable."""
+    graph = fresh_graph(weights)
+    if graph is None:
+        return None
+    try:
+        return GraphPatchJudge(graph, config)
+    except cv2.error:  # damaged beyond its metadata
+        return None
+
+
+def accelerator_visible() -> bool:
+    """Whether torch would find a GPU for device "auto", told without importing torch: an NVIDIA
+    GPU's device node that CUDA_VISIBLE_DEVICES does not hide, AMD's ROCm node, or Apple silicon
+    (Metal). It may say yes where torch then finds no usable GPU (a CPU-only build): the caller asks
+    torch then."""
+    listed = os.environ.get("CUDA_VISIBLE_DEVICES")
+    nvidia = any(Path("/dev").glob("nvidia[0-9]*")) and (listed is None or listed.strip() not in ("", "-1"))
+    apple = sys.platform == "darwin" and platform.machine() == "arm64"
+    return nvidia or Path("/dev/kfd").exists() or apple
 
 
 def graph_metadata(model: bytes) -> dict[str, str]:

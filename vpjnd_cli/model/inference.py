@@ -40,9 +40,9 @@ class PatchJudge(PatchScorer):
         self.dtype = autocast_dtype(self.device) if half else None
 
     @classmethod
-    def from_weights(cls, path: Path, device: str = "auto", **options: Any) -> PatchJudge:
+    def from_weights(cls, path: Path, device: torch.device | str = "auto", **options: Any) -> PatchJudge:
         """Load a weights file (InputError when foreign or unreadable) and wrap it."""
-        target = resolve_device(device)
+        target = resolve_device(device) if isinstance(device, str) else device
         return cls(load_model(path, target), target, **options)
 
     @torch.inference_mode()

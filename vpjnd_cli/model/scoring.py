@@ -55,7 +55,8 @@ class PatchScorer(ABC):
             raise ValueError(f"reference must be HxWx{channels} uint8, got {got}")
         if jnd_map.shape != reference_rgb.shape[:2]:
             raise ValueError(f"JND map is {jnd_map.shape}, the reference is {reference_rgb.shape[:2]}")
-        grid = plan_grid(*jnd_map.shape, self.config.patch_size, self.patches_per_picture)
+        height, width = jnd_map.shape
+        grid = plan_grid(height, width, self.config.patch_size, self.patches_per_picture)
         pixels, jnd = grid.cut(reference_rgb), grid.cut(jnd_map.astype(np.float32, copy=False))
         views = [self._reference(_view(pixels, mirrored), _view(jnd, mirrored)) for mirrored in self.mirrored_views]
         return PreparedPicture(grid, views)

@@ -26,6 +26,7 @@ from vpjnd_cli.model.header import FORMAT, FORMAT_VERSION, WeightsHeader, open_s
 from vpjnd_cli.model.locate import default_weights_path, require_weights
 from vpjnd_cli.model.network import VPJNDNet
 from vpjnd_cli.model.peak import PeakCalibration
+
 _MAX_LISTED = 3  # mismatching tensor names quoted in a foreign-config message
 _HEADER_ALIGNMENT = 8  # the safetensors layout pads its JSON header with spaces to a multiple of 8 bytes
 
