@@ -98,6 +98,9 @@ def test_the_graph_answers_as_torch_does_for_every_part_of_the_network(tmp_path,
     np.testing.assert_allclose(by_graph, by_torch, atol=TOLERANCE, rtol=0)
     np.testing.assert_allclose(alone, by_graph, atol=1e-6, rtol=0)
     assert np.ptp(by_torch) > 1e-3  # the candidates are told apart, so the comparison means something
+    chunked = GraphPatchJudge(graph_path(weights), model.config, max_patches_per_chunk=3)  # streams 3 patches a call
+    np.testing.assert_allclose(chunked.probabilities(chunked.prepare(reference, jnd), candidates), by_graph,
+                               atol=1e-6, rtol=0)
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))

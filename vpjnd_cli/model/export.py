@@ -24,16 +24,16 @@ _EXAMPLE_PATCHES = 2  # per picture, in the traced example; every axis that vari
 
 
 class _Graph(nn.Module):
-    """The network as model/graph.py's one graph: the image and JND streams and the heads."""
+    """The network as model/graph.py's one graph: the image and JND streams and the heads, apart."""
 
     def __init__(self, model: VPJNDNet) -> None:
         super().__init__()
         self.model = model
 
-    def forward(self, pixels: Tensor, jnd: Tensor, f_ref: Tensor, f_jnd: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        features = self.model.features(pixels)
-        candidates = features.view(-1, f_ref.shape[0], features.shape[-1])
-        return features, self.model.jnd_features(jnd), self.model.head(f_ref, candidates, f_jnd)
+    def forward(self, pixels: Tensor, jnd: Tensor, f_ref: Tensor, f_dist: Tensor,
+                f_jnd: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        candidates = f_dist.view(-1, *f_ref.shape)
+        return self.model.features(pixels), self.model.jnd_features(jnd), self.model.head(f_ref, candidates, f_jnd)
 
 
 def export_graph(weights: Path, output: Path | None = None) -> Path:
@@ -49,12 +49,13 @@ def export_graph(weights: Path, output: Path | None = None) -> Path:
     generator = torch.Generator().manual_seed(0)
     side, count, dim = config.patch_size, _EXAMPLE_PATCHES, config.feature_dim
     example = (
-        torch.randint(0, 256, (2 * count, config.in_channels, side, side), generator=generator).float(),
-        torch.rand(count, 1, side, side, generator=generator) * 20,
+        torch.randint(0, 256, (3, config.in_channels, side, side), generator=generator).float(),
+        torch.rand(1, 1, side, side, generator=generator) * 20,
         torch.rand(count, dim, generator=generator),
+        torch.rand(2 * count, dim, generator=generator),
         torch.rand(count, dim, generator=generator),
     )
-    axes = {"pixels": {0: "m"}, "jnd": {0: "k"}, "f_ref": {0: "p"}, "f_jnd": {0: "p"},
+    axes = {"pixels": {0: "m"}, "jnd": {0: "k"}, "f_ref": {0: "p"}, "f_dist": {0: "np"}, "f_jnd": {0: "p"},
             "features": {0: "m"}, "jnd_features": {0: "k"}, "logits": {0: "n"}}
     target = output or graph_path(weights)
     part = target.with_name(f"{target.name}.export")

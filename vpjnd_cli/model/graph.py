@@ -5,12 +5,12 @@ loaded anyway (the codecs use it) and reads the graph in a few tens of milliseco
 written from the weights by torch's exporter (model/export.py: `vpjnd train` and `vpjnd export`)
 and answers within 1e-4 of torch (tests/model/test_graph.py).
 
-One graph does both steps of model/scoring.py. Inputs: ``pixels`` [M, C, S, S] (0..255 as float32),
-``jnd`` [K, 1, S, S] (grey levels), ``f_ref`` and ``f_jnd`` [P, F]; outputs: ``features`` [M, F]
-(the image stream of ``pixels``), ``jnd_features`` [K, F] and ``logits`` [M / P] (the heads on
-``features`` as P-patch candidates against ``f_ref`` and ``f_jnd``). A reference runs with zeros for
-the features it does not have yet (the heads' answer is then ignored), candidates with a single JND
-patch (the JND stream's answer is ignored; one patch costs 1/P of a candidate).
+One graph holds the three parts model/scoring.py calls, side by side. Inputs: ``pixels``
+[M, C, S, S] (0..255 as float32), ``jnd`` [K, 1, S, S] (grey levels), ``f_ref`` and ``f_jnd``
+[P, F], ``f_dist`` [N * P, F]; outputs: ``features`` [M, F] (the image stream of ``pixels``),
+``jnd_features`` [K, F] (the JND stream of ``jnd``) and ``logits`` [N] (the heads on ``f_dist`` as
+N candidates of P patches against ``f_ref`` and ``f_jnd``). A call asks for one output and feeds
+the inputs the others need with a single row of zeros.
 
 The graph records the SHA-256 of the weights file it was exported from (``WEIGHTS_KEY`` in its
 metadata); a graph that does not match its weights file is stale and is not used.
@@ -29,11 +29,11 @@ import cv2
 import numpy as np
 
 from vpjnd_cli.model.config import NetConfig
-from vpjnd_cli.model.scoring import PatchScorer
+from vpjnd_cli.model.scoring import PatchScorer, Stream
 
 GRAPH_SUFFIX = ".onnx"
 WEIGHTS_KEY = "vpjnd_weights_sha256"
-INPUTS = ("pixels", "jnd", "f_ref", "f_jnd")
+INPUTS = ("pixels", "jnd", "f_ref", "f_dist", "f_jnd")
 OUTPUTS = ("features", "jnd_features", "logits")
 _METADATA_FIELD = 14  # ModelProto.metadata_props: repeated StringStringEntryProto {1: key, 2: value}
 
@@ -133,18 +133,20 @@ class GraphPatchJudge(PatchScorer):
         """``config``: the weights file's (the graph does not hold it); ``options``: PatchScorer's."""
         super().__init__(config, **options)
         self.net = cv2.dnn.readNetFromONNX(str(graph))
+        side, dim = config.patch_size, config.feature_dim
+        self._shapes = {"pixels": (config.in_channels, side, side), "jnd": (1, side, side),
+                        "f_ref": (dim,), "f_dist": (dim,), "f_jnd": (dim,)}
 
-    def _reference(self, pixels: np.ndarray, jnd: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        no_features = np.zeros((len(pixels), self.config.feature_dim), np.float32)
-        f_ref, f_jnd = self._run(("features", "jnd_features"), pixels, jnd, no_features, no_features)
-        return f_ref, f_jnd, jnd[:1]
+    def _features(self, stream: Stream, patches: np.ndarray) -> np.ndarray:
+        name = "pixels" if stream == "features" else "jnd"
+        return np.concatenate([self._run(stream, **{name: chunk}) for chunk in self._chunks(patches)])
 
-    def _logits(self, pixels: np.ndarray, reference: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
-        f_ref, f_jnd, one_jnd_patch = reference
-        (logits,) = self._run(("logits",), pixels, one_jnd_patch, f_ref, f_jnd)
-        return logits.reshape(-1)
+    def _head(self, f_ref: np.ndarray, f_dist: np.ndarray, f_jnd: np.ndarray) -> np.ndarray:
+        return self._run("logits", f_ref=f_ref, f_dist=f_dist, f_jnd=f_jnd).reshape(-1)
 
-    def _run(self, outputs: tuple[str, ...], *inputs: np.ndarray) -> list[np.ndarray]:
-        for name, blob in zip(INPUTS, inputs, strict=True):
+    def _run(self, output: str, **inputs: np.ndarray) -> np.ndarray:
+        """One output of the graph from the inputs it needs; the others get a row of zeros."""
+        for name in INPUTS:
+            blob = inputs[name] if name in inputs else np.zeros((1, *self._shapes[name]), np.float32)
             self.net.setInput(np.ascontiguousarray(blob, dtype=np.float32), name)
-        return list(self.net.forward(list(outputs)))
+        return np.asarray(self.net.forward(output))

@@ -10,7 +10,6 @@ picture only one patch high differ in the last bits of a feature (tests/model/te
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from torch import Tensor
 
 from vpjnd_cli.model.device import autocast_dtype, resolve_device
 from vpjnd_cli.model.network import VPJNDNet
-from vpjnd_cli.model.scoring import PatchScorer, PreparedPicture
+from vpjnd_cli.model.scoring import PatchScorer, PreparedPicture, Stream
 from vpjnd_cli.model.weights import load_model
 
 __all__ = ["PatchJudge", "PreparedPicture"]
@@ -46,25 +45,18 @@ class PatchJudge(PatchScorer):
         return cls(load_model(path, target), target, **options)
 
     @torch.inference_mode()
-    def _reference(self, pixels: np.ndarray, jnd: np.ndarray) -> tuple[Tensor, Tensor]:
-        return self._stream(self.model.features, pixels), self._stream(self.model.jnd_features, jnd)
+    def _features(self, stream: Stream, patches: np.ndarray) -> Tensor:
+        """float32, on the device."""
+        extract = self.model.features if stream == "features" else self.model.jnd_features
+        with self._autocast():
+            return torch.cat([extract(torch.from_numpy(chunk).to(self.device)).float()
+                              for chunk in self._chunks(patches)])
 
     @torch.inference_mode()
-    def _logits(self, pixels: np.ndarray, reference: tuple[Tensor, Tensor]) -> np.ndarray:
-        f_ref, f_jnd = reference
-        f_dist = self._stream(self.model.features, pixels)
+    def _head(self, f_ref: Tensor, f_dist: Tensor, f_jnd: Tensor) -> np.ndarray:
         with self._autocast():
             logits = self.model.head(f_ref, f_dist.view(-1, *f_ref.shape), f_jnd)
         return logits.float().cpu().numpy()
-
-    def _stream(self, extract: Callable[[Tensor], Tensor], patches: np.ndarray) -> Tensor:
-        """Features [n, F] (float32, on the device) of patches [n, C, S, S], in chunks."""
-        chunks = []
-        with self._autocast():
-            for start in range(0, len(patches), self.max_patches_per_chunk):
-                batch = torch.from_numpy(patches[start : start + self.max_patches_per_chunk]).to(self.device)
-                chunks.append(extract(batch).float())
-        return torch.cat(chunks)
 
     def _autocast(self) -> Any:
         if self.dtype is None:

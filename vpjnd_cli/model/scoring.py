@@ -3,33 +3,36 @@ one picture.
 
 ``prepare`` cuts the picture's patch grid and runs the reference and JND streams once per picture;
 ``probabilities`` then runs only the distorted stream and the heads per candidate, a few whole
-candidates per network call. With the config's ``flip_average`` every step runs on the patches and on
-their mirror images, and the logits of both views are averaged. A subclass runs the network: torch
-(model/inference.py, for training and GPUs) or its ONNX graph on the CPU (model/onnx.py).
+candidates per call of the heads. The streams take at most ``max_patches_per_chunk`` patches per
+call, which bounds memory whatever the patch count. With the config's ``flip_average`` every step
+runs on the patches and on their mirror images, and the logits of both views are averaged. A
+subclass runs the network: torch (model/inference.py, for training and GPUs) or its ONNX graph on
+the CPU (model/graph.py).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from vpjnd_cli.model.config import NetConfig
 from vpjnd_cli.model.patches import Count, PatchGrid, plan_grid
 
+Stream = Literal["features", "jnd_features"]  # the network's image and JND streams
 DEFAULT_MAX_PATCHES_PER_CHUNK = 64  # a few hundred MB of float32 activations at 128 px (the paper variant)
 
 
 @dataclass(frozen=True)
 class PreparedPicture:
     """The patch grid of one reference picture and, per view (the patches, and their mirror images
-    when the config averages over flips), what the network keeps of its reference and JND streams."""
+    when the config averages over flips), the features of its reference and JND streams."""
 
     grid: PatchGrid
-    views: list[Any]
+    views: list[tuple[Any, Any]]  # (reference features, JND features) [P, F] per view
 
 
 class PatchScorer(ABC):
@@ -58,7 +61,8 @@ class PatchScorer(ABC):
         height, width = jnd_map.shape
         grid = plan_grid(height, width, self.config.patch_size, self.patches_per_picture)
         pixels, jnd = grid.cut(reference_rgb), grid.cut(jnd_map.astype(np.float32, copy=False))
-        views = [self._reference(_view(pixels, mirrored), _view(jnd, mirrored)) for mirrored in self.mirrored_views]
+        views = [(self._features("features", _view(pixels, mirrored)),
+                  self._features("jnd_features", _view(jnd, mirrored))) for mirrored in self.mirrored_views]
         return PreparedPicture(grid, views)
 
     def probabilities(self, prepared: PreparedPicture, candidates: Sequence[np.ndarray]) -> np.ndarray:
@@ -70,26 +74,32 @@ class PatchScorer(ABC):
                 raise ValueError(f"candidate is {candidate.dtype} {candidate.shape}, expected uint8 {shape}")
         if not candidates:
             return np.zeros(0)
-        step = max(1, self.max_patches_per_chunk // len(grid))  # whole candidates per network call
+        step = max(1, self.max_patches_per_chunk // len(grid))  # whole candidates per call of the heads
         logits = np.zeros(len(candidates), np.float32)
         for start in range(0, len(candidates), step):
             patches = np.concatenate([grid.cut(candidate) for candidate in candidates[start : start + step]])
-            for mirrored, reference in zip(self.mirrored_views, prepared.views, strict=True):
-                logits[start : start + step] += self._logits(_view(patches, mirrored), reference)
+            for mirrored, (f_ref, f_jnd) in zip(self.mirrored_views, prepared.views, strict=True):
+                f_dist = self._features("features", _view(patches, mirrored))
+                logits[start : start + step] += self._head(f_ref, f_dist, f_jnd)
         mean = logits.astype(np.float64) / len(self.mirrored_views)
         # rounded to float32, the network's precision: the last-bit noise of its sums, which differs
         # between batch shapes, then rounds away instead of showing in the answer
         return (1.0 / (1.0 + np.exp(-mean))).astype(np.float32).astype(np.float64)
 
-    @abstractmethod
-    def _reference(self, pixels: np.ndarray, jnd: np.ndarray) -> Any:
-        """What the network keeps of a reference's patches (uint8 [P, C, S, S]) and its JND map's
-        (float32 [P, 1, S, S]): their stream features."""
+    def _chunks(self, patches: np.ndarray) -> Iterator[np.ndarray]:
+        """``patches`` [n, ...] in runs of at most ``max_patches_per_chunk``."""
+        for start in range(0, len(patches), self.max_patches_per_chunk):
+            yield patches[start : start + self.max_patches_per_chunk]
 
     @abstractmethod
-    def _logits(self, pixels: np.ndarray, reference: Any) -> np.ndarray:
-        """Logits [N] of N candidates' patches (uint8 [N * P, C, S, S], candidate-major) against
-        ``reference`` (from ``_reference``)."""
+    def _features(self, stream: Stream, patches: np.ndarray) -> Any:
+        """Features [n, F] of patches [n, C, S, S] by one of the network's streams: pixels (uint8)
+        through the image stream, JND maps (float32 grey levels) through the JND stream."""
+
+    @abstractmethod
+    def _head(self, f_ref: Any, f_dist: Any, f_jnd: Any) -> np.ndarray:
+        """Logits [N] of N candidates from their patches' features ``f_dist`` [N * P, F]
+        (candidate-major) and the reference's and JND map's [P, F] (from ``_features``)."""
 
 
 def _view(patches: np.ndarray, mirrored: bool) -> np.ndarray:
