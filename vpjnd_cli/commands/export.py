@@ -11,13 +11,14 @@ import typer
 
 def export_command(
     weights: Annotated[Path | None, typer.Argument(
-        help="VP-JNDnet weights file (default: $VPJND_WEIGHTS or the shipped model).", metavar="[WEIGHTS]",
+        help="VP-JNDnet weights file (default: $VPJND_WEIGHTS or the shipped model).", metavar="WEIGHTS",
         show_default=False)] = None,
 ) -> None:
     """Write the network's ONNX graph beside its weights file (vpjndnet.safetensors -> vpjndnet.onnx).
 
-    The judge runs the graph on the CPU when it was exported from that very weights file, and torch
-    otherwise. Needs the onnx package: pip install 'vpjnd[onnx]'.
+    On the CPU the judge runs the graph, without torch, while it belongs to that very weights file
+    (it names the file's SHA-256); a missing or stale graph leaves the network to torch. Needs the
+    onnx package: pip install 'vpjnd\\[onnx]'.
 
     Examples:
 
