@@ -1,5 +1,5 @@
 """The header of a VP-JNDnet weights file, read without torch: the network judge on the CPU runs
-from it and the file's ONNX graph (model/onnx.py), so `vpjnd compress` never imports torch there."""
+from it and the file's ONNX graph (model/graph.py), so `vpjnd compress` never imports torch there."""
 
 from __future__ import annotations
 
