@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # torch 2.13.0, the CPU build on our machines (a wheel on disk); override TORCH_SPEC elsewhere.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: install lint test quick bench model clean
+.PHONY: install lint test quick bench model graph clean
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,9 @@ bench:
 
 # The shipped model (weights/MODEL_CARD.md): label the photos in MODEL_PHOTOS (a folder of photos of at least
 # 1920x1080) with the calibrated butteraugli teacher, then train the MODEL_ARCH variant
-# (vpjnd_cli/model/variants.py), which ends by fitting the luma-peak calibration on the training pairs;
-# MODEL_RUN/best.safetensors is what ships as vpjnd_cli/weights/vpjndnet.safetensors.
+# (vpjnd_cli/model/variants.py), which ends by fitting the luma-peak calibration on the training pairs
+# and writing the weights' ONNX graph; MODEL_RUN/best.safetensors is what ships as
+# vpjnd_cli/weights/vpjndnet.safetensors, and `make graph` then writes the shipped graph from it.
 MODEL_PHOTOS ?=
 MODEL_CORPUS ?= model-corpus
 MODEL_RUN ?= model-run
@@ -52,6 +53,12 @@ model:
 	$(if $(MODEL_PHOTOS),,$(error set MODEL_PHOTOS to a folder of photos of at least 1920x1080))
 	$(VENV)/bin/vpjnd label $(MODEL_PHOTOS) -o $(MODEL_CORPUS) --teacher butteraugli --every 5 --jobs 2
 	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd train $(MODEL_CORPUS) -o $(MODEL_RUN) --arch $(MODEL_ARCH) --epochs $(MODEL_EPOCHS) --device cpu $(MODEL_TRAIN_ARGS)
+
+# The shipped network's ONNX graph, which the judge runs on the CPU without torch (model/graph.py),
+# written from the shipped weights and naming their SHA-256: run it whenever vpjndnet.safetensors
+# changes (until then the judge falls back to torch, and tests/model/test_graph.py fails).
+graph:
+	$(VENV)/bin/vpjnd export vpjnd_cli/weights/vpjndnet.safetensors
 
 clean:
 	rm -rf $(VENV) build *.egg-info

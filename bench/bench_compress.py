@@ -1,13 +1,17 @@
 """End-to-end `vpjnd compress` timings per judge (not a test), side by side in one run.
 
-    .venv/bin/python bench/bench_compress.py --image PHOTO [--codec jpeg] [--repeat 3]
+    .venv/bin/python bench/bench_compress.py --image PHOTO [--codec jpeg] [--repeat 3] [--processes 5]
 
 The picture is cut to 1920x1080 (area downscale + centre crop). The vpjndnet judge uses
 ``--weights``, else the installed model ($VPJND_WEIGHTS or the shipped vpjnd_cli/weights/), else a
 released-size network with seeded random weights (no trained weights are needed to time it).
+``vpjndnet-torch`` is the same judge on a copy of the weights without their ONNX graph, so torch
+runs the network (what a GPU, or weights whose graph is missing or stale, get).
 For each judge it prints the in-process time of one compress (model loading included, Python
-and torch start-up excluded), the time of a whole `vpjnd compress` process (wall and CPU), the level, and the
-number of evaluations and batches; and the per-stage seconds of the search.
+start-up excluded), the median wall and CPU time of ``--processes`` whole `vpjnd compress` processes
+(the judges take turns, so a busy machine slows them alike), whether such a process imports torch
+(``python -X importtime``), the level, and the number of evaluations and batches; and the per-stage
+seconds of the search.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,7 +54,7 @@ def compress_in_process(args: list[str]) -> dict:
 
     out = StringIO()
     with redirect_stdout(out):
-        code = run([*args, "--json", "--force"])
+        code = run([*args, "--json"])
     if code != 0:
         raise SystemExit(f"compress failed with exit code {code}")
     return json.loads(out.getvalue().splitlines()[-1])
@@ -65,11 +70,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--image", type=Path, required=True)
     parser.add_argument("--codec", default="jpeg")
-    parser.add_argument("--judges", default="pjnd,vpjndnet")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--judges", default="pjnd,vpjndnet,vpjndnet-torch")
+    parser.add_argument("--repeat", type=int, default=3, help="in-process runs per judge (the best is shown)")
+    parser.add_argument("--processes", type=int, default=5, help="whole processes per judge (the median is shown)")
     parser.add_argument("--size", default="1920x1080")
     parser.add_argument("--device", default="auto", help="device for the network judge")
     parser.add_argument("--weights", type=Path, help="weights (default: the installed model, else random)")
+    parser.add_argument("--baseline", help="another installation's python (another vpjnd version), timed as the "
+                                           "row 'baseline' with the default judge: whole processes only")
     options = parser.parse_args()
     width, height = (int(v) for v in options.size.split("x"))
     with tempfile.TemporaryDirectory() as folder:
@@ -82,28 +90,64 @@ def main() -> None:
         suffix = {"jpeg": ".jpg"}.get(options.codec, f".{options.codec}")
         print(f"picture: {options.image} cut to {width}x{height}; codec {options.codec}; best of {options.repeat}; "
               f"device {options.device}; weights {installed or 'random (seed 0)'}")
+        runs = {}
         for judge in options.judges.split(","):
-            weights = installed or (random_weights(folder) if judge == "vpjndnet" else None)
-            extra = ["--weights", str(weights), "--device", options.device] if judge == "vpjndnet" else []
-            args = ["compress", str(source), "-o", str(folder / f"out{suffix}"), "--codec", options.codec,
-                    "--judge", judge, *extra]
-            records = []
-            for _ in range(options.repeat):
-                start = time.perf_counter()
-                record = compress_in_process(args)
-                record["wall"] = time.perf_counter() - start
-                records.append(record)
-            best = min(records, key=lambda r: r["wall"])
-            start, cpu = time.perf_counter(), child_cpu_seconds()
-            subprocess.run([sys.executable, "-m", "vpjnd_cli", *args, "--force"], check=True, capture_output=True)
-            process, process_cpu = time.perf_counter() - start, child_cpu_seconds() - cpu
-            stages = ", ".join(f"{k} {v:.3f}" for k, v in best["seconds"].items())
+            weights = installed or (random_weights(folder) if judge.startswith("vpjndnet") else None)
+            if judge == "vpjndnet-torch":
+                weights = without_graph(weights, folder / "torch")
+            name = judge.removesuffix("-torch")
+            extra = ["--weights", str(weights), "--device", options.device] if name == "vpjndnet" else []
+            runs[judge] = ["compress", str(source), "-o", str(folder / f"out{suffix}"), "--codec", options.codec,
+                           "--judge", name, *extra, "--force"]
+        best = {judge: in_process(args, options.repeat) for judge, args in runs.items()}
+        pythons = dict.fromkeys(runs, sys.executable)
+        if options.baseline:
+            runs["baseline"] = ["compress", str(source), "-o", str(folder / f"base{suffix}"), "--codec",
+                                options.codec, "--force"]
+            pythons["baseline"] = options.baseline
+        walls: dict[str, list[float]] = {judge: [] for judge in runs}
+        cpus: dict[str, list[float]] = {judge: [] for judge in runs}
+        for _ in range(options.processes):
+            for judge, args in runs.items():
+                start, cpu = time.perf_counter(), child_cpu_seconds()
+                subprocess.run([pythons[judge], "-m", "vpjnd_cli", *args], check=True, capture_output=True, cwd=folder)
+                walls[judge].append(time.perf_counter() - start)
+                cpus[judge].append(child_cpu_seconds() - cpu)
+        for judge, args in runs.items():
+            record = best.get(judge)
+            torch_imported = imports_torch(pythons[judge], args, folder)
             print(
-                f"{judge:9s} in-process {best['wall']:.2f} s (median {np.median([r['wall'] for r in records]):.2f})"
-                f"  whole process {process:.2f} s (CPU {process_cpu:.2f} s)  level {best['written_level']}  "
-                f"{best['evaluations']} evaluations in {best['batches']} batches\n          stages: {stages}"
+                f"{judge:14s} whole process median {np.median(walls[judge]):.2f} s (CPU {np.median(cpus[judge]):.2f} s;"
+                f" {', '.join(f'{w:.2f}' for w in walls[judge])})  imports torch: {torch_imported}"
             )
+            if record is not None:
+                stages = ", ".join(f"{k} {v:.3f}" for k, v in record["seconds"].items())
+                print(f"               in-process {record['wall']:.2f} s  level {record['written_level']}  "
+                      f"{record['evaluations']} evaluations in {record['batches']} batches; stages: {stages}")
 
+
+def without_graph(weights: Path, folder: Path) -> Path:
+    """A copy of ``weights`` in ``folder`` without the ONNX graph beside them: torch runs it."""
+    folder.mkdir()
+    return Path(shutil.copy(weights, folder / weights.name))
+
+
+def in_process(args: list[str], repeat: int) -> dict:
+    """The fastest of ``repeat`` in-process compresses, its wall time in "wall"."""
+    records = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        record = compress_in_process(args)
+        record["wall"] = time.perf_counter() - start
+        records.append(record)
+    return min(records, key=lambda r: r["wall"])
+
+
+def imports_torch(python: str, args: list[str], folder: Path) -> bool:
+    """Whether a whole `vpjnd` process with ``args`` imports torch, by ``python -X importtime``."""
+    done = subprocess.run([python, "-X", "importtime", "-m", "vpjnd_cli", *args], check=True,
+                          capture_output=True, text=True, cwd=folder)
+    return any(line.split("|")[-1].strip() == "torch" for line in done.stderr.splitlines())
 
 if __name__ == "__main__":
     main()

@@ -79,7 +79,7 @@ def main() -> None:
 
     def prepare() -> PreparedPicture:
         prepared = judge.prepare(reference, jnd)
-        prepared.f_jnd.cpu()  # waits for an asynchronous device
+        prepared.views[-1][1].cpu()  # waits for an asynchronous device
         return prepared
 
     prepare_s, prepare_cpu, prepared = timed(prepare, args.repeat)

@@ -8,6 +8,7 @@ import pytest
 from jnd_sets import make_photos
 
 from vpjnd_cli.cli import run
+from vpjnd_cli.model.graph import fresh_graph
 from vpjnd_cli.model.weights import read_header
 
 pytest.importorskip("ssimulacra2")
@@ -31,6 +32,7 @@ def test_label_train_evaluate(tmp_path, capsys):
     assert header.training["data"].startswith("corpus") and header.training["epoch"] == 1
     assert header.calibration is not None and "luma-peak calibration" in captured.err
     assert header.training["config"]["peak_in_loss"] is True  # the default
+    assert fresh_graph(runs / "best.safetensors") == runs / "best.onnx"  # the graph the judge runs on the CPU
     log = json.loads((runs / "log.json").read_text())
     assert len(log["epochs"]) == 1 and 0.0 <= log["epochs"][0]["val_accuracy"] <= 1.0
 

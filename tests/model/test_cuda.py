@@ -5,7 +5,11 @@ import pytest
 import torch
 from netmodels import answers, picture_set, seeded_model
 
+from vpjnd_cli.judges.vpjndnet import NetworkJudge
+from vpjnd_cli.model import locate
 from vpjnd_cli.model.config import NetConfig
+from vpjnd_cli.model.graph import GraphPatchJudge, accelerator_visible
+from vpjnd_cli.model.inference import PatchJudge
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 
@@ -27,3 +31,11 @@ def test_gpu_chunking_stays_close():
     reference, jnd, candidates = picture_set(300, 400, n=3)
     whole = answers(model, reference, jnd, candidates, max_patches_per_chunk=64)
     np.testing.assert_allclose(answers(model, reference, jnd, candidates, max_patches_per_chunk=1), whole, atol=1e-3)
+
+
+def test_auto_leaves_the_gpu_to_torch_and_the_cpu_to_the_graph():
+    """The probe that decides it without importing torch sees the GPU torch sees."""
+    assert accelerator_visible()
+    on_auto = NetworkJudge(locate.shipped_weights_path()).scorer
+    assert isinstance(on_auto, PatchJudge) and on_auto.device.type == "cuda"
+    assert isinstance(NetworkJudge(locate.shipped_weights_path(), device="cpu").scorer, GraphPatchJudge)

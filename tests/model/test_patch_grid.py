@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from vpjnd_cli.model.patches import iter_patch_chunks, plan_grid
+from vpjnd_cli.model.patches import plan_grid
 
 
 def coverage(grid):
@@ -60,13 +60,3 @@ def test_huge_picture_plans_and_cuts_without_copying_it():
     assert len(grid) == 16 and grid.ys[-1] == 4000 - 128 and grid.xs[-1] == 6000 - 128
     assert len(plan_grid(4000, 6000, 128, "cover")) == 32 * 47
     assert grid.cut(picture, range(2)).shape == (2, 3, 128, 128)
-
-
-@pytest.mark.parametrize("chunk", [1, 3, 4, 5, 100])
-def test_chunks_concatenate_to_all_patches(chunk):
-    rng = np.random.default_rng(1)
-    pictures = [rng.integers(0, 256, (50, 70, 3), dtype=np.uint8) for _ in range(3)]
-    grid = plan_grid(50, 70, 32, 4)
-    chunks = list(iter_patch_chunks(pictures, grid, chunk))
-    assert all(len(c) <= chunk for c in chunks)
-    assert np.array_equal(np.concatenate(chunks), np.concatenate([grid.cut(p) for p in pictures]))

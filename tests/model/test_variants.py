@@ -28,7 +28,9 @@ def test_a_variant_travels_in_a_header_and_judges_alike_in_any_chunk(name):
     side = config.patch_size
     reference, jnd, candidates = picture_set(2 * side, 4 * side, n=2)
     alone = answers(model, reference, jnd, candidates, max_patches_per_chunk=1)
-    assert np.array_equal(alone, answers(model, reference, jnd, candidates, max_patches_per_chunk=64))
+    # a lone 64 px patch takes another oneDNN kernel than a batch: the last bits of a feature may differ
+    np.testing.assert_allclose(alone, answers(model, reference, jnd, candidates, max_patches_per_chunk=64),
+                               rtol=1e-6)
     assert ((alone >= 0) & (alone <= 1)).all()
 
 

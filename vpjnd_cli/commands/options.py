@@ -122,7 +122,8 @@ JndModel = Annotated[
 Device = Annotated[
     str,
     typer.Option("--device", metavar="|".join(DEVICES), autocompletion=_complete_device, rich_help_panel=SEARCH,
-                 help="Where the network runs (auto: a GPU when there is one; cuda:N picks one)."),
+                 help="Where the network runs (auto: a GPU when there is one, else the CPU without torch when "
+                      "the weights have their ONNX graph; cuda:N picks one)."),
 ]
 Weights = Annotated[
     Path | None,

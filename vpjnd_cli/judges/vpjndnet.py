@@ -1,23 +1,32 @@
 """The VP-JNDnet judge: the trained network, patches batched per block of candidates, and the luma-peak
-calibration of its weights file when it has one (model/peak.py)."""
+calibration of its weights file when it has one (model/peak.py).
+
+On the CPU the network runs from its ONNX graph beside the weights file (model/graph.py) when the
+graph was exported from that file, without importing torch; otherwise, and on a GPU, torch runs it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from vpjnd_cli.errors import InputError, ToolMissingError
 from vpjnd_cli.judges.base import Judge
-from vpjnd_cli.model.inference import PatchJudge, PreparedPicture
+from vpjnd_cli.model.config import NetConfig
+from vpjnd_cli.model.graph import accelerator_visible, graph_judge
+from vpjnd_cli.model.header import read_header
 from vpjnd_cli.model.locate import require_weights
-from vpjnd_cli.model.network import VPJNDNet
 from vpjnd_cli.model.peak import PeakCalibration
-from vpjnd_cli.model.weights import read_header
+from vpjnd_cli.model.scoring import PatchScorer, PreparedPicture
 
+if TYPE_CHECKING:
+    import torch
+
+    from vpjnd_cli.model.network import VPJNDNet
 
 @dataclass(frozen=True)
 class PreparedReference:
@@ -33,18 +42,22 @@ class NetworkJudge(Judge):
     name = "vpjndnet"
 
     def __init__(self, weights: Path | None = None, *, device: str = "auto", peak_calibration: bool = True) -> None:
-        """``peak_calibration`` False: the network alone, ignoring the file's calibration (research)."""
+        """``device``: see _scorer; ``peak_calibration`` False: the network alone, ignoring the file's
+        calibration (research)."""
         path = require_weights(weights)
         if not path.is_file():
             raise ToolMissingError(f"VP-JNDnet weights file not found: {path}; use --judge pjnd or --weights PATH")
-        self.scorer = PatchJudge.from_weights(path, device=device)
+        header = read_header(path)
+        self.scorer: PatchScorer = _scorer(path, header.config, device)
         self.weights: Path | None = path
-        self.calibration: PeakCalibration | None = read_header(path).calibration if peak_calibration else None
+        self.calibration: PeakCalibration | None = header.calibration if peak_calibration else None
 
     @classmethod
     def from_model(cls, model: VPJNDNet, device: torch.device,
                    calibration: PeakCalibration | None = None) -> NetworkJudge:
         """A network in memory (training), float32 for reproducibility; alone unless ``calibration`` is given."""
+        from vpjnd_cli.model.inference import PatchJudge
+
         judge = cls.__new__(cls)
         judge.scorer = PatchJudge(model, device, half=False)
         judge.weights = None
@@ -64,3 +77,19 @@ class NetworkJudge(Judge):
             raise InputError("the network's answer is not a number (its values overflow): unusable weights",
                              self.weights)
         return answer
+
+
+def _scorer(weights: Path, config: NetConfig, device: str) -> PatchScorer:
+    """The network on ``device``: the ONNX graph beside ``weights`` when it was exported from them and
+    the network runs on the CPU (``cpu``, or ``auto`` without a GPU), else torch (a GPU, or weights
+    without a usable graph: the same answers, after torch's import)."""
+    graph = graph_judge(weights, config) if device in ("auto", "cpu") else None
+    if graph is not None and (device == "cpu" or not accelerator_visible()):
+        return graph
+    from vpjnd_cli.model.device import resolve_device
+    from vpjnd_cli.model.inference import PatchJudge
+
+    target = resolve_device(device)
+    if graph is not None and target.type == "cpu":  # a GPU this torch cannot use
+        return graph
+    return PatchJudge.from_weights(weights, target)

@@ -10,7 +10,6 @@ only sees real content and its border continued, never black bars.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -68,23 +67,6 @@ def plan_grid(height: int, width: int, size: int, count: Count) -> PatchGrid:
     else:
         rows, cols = _best_shape(cover_y, cover_x, count)
     return PatchGrid(height, width, size, _axis(height, size, rows), _axis(width, size, cols))
-
-
-def iter_patch_chunks(pictures: Sequence[np.ndarray], grid: PatchGrid, chunk: int) -> Iterator[np.ndarray]:
-    """Patches of all pictures, picture-major, in arrays of at most ``chunk`` patches.
-
-    Cut lazily, so memory holds one chunk of patches, not every patch of every candidate.
-    """
-    per_picture = len(grid)
-    total = per_picture * len(pictures)
-    for start in range(0, total, chunk):
-        stop = min(start + chunk, total)
-        parts = []
-        for picture_index in range(start // per_picture, (stop - 1) // per_picture + 1):
-            first = picture_index * per_picture
-            local = range(max(start, first) - first, min(stop, first + per_picture) - first)
-            parts.append(grid.cut(pictures[picture_index], local))
-        yield parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def _best_shape(cover_y: int, cover_x: int, count: int) -> tuple[int, int]:

@@ -14,36 +14,21 @@ from __future__ import annotations
 import json
 import os
 import struct
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError, safe_open
 
 from vpjnd_cli.errors import InputError
 from vpjnd_cli.jsontext import dumps, nulled
-from vpjnd_cli.model.config import NetConfig
 from vpjnd_cli.model.device import resolve_device
+from vpjnd_cli.model.header import FORMAT, FORMAT_VERSION, WeightsHeader, open_safetensors, read_header
 from vpjnd_cli.model.locate import default_weights_path, require_weights
 from vpjnd_cli.model.network import VPJNDNet
 from vpjnd_cli.model.peak import PeakCalibration
 
-FORMAT = "vpjndnet"
-FORMAT_VERSION = 1
 _MAX_LISTED = 3  # mismatching tensor names quoted in a foreign-config message
 _HEADER_ALIGNMENT = 8  # the safetensors layout pads its JSON header with spaces to a multiple of 8 bytes
-
-
-@dataclass(frozen=True)
-class WeightsHeader:
-    """What the safetensors header metadata of a weights file says."""
-
-    config: NetConfig
-    format_version: int
-    training: dict[str, Any]
-    ema: bool
-    calibration: PeakCalibration | None = None  # None: the network's probability is the answer
 
 
 def save_weights(
@@ -84,33 +69,6 @@ def _safetensors_bytes(tensors: dict[str, torch.Tensor], metadata: dict[str, str
     return struct.pack("<Q", len(text)) + text + b"".join(chunks)
 
 
-def read_header(path: Path) -> WeightsHeader:
-    """The header of a VP-JNDnet weights file; anything else is an InputError naming the file."""
-    with _open(path) as f:
-        metadata = f.metadata() or {}
-    if metadata.get("format") != FORMAT:
-        raise InputError(f"not a VP-JNDnet weights file (no format={FORMAT!r} in the safetensors header)", path)
-    version = metadata.get("format_version")
-    if version != str(FORMAT_VERSION):
-        raise InputError(f"weights format version {version!r} is not supported (this vpjnd reads {FORMAT_VERSION})",
-                         path)
-    try:
-        config = NetConfig.from_dict(json.loads(metadata["config"]))
-        training = json.loads(metadata.get("training", "{}"))
-        ema = json.loads(metadata.get("ema", "false"))
-    except (KeyError, ValueError) as error:
-        raise InputError(f"bad network config in the weights header: {error}", path) from None
-    if not isinstance(training, dict) or not isinstance(ema, bool):
-        raise InputError("bad weights header: training must be an object and ema a boolean", path)
-    calibration = None
-    if "peak_calibration" in metadata:
-        try:
-            calibration = PeakCalibration.from_dict(json.loads(metadata["peak_calibration"]))
-        except (TypeError, ValueError) as error:
-            raise InputError(f"bad peak calibration in the weights header: {error}", path) from None
-    return WeightsHeader(config, FORMAT_VERSION, training, ema, calibration)
-
-
 def load_model(path: Path, device: torch.device | str = "cpu") -> VPJNDNet:
     """The network of a weights file, in eval mode on ``device``; a foreign config or a tensor that
     is not a finite floating-point array is an InputError.
@@ -122,7 +80,7 @@ def load_model(path: Path, device: torch.device | str = "cpu") -> VPJNDNet:
     with torch.device("meta"):
         model = VPJNDNet(header.config)
     expected = {name: tuple(t.shape) for name, t in model.state_dict().items()}
-    with _open(path) as f:
+    with open_safetensors(path, "pt") as f:
         found = {name: tuple(f.get_slice(name).get_shape()) for name in f.keys()}  # noqa: SIM118 - safe_open has keys(), not iteration
         problem = _mismatch(expected, found)
         if problem:
@@ -137,16 +95,6 @@ def load_model(path: Path, device: torch.device | str = "cpu") -> VPJNDNet:
     model.load_state_dict({name: t.to(torch.float32) for name, t in tensors.items()}, strict=True, assign=True)
     target = resolve_device(device) if isinstance(device, str) else device
     return model.to(target).eval()
-
-
-def _open(path: Path) -> Any:
-    """safe_open with the reasons a file cannot be read turned into InputError."""
-    if not Path(path).is_file():
-        raise InputError("weights file not found", path)
-    try:
-        return safe_open(str(path), framework="pt", device="cpu")
-    except (SafetensorError, OSError) as error:
-        raise InputError(f"not a readable safetensors file ({error})", path) from None
 
 
 def _mismatch(expected: dict[str, tuple[int, ...]], found: dict[str, tuple[int, ...]]) -> str:

@@ -12,7 +12,8 @@ is a x (network logit) + b + c x (ln luma peak - centre), with a, b, c learned a
 (``State.peak_head``). The network is so trained for the part it plays in the judge: adding what the
 luma peak (model/peak.py), which sees every pixel, does not say. Validation each epoch judges with
 the same combination. Afterwards the calibration is refitted on the
-training pairs as for any run (peak_calibration.py).
+training pairs as for any run (peak_calibration.py), and the weights' ONNX graph is written beside
+them (model/export.py), so that the judge runs them without torch on the CPU.
 
 Reproducibility: the groups of an epoch come from a generator seeded by (seed, epoch),
 the patch positions of a batch from one seeded by (seed, epoch, batch), dropout from torch's
@@ -39,11 +40,12 @@ import torch
 import torch.nn.functional as F
 
 from vpjnd_cli.display import Display, Silent
-from vpjnd_cli.errors import UsageError
+from vpjnd_cli.errors import ToolMissingError, UsageError
 from vpjnd_cli.imageio import write_atomic
 from vpjnd_cli.jsontext import dumps, nulled
 from vpjnd_cli.judges.vpjndnet import NetworkJudge
 from vpjnd_cli.model.config import NetConfig
+from vpjnd_cli.model.export import export_graph
 from vpjnd_cli.model.network import VPJNDNet
 from vpjnd_cli.model.peak import LumaPeak, PeakCalibration
 from vpjnd_cli.model.weights import save_weights
@@ -297,6 +299,10 @@ def train(
         else:
             _note_calibration(fit, display)
         _write_log(run, net, config, state, fit)
+        try:
+            export_graph(run / BEST)
+        except ToolMissingError as error:
+            display.note(f"no ONNX graph written ({error}); the judge runs the file with torch")
     return state.best or {}
 
 
