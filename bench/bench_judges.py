@@ -31,6 +31,7 @@ import numpy as np
 from vpjnd_cli.jnd import jnd_map
 from vpjnd_cli.judges import get_judge
 from vpjnd_cli.judges.base import Judge
+from vpjnd_cli.judges.pjnd import PjndJudge, PjndParams
 from vpjnd_cli.search import block_search, passing_run_end
 from vpjnd_cli.train.corpus import CorpusDataset
 from vpjnd_cli.train.dataset import pwjnd_index
@@ -130,11 +131,14 @@ def main() -> None:
     parser.add_argument("--judge", action="append", default=[],
                         help="a judge by name (pjnd, or vpjndnet: the installed weights)")
     parser.add_argument("--weights", type=Path, action="append", default=[], help="a vpjndnet weights file")
+    parser.add_argument("--pjnd-params", type=Path, action="append", default=[],
+                        help="a pjnd judge with these parameters (a pjnd_params.json)")
     parser.add_argument("--teacher", default=None, help="score each answer with this teacher (butteraugli)")
     parser.add_argument("--json", type=Path, default=None, help="also write every row here")
     args = parser.parse_args()
     judges: dict[str, Judge] = {name: get_judge(name, device="cpu") for name in args.judge}
     judges |= {str(w): get_judge("vpjndnet", device="cpu", weights=w) for w in args.weights}
+    judges |= {f"pjnd {p}": PjndJudge(PjndParams.from_json(p.read_text())) for p in args.pjnd_params}
     teacher = None if args.teacher is None else get_teacher(args.teacher)
     dump = {}
     print(f"# bench_judges {args.corpus}, split {args.split}, SUR {SUR}")

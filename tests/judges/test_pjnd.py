@@ -60,3 +60,38 @@ def test_unknown_judge_is_a_usage_error():
 
     with pytest.raises(UsageError, match="unknown judge"):
         get_judge("oracle")
+
+
+def product_shot(height: int = 360, width: int = 640) -> np.ndarray:
+    """A textured object on a plain white background: 12 % of the picture, the rest flat."""
+    rgb = np.full((height, width, 3), 255, np.uint8)
+    top, left = height * 3 // 10, width * 7 // 20
+    rgb[top : top + height * 2 // 5, left : left + width * 3 // 10] = natural_picture(height * 2 // 5, width * 3 // 10,
+                                                                                     seed=7)
+    return rgb
+
+
+def test_a_blocky_object_on_a_flat_background_does_not_pass(tmp_path, capsys):
+    from vpjnd_cli.cli import run
+    from vpjnd_cli.codecs import get_codec
+    from vpjnd_cli.codecs.base import Level
+
+    picture = product_shot()
+    source = tmp_path / "product.png"
+    Image.fromarray(picture).save(source)
+    webp = get_codec("webp")
+    worst = webp.decode(webp.encode(picture, Level(0)))  # visibly blocky; the share rule alone gave P 0.96
+    judge = PjndJudge()
+    assert float(judge.probabilities(judge.prepare(picture, jnd_map(picture, "epc")), [worst])[0]) < 0.5
+    assert run(["compress", str(source), "-o", str(tmp_path / "out.webp"), "--judge", "pjnd", "--json"]) == 0
+    record = __import__("json").loads(capsys.readouterr().out)
+    assert int(record["level"]) > 0 and record["passed"]
+
+
+def test_the_peak_guard_holds_the_share_rule_under_the_worst_spot():
+    params = PjndParams(scale=1.0, theta=0.3, beta=2.0, peak_threshold=0.01, peak_exponent=4.0)
+    share_only = PjndParams(scale=1.0, theta=0.3, beta=2.0)
+    assert params.probability(0.0, 0.0) == 1.0
+    assert float(params.probability(0.01, 0.02)) < 0.01 < float(share_only.probability(0.01, 0.02))
+    assert np.all(np.diff(params.probability(0.01, np.linspace(0, 0.03, 20))) < 0)
+    assert PjndParams.shipped().peak_threshold is not None
