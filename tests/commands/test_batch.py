@@ -119,7 +119,7 @@ def test_two_workers_write_the_same_bytes_as_one(tmp_path, capsys):
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_stopped_batch_leaves_only_complete_files(tmp_path, signum, code):
     pictures, out = tmp_path / "in", tmp_path / "out"
-    for seed in range(8):
+    for seed in range(24):  # enough that a loaded machine cannot finish them all before the signal lands
         save(pictures / f"p{seed}.png", natural_picture(720, 960, seed=seed), compress_level=1)
     report = tmp_path / "report.ndjson"
     child = subprocess.Popen([*CLI, "compress", str(pictures), "-o", f"{out}/", "-j", "2", *PJND,
@@ -133,7 +133,7 @@ def test_a_stopped_batch_leaves_only_complete_files(tmp_path, signum, code):
     assert child.returncode == code, err
     assert "interrupted" in err
     left = sorted(os.listdir(out))
-    assert 1 <= len(left) < 8 and all(name.endswith(".jpg") and not name.startswith(".") for name in left), left
+    assert 1 <= len(left) < 24 and all(name.endswith(".jpg") and not name.startswith(".") for name in left), left
     for name in left:
         assert load_image(out / name).width == 960
     rows = [json.loads(line) for line in report.read_text().splitlines()]
