@@ -163,10 +163,12 @@ class Batch:
             runner = RayRunner(pending, local=self.worker, stdin=stdin, raise_bugs=self.lone, address=ray_address,
                                cpus=jobs)
         else:
-            workers = _worker_count(jobs, len(pending), self.worker, display)
-            display.info(f"{len(self.tasks)} picture(s), {len(pending)} to search; {workers} worker process(es); "
-                         f"{described}")
-            runner = Runner(pending, jobs=workers, local=self.worker, stdin=stdin, raise_bugs=self.lone)
+            workers, served = _worker_count(jobs, len(pending), self.worker)
+            server = " and a judge server" if served else ""
+            display.info(f"{len(self.tasks)} picture(s), {len(pending)} to search; {workers} worker process(es)"
+                         f"{server}; {described}")
+            runner = Runner(pending, jobs=workers, local=self.worker, stdin=stdin, raise_bugs=self.lone,
+                            judge_server=served)
         self._runner = runner
         yield from runner.results()
 
@@ -281,13 +283,14 @@ def _to_stdout(outcome: Outcome) -> None:
         os.close(devnull)
 
 
-def _worker_count(jobs: int, tasks: int, local: Worker, display: Display) -> int:
+def _worker_count(jobs: int, tasks: int, local: Worker) -> tuple[int, bool]:
     """-j N (0: one per CPU), at most one per picture to search (one, which starts no process,
-    when there is none); one when the network runs on an accelerator, whose single process
-    batches the work better than several processes sharing it would."""
+    when there is none); and whether a judge server runs the network for them (jobs/server.py):
+    when it runs on an accelerator, whose one process batches the work of all the workers."""
     count = max(1, min(jobs or os.cpu_count() or 1, tasks))
-    device = getattr(getattr(local.judge, "scorer", None), "device", None)
-    if count > 1 and device is not None and getattr(device, "type", "cpu") != "cpu":
-        display.warn(f"the judge runs on {device}: one process serves every picture (-j {jobs} is ignored)")
-        return 1
-    return count
+    if count == 1 or local.judge_name != "vpjndnet":
+        return count, False
+    device = getattr(getattr(local.judge, "scorer", None), "device", None)  # torch's; the ONNX graph: the CPU
+    from vpjnd_cli.jobs.server import wanted
+
+    return count, wanted(device)

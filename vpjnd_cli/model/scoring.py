@@ -138,7 +138,8 @@ class PatchScorer(ABC):
         logits = np.zeros(count, np.float32)
         for view, (f_ref, f_jnd) in enumerate(views):
             for start in range(0, count, step):
-                logits[start : start + step] += self._head(f_ref, f_dist(view, start, start + step), f_jnd)
+                stop = min(start + step, count)
+                logits[start:stop] += self._head(f_ref, f_dist(view, start, stop), f_jnd)
         mean = logits.astype(np.float64) / len(self.mirrored_views)
         # rounded to float32, the network's precision: the last-bit noise of its sums, which differs
         # between batch shapes, then rounds away instead of showing in the answer

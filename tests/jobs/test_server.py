@@ -1,0 +1,35 @@
+"""The judge server: -j 2 workers whose network runs in one more process (forced on the CPU here,
+as the GPU would start it) write the same bytes and report as one process."""
+
+from __future__ import annotations
+
+import json
+
+from pictures import natural_picture
+from PIL import Image
+
+from vpjnd_cli.cli import run
+from vpjnd_cli.jobs.server import FORCE_VARIABLE
+
+
+def test_two_workers_and_a_judge_server_write_the_same_bytes_as_one_process(tmp_path, monkeypatch, capsys):
+    pictures = tmp_path / "in"
+    pictures.mkdir()
+    for seed in range(4):
+        Image.fromarray(natural_picture(120, 160, seed=seed)).save(pictures / f"p{seed}.png")
+    runs = {}
+    for jobs in ("1", "2"):
+        if jobs == "2":
+            monkeypatch.setenv(FORCE_VARIABLE, "1")
+        out = tmp_path / f"out{jobs}"
+        assert run(["compress", str(pictures), "-o", f"{out}/", "-j", jobs, "-v", "--json"]) == 0
+        captured = capsys.readouterr()
+        records = sorted((json.loads(line) for line in captured.out.splitlines()), key=lambda r: r["path"])
+        runs[jobs] = ({p.name: p.read_bytes() for p in sorted(out.iterdir())}, records, captured.err)
+    (one, one_records, _), (two, two_records, err) = runs["1"], runs["2"]
+    assert "2 worker process(es) and a judge server; codecs jpeg; judge vpjndnet" in err
+    assert two == one and len(one) == 4
+    drop = ("seconds", "output")
+    assert [{k: v for k, v in r.items() if not k.endswith(drop)} for r in two_records] == \
+        [{k: v for k, v in r.items() if not k.endswith(drop)} for r in one_records]
+    assert {r["judge"] for r in two_records} == {"vpjndnet"} and all(r["probabilities"] for r in two_records)
