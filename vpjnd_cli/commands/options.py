@@ -239,7 +239,7 @@ Executor = Annotated[
     Literal["local", "ray"],  # vpjnd_cli.jobs.batch.EXECUTORS
     typer.Option("--executor", rich_help_panel=RUN,
                  help="local: -j worker processes on this machine; ray: one Ray task per picture on a Ray "
-                      "cluster (pip install 'vpjnd[ray]'; inputs and outputs on a file system every node sees)."),
+                      "cluster (vpjnd's ray extra; inputs and outputs on a file system every node sees)."),
 ]
 RayAddress = Annotated[
     str | None,
