@@ -10,8 +10,9 @@ server whatever the device, the CPU included (it is how the tests run this path 
 
 Plumbing: one request queue into the server, one answer queue per worker (a worker claims its own
 from a shared counter when it starts, and has one request out at a time). A worker waiting for an
-answer checks every second that the server is alive, so a server that dies fails the pictures in
-hand instead of hanging the run. The server ignores SIGINT, as the workers do, and ends on
+answer checks every second that the server is alive (the server holds the only write end of a
+pipe, whose read end then reports its end), so a server that dies fails the pictures in hand
+instead of hanging the run. The server ignores SIGINT, as the workers do, and ends on
 SIGTERM, which the pool sends every child when a run is stopped.
 """
 
@@ -52,7 +53,7 @@ class Link:
     requests: Any  # multiprocessing queue of Item, None to stop
     answers: list[Any]  # per worker: (tag, P per candidate or an error's text)
     claimed: Any  # multiprocessing.Value: answer queues already claimed
-    pid: int
+    alive: Any  # the read end of a pipe that only the server writes to: readable (at its end) when it ends
     _tags: Any = field(default_factory=count)
 
     def sender(self) -> Send:
@@ -61,6 +62,7 @@ class Link:
             slot = self.claimed.value
             self.claimed.value += 1
         answers = self.answers[slot]
+        self.requests.cancel_join_thread()  # a worker's exit must not wait to flush into a server that died
 
         def send(request: PatchRequest) -> np.ndarray:
             tag = (slot, next(self._tags))
@@ -69,7 +71,7 @@ class Link:
                 try:
                     got, answer = answers.get(timeout=1.0)
                 except queue.Empty:
-                    if not _alive(self.pid):
+                    if self.alive.poll():
                         raise RuntimeError("the judge server stopped") from None
                     continue
                 if got == tag:
@@ -89,13 +91,15 @@ class JudgeServer:
         ready = context.Queue()
         requests = context.Queue()
         answers = [context.Queue() for _ in range(workers)]
+        alive, held = context.Pipe(duplex=False)
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited: the main process decides
         try:
-            self.process = context.Process(target=_serve, args=(weights, device, threads, requests, answers, ready),
-                                           name="vpjnd-judge-server", daemon=True)
+            self.process = context.Process(target=_serve, args=(weights, device, threads, requests, answers, ready,
+                                                                held), name="vpjnd-judge-server", daemon=True)
             self.process.start()
         finally:
             signal.signal(signal.SIGINT, previous)
+            held.close()  # the server's copy is now the only one
         try:
             failure = ready.get(timeout=START_SECONDS)
         except queue.Empty:
@@ -103,8 +107,7 @@ class JudgeServer:
         if failure is not None:
             self.process.terminate()
             raise failure
-        assert self.process.pid is not None
-        self.link = Link(requests, answers, context.Value("i", 0), self.process.pid)
+        self.link = Link(requests, answers, context.Value("i", 0), alive)
 
     def close(self) -> None:
         if self.process.is_alive():
@@ -115,8 +118,10 @@ class JudgeServer:
         self.process.join()
 
 
-def _serve(weights: Path | None, device: str, threads: int, requests: Any, answers: list[Any], ready: Any) -> None:
-    """The server process: load the model, say so (or send the error), answer until told to stop."""
+def _serve(weights: Path | None, device: str, threads: int, requests: Any, answers: list[Any], ready: Any,
+           held: Any) -> None:
+    """The server process: load the model, say so (or send the error), answer until told to stop;
+    ``held``, the pipe's write end, closes when the process ends, however it ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     library_messages_on_one_line()
     import cv2
@@ -135,6 +140,8 @@ def _serve(weights: Path | None, device: str, threads: int, requests: Any, answe
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
     ready.put(None)
+    for queue_ in answers:
+        queue_.cancel_join_thread()  # nor the server's exit on a worker that died
 
     def receive(timeout: float | None) -> Item | str | None:
         try:
@@ -148,12 +155,3 @@ def _serve(weights: Path | None, device: str, threads: int, requests: Any, answe
 
     serve(scorer, receive, reply, BatchLimits())
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
