@@ -75,8 +75,9 @@ class RayRunner:
             yield outcome
 
     def stop(self) -> list[Outcome]:
-        """Cancel the tasks not finished (a task that is writing its file finishes it: the job's
-        signal handling holds the interruption back); every finished result."""
+        """Cancel the tasks not finished; every finished result. A cancel reaches a running task
+        as a simulated SIGINT, which its job holds back while it writes its file (signals.py),
+        so that a file is complete or absent."""
         waiting = [ref for ref in self._refs if ref not in self._done]
         for ref in waiting:
             self.ray.cancel(ref)
