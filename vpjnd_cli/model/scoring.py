@@ -111,13 +111,13 @@ class PatchScorer(ABC):
         for index, request in enumerate(requests):
             p = len(request.reference)
             views = [(f_pixels[first : first + p], f_jnd[index * p : (index + 1) * p]) for f_pixels, f_jnd in streams]
-            candidates = first + p  # the row of the request's first candidate patch
+            row = first + p  # of the request's first candidate patch
 
-            def f_dist(view: int, start: int, stop: int, rows: int = candidates, p: int = p) -> Any:
-                return streams[view][0][rows + start * p : rows + stop * p]
+            def f_dist(view: int, start: int, stop: int, row: int = row, p: int = p) -> Any:
+                return streams[view][0][row + start * p : row + stop * p]
 
             answers.append(self._score(views, f_dist, request.count, p))
-            first = candidates + len(request.candidates)
+            first = row + len(request.candidates)
         return answers
 
     def _score_alone(self, request: PatchRequest) -> np.ndarray:
