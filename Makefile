@@ -10,7 +10,7 @@ TORCH_SPEC ?= torch==2.13.0
 install:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install "$(TORCH_SPEC)"
-	$(PY) -m pip install -e ".[test]"
+	$(PY) -m pip install -e ".[test,ray]"
 
 # ruff and mypy, configured in pyproject.toml; `make test` runs them first, so CI holds them.
 lint:

@@ -99,7 +99,7 @@ def test_many_pictures_give_one_result_each_a_bad_one_included(tmp_path):
 
 
 def test_the_package_imports_cheaply_and_the_api_without_torch():
-    heavy = "[m for m in ('torch', 'cv2', 'av', 'numpy') if m in sys.modules]"
+    heavy = "[m for m in ('torch', 'cv2', 'av', 'numpy', 'ray') if m in sys.modules]"
     code = f"import sys, vpjnd_cli; print({heavy}); from vpjnd_cli import compress, Settings; print({heavy})"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.split("\n")[:2] == ["[]", "['cv2', 'numpy']"]  # torch only when the network judges

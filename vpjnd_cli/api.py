@@ -52,11 +52,13 @@ def predict(source: PathLike, settings: Settings | None = None) -> Result:
 
 def compress_many(
     sources: Iterable[PathLike], output: PathLike | None = None, settings: Settings | None = None, *,
-    template: str | None = None, recursive: bool = False, jobs: int = 1,
+    template: str | None = None, recursive: bool = False, jobs: int = 1, executor: str = "local",
+    ray_address: str | None = None,
 ) -> Iterator[Result]:
     """Compress files and folders' pictures (``recursive``: with subfolders). Pictures that need no
     search (skipped, unreadable) come first; then the others in input order, or with ``jobs``
-    worker processes (0: one per CPU) as they finish.
+    worker processes (0: one per CPU) as they finish; ``executor`` "ray": as Ray tasks on the
+    cluster at ``ray_address`` ("auto" or HOST:PORT; None: a local Ray of ``jobs`` CPUs).
 
     Outputs mirror the input folders under the folder ``output`` (created when missing), named by
     ``template`` ("{stem}.small{ext}"; fields stem, name, suffix, ext, codec); without ``output``
@@ -68,15 +70,16 @@ def compress_many(
     folder = None if output is None else Path(output)
     inputs = Inputs(tuple(map(Path, sources)), output=folder, folder=folder is not None, template=template,
                     recursive=recursive)
-    yield from _results("compress", settings, inputs, jobs)
+    yield from _results("compress", settings, inputs, jobs, executor, ray_address)
 
 
 def predict_many(
-    sources: Iterable[PathLike], settings: Settings | None = None, *, recursive: bool = False, jobs: int = 1
+    sources: Iterable[PathLike], settings: Settings | None = None, *, recursive: bool = False, jobs: int = 1,
+    executor: str = "local", ray_address: str | None = None,
 ) -> Iterator[Result]:
     """``predict`` for files and folders' pictures; one ``Result`` each (see ``compress_many``)."""
     inputs = Inputs(tuple(map(Path, sources)), recursive=recursive)
-    yield from _results("predict", _predicting(settings), inputs, jobs)
+    yield from _results("predict", _predicting(settings), inputs, jobs, executor, ray_address)
 
 
 @dataclass(frozen=True)
@@ -139,10 +142,11 @@ def _run(command: str, settings: Settings, inputs: Inputs) -> Result:
         return batch.worker.run(batch.tasks[0], catch=False).result
 
 
-def _results(command: str, settings: Settings, inputs: Inputs, jobs: int) -> Iterator[Result]:
+def _results(command: str, settings: Settings, inputs: Inputs, jobs: int, executor: str,
+             ray_address: str | None) -> Iterator[Result]:
     batch = Batch(command, settings, inputs)
     try:
-        for outcome in batch.outcomes(jobs):
+        for outcome in batch.outcomes(jobs, executor=executor, ray_address=ray_address):
             yield outcome.result
     finally:
         batch.close()

@@ -59,7 +59,7 @@ app = typer.Typer(
         "Perceptually lossless image compression (VP-JND): find the most compressed file a viewer "
         "cannot tell from the original.\n\n"
         "Exit codes: 0 ok, 1 some inputs failed (batch), 2 usage error or unreadable input, "
-        "3 a required external tool or model is missing, 4 internal error, 130 interrupted (Ctrl-C), "
+        "3 a required external tool, package or model is missing, 4 internal error, 130 interrupted (Ctrl-C), "
         "143 stopped by SIGTERM."
     ),
     no_args_is_help=True,

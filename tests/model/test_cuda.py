@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from netmodels import answers, picture_set, seeded_model
+from test_inference import served_answers
 
 from vpjnd_cli.judges.vpjndnet import NetworkJudge
 from vpjnd_cli.model import locate
@@ -39,3 +40,15 @@ def test_auto_leaves_the_gpu_to_torch_and_the_cpu_to_the_graph():
     on_auto = NetworkJudge(locate.shipped_weights_path()).scorer
     assert isinstance(on_auto, PatchJudge) and on_auto.device.type == "cuda"
     assert isinstance(NetworkJudge(locate.shipped_weights_path(), device="cpu").scorer, GraphPatchJudge)
+
+
+def test_gpu_blocks_batched_together_get_the_bits_they_get_alone():
+    """Fixed-size stream batches on the GPU (PatchJudge.fixed_batch): a judge server's batch gives
+    each block the very answer that one process gives it, in bfloat16 as in float32."""
+    model = seeded_model(NetConfig(patches_per_picture=32)).cuda()
+    pictures = [picture_set(300, 400, n=n, seed=seed) for seed, n in enumerate((8, 3, 8, 5))]
+    for half in (True, False):
+        judge = PatchJudge(model, torch.device("cuda"), half=half)
+        alone = [judge.probabilities(judge.prepare(ref, jnd), candidates) for ref, jnd, candidates in pictures]
+        together = served_answers(judge, pictures)
+        assert all(np.array_equal(a, b) for a, b in zip(together, alone, strict=True))

@@ -4,7 +4,12 @@ import torch
 from netmodels import answers, picture_set, seeded_model
 
 from vpjnd_cli.model.config import NetConfig
+from vpjnd_cli.model.graph import graph_judge
+from vpjnd_cli.model.header import read_header
 from vpjnd_cli.model.inference import PatchJudge
+from vpjnd_cli.model.locate import shipped_weights_path
+from vpjnd_cli.model.scoring import PatchScorer
+from vpjnd_cli.model.served import ServedScorer
 from vpjnd_cli.model.weights import save_weights
 
 
@@ -104,3 +109,34 @@ def test_flip_averaging_judges_a_picture_and_its_mirror_image_alike(small_config
     expected = 1 / (1 + np.exp(-(plain_logits[0] + plain_logits[1]) / 2))  # the mean logit of both views
     np.testing.assert_allclose(answers(averaging, reference, jnd, candidates), expected, rtol=1e-5)
     assert not np.allclose(plain_logits[0], plain_logits[1])  # the plain network is not symmetric
+
+
+def served_answers(judge: PatchScorer, pictures: list) -> list[np.ndarray]:
+    """Each (reference, jnd, candidates) cut where a worker cuts them, scored in one shared batch."""
+    requests = []
+    for reference, jnd, candidates in pictures:
+        scorer = ServedScorer(judge.config, lambda request: requests.append(request) or np.zeros(0))
+        scorer.probabilities(scorer.prepare(reference, jnd), candidates)
+    return judge.score_requests(requests)
+
+
+@pytest.mark.parametrize(("chunk", "fixed_batch"), [(5, False), (64, False), (5, True), (64, True)])
+def test_blocks_batched_with_other_pictures_get_the_answers_they_get_alone(small_model, chunk, fixed_batch):
+    """What a judge server's batching relies on: a block's answer does not depend on its company,
+    whether the blocks run one by one (the CPU) or share fixed-size, padded batches (a GPU)."""
+    judge = PatchJudge(small_model, "cpu", max_patches_per_chunk=chunk)
+    judge.fixed_batch = fixed_batch
+    pictures = [picture_set(70, 90, n=3, seed=1), picture_set(50, 120, n=1, seed=2), picture_set(70, 90, n=5, seed=3)]
+    alone = [judge.probabilities(judge.prepare(reference, jnd), candidates) for reference, jnd, candidates in pictures]
+    together = served_answers(judge, pictures)
+    assert all(np.array_equal(a, b) for a, b in zip(together, alone, strict=True))
+    assert [len(answer) for answer in together] == [3, 1, 5]
+
+
+def test_the_shipped_graph_answers_served_blocks_as_it_answers_one_process():
+    path = shipped_weights_path()
+    judge = graph_judge(path, read_header(path).config)
+    assert judge is not None and not judge.fixed_batch
+    pictures = [picture_set(300, 400, n=8, seed=1), picture_set(200, 260, n=3, seed=2)]
+    alone = [judge.probabilities(judge.prepare(reference, jnd), candidates) for reference, jnd, candidates in pictures]
+    assert all(np.array_equal(a, b) for a, b in zip(served_answers(judge, pictures), alone, strict=True))

@@ -41,6 +41,8 @@ def compress_command(
     icc: opt.Icc = "keep",
     preserve_times: opt.PreserveTimes = False,
     jobs: opt.Jobs = 1,
+    executor: opt.Executor = "local",
+    ray_address: opt.RayAddress = None,
     quiet: opt.Quiet = False,
     verbose: opt.Verbose = False,
     report: opt.Report = None,
@@ -105,5 +107,6 @@ def compress_command(
     )
     with Console(quiet=quiet, verbose=verbose, json_output=json_output, describe=compress_line,
                  picture_on_stdout=target == STDIO) as console:
-        outcome = run_batch("compress", settings, inputs, jobs=jobs, report=report, display=console)
+        outcome = run_batch("compress", settings, inputs, jobs=jobs, report=report, display=console,
+                            executor=executor, ray_address=ray_address)
         return finish(console, outcome, "compress")

@@ -235,6 +235,18 @@ Jobs = Annotated[
     typer.Option("--jobs", "-j", min=0, metavar="N", rich_help_panel=RUN,
                  help="Worker processes, each loading the codecs and judge once (0: one per CPU)."),
 ]
+Executor = Annotated[
+    Literal["local", "ray"],  # vpjnd_cli.jobs.batch.EXECUTORS
+    typer.Option("--executor", rich_help_panel=RUN,
+                 help="local: -j worker processes on this machine; ray: one Ray task per picture on a Ray "
+                      "cluster (vpjnd's ray extra; inputs and outputs on a file system every node sees)."),
+]
+RayAddress = Annotated[
+    str | None,
+    typer.Option("--ray-address", metavar="auto|HOST:PORT", rich_help_panel=RUN,
+                 help="The cluster of --executor ray: auto (the one started on this machine, or $RAY_ADDRESS) "
+                      "or its head's HOST:PORT. Default: a local Ray with -j CPUs (0: all), started for the run."),
+]
 Quiet = Annotated[
     bool, typer.Option("--quiet", "-q", help="Errors only: no result lines, warnings, progress or summary.",
                        rich_help_panel=RUN)

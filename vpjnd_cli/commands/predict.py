@@ -25,6 +25,8 @@ def predict_command(
     background: opt.Background = "ffffff",
     icc: opt.Icc = "keep",
     jobs: opt.Jobs = 1,
+    executor: opt.Executor = "local",
+    ray_address: opt.RayAddress = None,
     quiet: opt.Quiet = False,
     verbose: opt.Verbose = False,
     report: opt.Report = None,
@@ -57,5 +59,6 @@ def predict_command(
     )
     inputs = Inputs(tuple(sources), recursive=recursive, include=tuple(include or ()), exclude=tuple(exclude or ()))
     with Console(quiet=quiet, verbose=verbose, json_output=json_output, describe=predict_line) as console:
-        outcome = run_batch("predict", settings, inputs, jobs=jobs, report=report, display=console)
+        outcome = run_batch("predict", settings, inputs, jobs=jobs, report=report, display=console,
+                            executor=executor, ray_address=ray_address)
         return finish(console, outcome, "predict")

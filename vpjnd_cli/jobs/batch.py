@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vpjnd_cli.codecs import available_codecs, codec_extensions, codec_for_path
 from vpjnd_cli.display import Display, Silent, plural
@@ -37,7 +38,11 @@ from vpjnd_cli.pipeline import ladder_index
 from vpjnd_cli.results import Result, Totals
 from vpjnd_cli.settings import Settings
 
+if TYPE_CHECKING:
+    from vpjnd_cli.jobs.cluster import RayRunner
+
 AUTO_CODECS = ("jpeg", "webp", "avif")  # what browsers and photo viewers open without plug-ins
+EXECUTORS = ("local", "ray")  # worker processes on this machine, or Ray tasks (jobs/cluster.py)
 
 
 def choose_codecs(
@@ -123,12 +128,23 @@ class Batch:
         if settings.level is not None:
             codec = self.worker.codecs[0]
             ladder_index(codec.levels(), settings.level, codec.name)
-        self._runner: Runner | None = None
+        self._runner: Runner | RayRunner | None = None
 
-    def outcomes(self, jobs: int = 1, stdin: bytes | None = None, display: Display | None = None) -> Iterator[Outcome]:
+    def outcomes(self, jobs: int = 1, stdin: bytes | None = None, display: Display | None = None, *,
+                 executor: str = "local", ray_address: str | None = None) -> Iterator[Outcome]:
         """Each task's outcome: those that need no search first (settled in this process), then the
-        others as they finish on ``jobs`` worker processes (0: one per CPU)."""
+        others as they finish on ``jobs`` worker processes (0: one per CPU), or as Ray tasks
+        (``executor`` "ray": on the cluster at ``ray_address``, "auto" or HOST:PORT, else on a
+        local Ray of ``jobs`` CPUs; jobs/cluster.py)."""
         display = display or Silent()
+        if executor not in EXECUTORS:
+            raise UsageError(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")
+        if ray_address is not None and executor != "ray":
+            raise UsageError("--ray-address names the cluster of --executor ray: add it")
+        if executor == "ray":
+            from vpjnd_cli.jobs.cluster import require_ray
+
+            require_ray()  # before any picture is reported
         pending: list[Task] = []
         for task in self.tasks:
             settled = self.worker.triage(task, stdin)
@@ -136,12 +152,25 @@ class Batch:
                 pending.append(task)
             else:
                 yield settled
-        workers = _worker_count(jobs, len(pending), self.worker, display)
         settings = self.worker.settings
-        display.info(f"{len(self.tasks)} picture(s), {len(pending)} to search; {workers} worker process(es); "
-                     f"codecs {', '.join(settings.codecs)}; judge {self.worker.judge_name}")
-        self._runner = Runner(pending, jobs=workers, local=self.worker, stdin=stdin, raise_bugs=self.lone)
-        yield from self._runner.results()
+        described = f"codecs {', '.join(settings.codecs)}; judge {self.worker.judge_name}"
+        runner: Runner | RayRunner
+        if executor == "ray" and pending:
+            from vpjnd_cli.jobs.cluster import RayRunner
+
+            where = "a local Ray" if ray_address is None else f"the Ray cluster at {ray_address}"
+            display.info(f"{len(self.tasks)} picture(s), {len(pending)} to search; Ray tasks on {where}; {described}")
+            runner = RayRunner(pending, local=self.worker, stdin=stdin, raise_bugs=self.lone, address=ray_address,
+                               cpus=jobs)
+        else:
+            workers, served = _worker_count(jobs, len(pending), self.worker)
+            server = " and a judge server" if served else ""
+            display.info(f"{len(self.tasks)} picture(s), {len(pending)} to search; {workers} worker process(es)"
+                         f"{server}; {described}")
+            runner = Runner(pending, jobs=workers, local=self.worker, stdin=stdin, raise_bugs=self.lone,
+                            judge_server=served)
+        self._runner = runner
+        yield from runner.results()
 
     def stop(self) -> list[Outcome]:
         """Stop the workers; the outcomes finished so far (module pool.py, ``Runner.stop``)."""
@@ -160,9 +189,12 @@ def run_batch(
     jobs: int = 1,
     report: Path | None = None,
     display: Display | None = None,
+    executor: str = "local",
+    ray_address: str | None = None,
 ) -> BatchOutcome:
     """Run ``command`` ("compress" or "predict") over the inputs, showing each result on
-    ``display`` as it comes and writing ``report`` (.json, .csv, .ndjson or .html) at the end.
+    ``display`` as it comes and writing ``report`` (.json, .csv, .ndjson or .html) at the end;
+    ``executor`` and ``ray_address``: see ``Batch.outcomes``.
 
     Stops cleanly on SIGINT and SIGTERM (jobs/signals.py): the outcome then covers the pictures
     that finished, and its exit code is 130 or 143.
@@ -199,7 +231,7 @@ def run_batch(
     with stop_signals_raise(), pictures or nullcontext():
         display.start(command, len(batch.tasks))
         try:
-            for outcome in batch.outcomes(jobs, stdin, display):
+            for outcome in batch.outcomes(jobs, stdin, display, executor=executor, ray_address=ray_address):
                 with critical():  # a signal waits until the outcome is stored and its lines are out
                     show(outcome)
                 raise_if_stopped()
@@ -251,13 +283,14 @@ def _to_stdout(outcome: Outcome) -> None:
         os.close(devnull)
 
 
-def _worker_count(jobs: int, tasks: int, local: Worker, display: Display) -> int:
+def _worker_count(jobs: int, tasks: int, local: Worker) -> tuple[int, bool]:
     """-j N (0: one per CPU), at most one per picture to search (one, which starts no process,
-    when there is none); one when the network runs on an accelerator, whose single process
-    batches the work better than several processes sharing it would."""
+    when there is none); and whether a judge server runs the network for them (jobs/server.py):
+    when it runs on an accelerator, whose one process batches the work of all the workers."""
     count = max(1, min(jobs or os.cpu_count() or 1, tasks))
-    device = getattr(getattr(local.judge, "scorer", None), "device", None)
-    if count > 1 and device is not None and getattr(device, "type", "cpu") != "cpu":
-        display.warn(f"the judge runs on {device}: one process serves every picture (-j {jobs} is ignored)")
-        return 1
-    return count
+    if count == 1 or local.judge_name != "vpjndnet":
+        return count, False
+    device = getattr(getattr(local.judge, "scorer", None), "device", None)  # torch's; the ONNX graph: the CPU
+    from vpjnd_cli.jobs.server import wanted
+
+    return count, wanted(device)

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from vpjnd_cli.imageio import LoadedImage, Metadata
+    from vpjnd_cli.model.served import Send
 
 COMMANDS = ("compress", "predict")
 
@@ -86,18 +87,25 @@ class Worker:
     """What a process builds once: the codecs and the judge (the network loads its weights here).
 
     ``command``: "compress" or "predict"; ``view_folder``: where each picture's files for
-    ``--report F.html`` go (html_report), None for none.
+    ``--report F.html`` go (html_report), None for none; ``send``: the network is another
+    process's (model/served.py). ``retries``: a job may be a retry of one that died after
+    writing its file (Ray); the main process triaged every task before the run, so an output that
+    holds a vpjnd file with these settings, or the original, is that attempt's: it is redone, and
+    a file that already holds the very bytes to write is left as it is, so that the picture is
+    reported once, as written.
     """
 
-    def __init__(self, settings: Settings, command: str = "compress", view_folder: Path | None = None) -> None:
+    def __init__(self, settings: Settings, command: str = "compress", view_folder: Path | None = None, *,
+                 send: Send | None = None, retries: bool = False) -> None:
         if command not in COMMANDS:
             raise ValueError(f"command must be one of {COMMANDS}, not {command!r}")
         if not settings.codecs:
             raise ValueError("a worker needs the settings' codecs")
         self.settings, self.command, self.view_folder = settings, command, view_folder
+        self.retries = retries
         self.codecs = [settings.build_codec(name) for name in settings.codecs]
         self.judge_name = settings.judge or default_judge(settings.codecs, settings.weights)
-        self.judge = get_judge(self.judge_name, device=settings.device, weights=settings.weights)
+        self.judge = get_judge(self.judge_name, device=settings.device, weights=settings.weights, send=send)
         self.weights = weights_name(require_weights(settings.weights)) if self.judge_name == "vpjndnet" else None
 
     def triage(self, task: Task, stdin: bytes | None = None) -> Outcome | None:
@@ -325,10 +333,14 @@ class Worker:
             if recorded is not None:
                 changes = changed_settings(recorded, self.marks(planned.get(path, recorded.get("codec", ""))))
                 if not changes:
+                    if self.retries:
+                        continue  # an earlier attempt's file
                     return path, f"{path} was written by vpjnd with these settings; --force redoes it"
                 result.add_note(f"{path} redone: {', '.join(changes)}")
                 continue
             if existing == data:
+                if self.retries:
+                    continue
                 return path, f"{path} already holds the original; --force redoes it"
             if s.skip_existing:
                 return path, f"{path} exists"
@@ -368,6 +380,8 @@ class Worker:
         status = None if task.from_stdin else task.source.stat()  # before an in-place write replaces it
         if task.in_place:
             _replace_input(task, data, source, status)
+        elif self.retries and _holds(path, data):
+            pass  # an earlier attempt of this job wrote it
         else:
             # An existing output still here was written by vpjnd with other settings (triage): redo it.
             force = self.settings.force or written_by_vpjnd(path)
@@ -376,6 +390,14 @@ class Worker:
         if self.settings.preserve_times and status is not None:
             os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
         result.written = True
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether the file at ``path`` holds exactly ``data``."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def _note_flattening(task: Task, source: Source, codec: Codec, result: Result) -> None:

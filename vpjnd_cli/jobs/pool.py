@@ -4,7 +4,8 @@ judge once.
 Workers are started with "spawn", which is safe with torch and OpenCV threads and the same on
 every OS. Each job's output depends only on its input and the settings (the codecs pin their
 encoder threads), so the files are byte-identical for any ``-j``. Workers split the CPUs
-between them for torch and OpenCV threads.
+between them for torch and OpenCV threads. With a judge server (server.py), the workers send the
+network's work to it instead of loading the model.
 
 Stopping: workers ignore SIGINT (a terminal sends Ctrl-C to the whole process group; the main
 process decides). On Interrupted, the main process cancels the jobs not started and sends
@@ -25,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from vpjnd_cli.chatter import library_messages_on_one_line
 from vpjnd_cli.errors import ExitCode
@@ -32,6 +34,9 @@ from vpjnd_cli.jobs import signals
 from vpjnd_cli.jobs.inputs import Task
 from vpjnd_cli.jobs.picture import Outcome, Worker
 from vpjnd_cli.settings import Settings
+
+if TYPE_CHECKING:
+    from vpjnd_cli.jobs.server import JudgeServer, Link
 
 _worker: Worker | None = None
 _busy = False  # a job is running in this worker
@@ -42,14 +47,17 @@ class Runner:
     """Yields each task's result as it finishes; ``stop`` ends the run early and cleanly."""
 
     def __init__(self, tasks: Sequence[Task], *, jobs: int, local: Worker, stdin: bytes | None = None,
-                 raise_bugs: bool = False) -> None:
+                 raise_bugs: bool = False, judge_server: bool = False) -> None:
         """``local``: the main process's worker (used with one job; the workers are built like it);
         ``raise_bugs``: let an unexpected exception end the run (a lone input) instead of failing
-        only its picture."""
+        only its picture; ``judge_server``: with several jobs, the network runs in one more
+        process that serves them all (server.py)."""
         self.tasks, self.local, self.stdin = tasks, local, stdin
         self.raise_bugs = raise_bugs
         self.jobs = jobs
+        self.judge_server = judge_server
         self._pool: ProcessPoolExecutor | None = None
+        self._server: JudgeServer | None = None
         self._futures: list[Future[Outcome]] = []
         self._last: Outcome | None = None  # the latest result of a job run in this process
 
@@ -65,9 +73,15 @@ class Runner:
                 yield result
             return
         threads = max(1, (os.cpu_count() or 1) // self.jobs)
+        settings = self.local.settings
+        if self.judge_server:
+            from vpjnd_cli.jobs.server import JudgeServer
+
+            self._server = JudgeServer(settings.weights, settings.device, self.jobs, threads)
         self._pool = ProcessPoolExecutor(
             self.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
-            initargs=(self.local.settings, self.local.command, self.local.view_folder, threads),
+            initargs=(settings, self.local.command, self.local.view_folder, threads,
+                      None if self._server is None else self._server.link),
         )
         # Workers are started by submit; started with SIGINT ignored, they ignore it from the first instruction.
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -109,15 +123,19 @@ class Runner:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._server is not None:
+            self._server.close()
 
 
-def _start_worker(settings: Settings, command: str, view_folder: Path | None, threads: int) -> None:
-    """Worker initializer: signals, thread counts, and the codecs and judge, once per process."""
+def _start_worker(settings: Settings, command: str, view_folder: Path | None, threads: int,
+                  server: Link | None) -> None:
+    """Worker initializer: signals, thread counts, and the codecs and judge, once per process
+    (the network's answers from the judge server when there is one)."""
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
     library_messages_on_one_line()
-    _worker = Worker(settings, command, view_folder)
+    _worker = Worker(settings, command, view_folder, send=None if server is None else server.sender())
     import cv2
 
     cv2.setNumThreads(threads)

@@ -15,6 +15,7 @@ from vpjnd_cli.model.locate import default_weights_path, trained_codecs
 
 if TYPE_CHECKING:
     from vpjnd_cli.judges.base import Judge
+    from vpjnd_cli.model.served import Send
 
 JUDGES = ("vpjndnet", "pjnd")
 
@@ -39,9 +40,10 @@ def default_judge(codecs: Sequence[str] | None = None, weights: Path | None = No
     return "pjnd"
 
 
-def get_judge(name: str, *, device: str = "auto", weights: Path | None = None, peak_calibration: bool = True) -> Judge:
-    """Build a judge once per process (the network loads its weights here; ``peak_calibration`` False
-    leaves out its file's luma-peak calibration)."""
+def get_judge(name: str, *, device: str = "auto", weights: Path | None = None, peak_calibration: bool = True,
+              send: Send | None = None) -> Judge:
+    """Build a judge once per process (the network loads its weights here, unless ``send`` asks
+    another process that holds it; ``peak_calibration`` False leaves out its file's luma-peak calibration)."""
     if name == "pjnd":
         from vpjnd_cli.judges.pjnd import PjndJudge
 
@@ -49,5 +51,5 @@ def get_judge(name: str, *, device: str = "auto", weights: Path | None = None, p
     if name == "vpjndnet":
         from vpjnd_cli.judges.vpjndnet import NetworkJudge
 
-        return NetworkJudge(weights, device=device, peak_calibration=peak_calibration)
+        return NetworkJudge(weights, device=device, peak_calibration=peak_calibration, send=send)
     raise UsageError(f"unknown judge {name!r}; choose one of: {', '.join(JUDGES)}")

@@ -22,6 +22,7 @@ from vpjnd_cli.model.header import read_header
 from vpjnd_cli.model.locate import require_weights
 from vpjnd_cli.model.peak import PeakCalibration
 from vpjnd_cli.model.scoring import PatchScorer, PreparedPicture
+from vpjnd_cli.model.served import PatchedPicture, Send, ServedScorer
 
 if TYPE_CHECKING:
     import torch
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 class PreparedReference:
     """The network's prepared picture and, when the judge is calibrated, the reference's luma for the peak."""
 
-    network: PreparedPicture
+    network: PreparedPicture | PatchedPicture
     luma: np.ndarray | None
 
 
@@ -41,14 +42,18 @@ class NetworkJudge(Judge):
 
     name = "vpjndnet"
 
-    def __init__(self, weights: Path | None = None, *, device: str = "auto", peak_calibration: bool = True) -> None:
-        """``device``: see _scorer; ``peak_calibration`` False: the network alone, ignoring the file's
-        calibration (research)."""
+    def __init__(self, weights: Path | None = None, *, device: str = "auto", peak_calibration: bool = True,
+                 send: Send | None = None) -> None:
+        """``device``: see network_scorer; ``peak_calibration`` False: the network alone, ignoring
+        the file's calibration (research); ``send``: the network is another process's
+        (model/served.py), not loaded here."""
         path = require_weights(weights)
         if not path.is_file():
             raise ToolMissingError(f"VP-JNDnet weights file not found: {path}; use --judge pjnd or --weights PATH")
         header = read_header(path)
-        self.scorer: PatchScorer = _scorer(path, header.config, device)
+        self.scorer: PatchScorer | ServedScorer = (
+            network_scorer(path, header.config, device) if send is None else ServedScorer(header.config, send)
+        )
         self.weights: Path | None = path
         self.calibration: PeakCalibration | None = header.calibration if peak_calibration else None
 
@@ -70,7 +75,7 @@ class NetworkJudge(Judge):
 
     def probabilities(self, prepared: PreparedReference, candidates: Sequence[np.ndarray]) -> np.ndarray:
         """P per candidate; a weights file whose finite values still overflow to NaN is an InputError."""
-        answer = self.scorer.probabilities(prepared.network, candidates)
+        answer = self.scorer.probabilities(prepared.network, candidates)  # type: ignore[arg-type]
         if self.calibration is not None and prepared.luma is not None:
             answer = self.calibration.apply(answer, self.calibration.statistic.peaks(prepared.luma, candidates))
         if self.weights is not None and not np.all(np.isfinite(answer)):
@@ -79,7 +84,7 @@ class NetworkJudge(Judge):
         return answer
 
 
-def _scorer(weights: Path, config: NetConfig, device: str) -> PatchScorer:
+def network_scorer(weights: Path, config: NetConfig, device: str) -> PatchScorer:
     """The network on ``device``: the ONNX graph beside ``weights`` when it was exported from them and
     the network runs on the CPU (``cpu``, or ``auto`` without a GPU), else torch (a GPU, or weights
     without a usable graph: the same answers, after torch's import)."""

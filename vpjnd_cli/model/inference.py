@@ -6,6 +6,11 @@ the chunk size beyond float32 rounding: every fully connected map is a per-sampl
 and oneDNN computes a convolution the same way for most batch sizes. Exceptions found: a chunk of a
 single 64 px patch (the small variant) and, with flip averaging, chunks of a single patch of a
 picture only one patch high differ in the last bits of a feature (tests/model/test_variants.py).
+
+On an accelerator, whose kernels may change with the batch size, every call of a stream gets exactly
+``max_patches_per_chunk`` patches (the last chunk padded with zeros) and cuDNN its deterministic
+algorithms: a patch's features then do not depend on the others in its batch (``fixed_batch``,
+model/scoring.py), which lets a judge server batch the blocks of many workers.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ class PatchJudge(PatchScorer):
         self.device = resolve_device(device) if isinstance(device, str) else device
         self.model = model.to(self.device).eval()
         self.dtype = autocast_dtype(self.device) if half else None
+        self.fixed_batch = self.device.type != "cpu"
+        if self.device.type == "cuda":  # one convolution algorithm per shape, chosen the same way every run
+            torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = False, True
 
     @classmethod
     def from_weights(cls, path: Path, device: torch.device | str = "auto", **options: Any) -> PatchJudge:
@@ -48,9 +56,15 @@ class PatchJudge(PatchScorer):
     def _features(self, stream: Stream, patches: np.ndarray) -> Tensor:
         """float32, on the device."""
         extract = self.model.features if stream == "features" else self.model.jnd_features
+        out = []
         with self._autocast():
-            return torch.cat([extract(torch.from_numpy(chunk).to(self.device)).float()
-                              for chunk in self._chunks(patches)])
+            for chunk in self._chunks(patches):
+                batch = torch.from_numpy(chunk).to(self.device)
+                if self.fixed_batch and len(batch) < self.max_patches_per_chunk:
+                    padding = batch.new_zeros((self.max_patches_per_chunk - len(batch), *batch.shape[1:]))
+                    batch = torch.cat([batch, padding])
+                out.append(extract(batch)[: len(chunk)].float())
+        return torch.cat(out)
 
     @torch.inference_mode()
     def _head(self, f_ref: Tensor, f_dist: Tensor, f_jnd: Tensor) -> np.ndarray:

@@ -8,12 +8,20 @@ call, which bounds memory whatever the patch count. With the config's ``flip_ave
 runs on the patches and on their mirror images, and the logits of both views are averaged. A
 subclass runs the network: torch (model/inference.py, for training and GPUs) or its ONNX graph on
 the CPU (model/graph.py).
+
+``score_requests`` answers blocks that other processes cut into patches (a judge server, a Ray
+actor; model/served.py) with the very answers ``probabilities`` gives them in one process. A
+scorer whose streams take batches of one fixed shape (``fixed_batch``: torch on a GPU pads every
+call to ``max_patches_per_chunk`` patches) runs the patches of all the blocks through its streams
+together, since a patch's features then do not depend on the others in its batch; any other
+scorer runs each block with the calls ``probabilities`` makes. The heads run per block, a few
+whole candidates per call, in both cases and in both places.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -35,8 +43,29 @@ class PreparedPicture:
     views: list[tuple[Any, Any]]  # (reference features, JND features) [P, F] per view
 
 
+@dataclass(frozen=True)
+class PatchRequest:
+    """One block of candidates of one picture, cut into patches where the picture was decoded:
+    the reference's and the JND map's patches ([P, C, S, S] uint8, [P, 1, S, S] float32) and the
+    candidates' ([n * P, C, S, S] uint8, candidate-major)."""
+
+    reference: np.ndarray
+    jnd: np.ndarray
+    candidates: np.ndarray
+
+    @property
+    def count(self) -> int:
+        return len(self.candidates) // len(self.reference)
+
+    @property
+    def patches(self) -> int:
+        return len(self.reference) + len(self.candidates)
+
+
 class PatchScorer(ABC):
     """Scores compressed candidates against a prepared reference with one VP-JNDnet."""
+
+    fixed_batch = False  # every call of the streams gets exactly max_patches_per_chunk patches (padded)
 
     def __init__(self, config: NetConfig, *, max_patches_per_chunk: int = DEFAULT_MAX_PATCHES_PER_CHUNK,
                  patches_per_picture: Count | None = None) -> None:
@@ -52,39 +81,74 @@ class PatchScorer(ABC):
     def prepare(self, reference_rgb: np.ndarray, jnd_map: np.ndarray) -> PreparedPicture:
         """Cut the patch grid of a HxWx3 uint8 reference and its HxW JND map (grey levels) and run
         their streams once."""
-        channels = self.config.in_channels
-        if reference_rgb.dtype != np.uint8 or reference_rgb.ndim != 3 or reference_rgb.shape[2] != channels:
-            got = f"{reference_rgb.dtype} {reference_rgb.shape}"
-            raise ValueError(f"reference must be HxWx{channels} uint8, got {got}")
-        if jnd_map.shape != reference_rgb.shape[:2]:
-            raise ValueError(f"JND map is {jnd_map.shape}, the reference is {reference_rgb.shape[:2]}")
-        height, width = jnd_map.shape
-        grid = plan_grid(height, width, self.config.patch_size, self.patches_per_picture)
-        pixels, jnd = grid.cut(reference_rgb), grid.cut(jnd_map.astype(np.float32, copy=False))
-        views = [(self._features("features", _view(pixels, mirrored)),
-                  self._features("jnd_features", _view(jnd, mirrored))) for mirrored in self.mirrored_views]
-        return PreparedPicture(grid, views)
+        grid = plan_reference(self.config, self.patches_per_picture, reference_rgb, jnd_map)
+        jnd = jnd_map.astype(np.float32, copy=False)
+        return PreparedPicture(grid, self._views(grid.cut(reference_rgb), grid.cut(jnd)))
 
     def probabilities(self, prepared: PreparedPicture, candidates: Sequence[np.ndarray]) -> np.ndarray:
         """P(perceptually lossless) of each HxWx3 uint8 candidate, float64 [N]."""
         grid = prepared.grid
-        shape = (grid.height, grid.width, self.config.in_channels)
-        for candidate in candidates:
-            if candidate.dtype != np.uint8 or candidate.shape != shape:
-                raise ValueError(f"candidate is {candidate.dtype} {candidate.shape}, expected uint8 {shape}")
+        check_candidates(grid, self.config.in_channels, candidates)
         if not candidates:
             return np.zeros(0)
-        step = max(1, self.max_patches_per_chunk // len(grid))  # whole candidates per call of the heads
-        logits = np.zeros(len(candidates), np.float32)
-        for start in range(0, len(candidates), step):
-            patches = np.concatenate([grid.cut(candidate) for candidate in candidates[start : start + step]])
-            for mirrored, (f_ref, f_jnd) in zip(self.mirrored_views, prepared.views, strict=True):
-                f_dist = self._features("features", _view(patches, mirrored))
-                logits[start : start + step] += self._head(f_ref, f_dist, f_jnd)
+
+        def f_dist(view: int, start: int, stop: int) -> Any:
+            patches = np.concatenate([grid.cut(candidate) for candidate in candidates[start:stop]])
+            return self._features("features", _view(patches, self.mirrored_views[view]))
+
+        return self._score(prepared.views, f_dist, len(candidates), len(grid))
+
+    def score_requests(self, requests: Sequence[PatchRequest]) -> list[np.ndarray]:
+        """P per candidate of each request, as ``probabilities`` gives it for the same block in one
+        process (module docstring)."""
+        if not self.fixed_batch:
+            return [self._score_alone(request) for request in requests]
+        pixels = np.concatenate([part for request in requests for part in (request.reference, request.candidates)])
+        jnd = np.concatenate([request.jnd for request in requests])
+        streams = [(self._features("features", _view(pixels, mirrored)),
+                    self._features("jnd_features", _view(jnd, mirrored))) for mirrored in self.mirrored_views]
+        answers, first = [], 0
+        for index, request in enumerate(requests):
+            p = len(request.reference)
+            views = [(f_pixels[first : first + p], f_jnd[index * p : (index + 1) * p]) for f_pixels, f_jnd in streams]
+            row = first + p  # of the request's first candidate patch
+
+            def f_dist(view: int, start: int, stop: int, row: int = row, p: int = p) -> Any:
+                return streams[view][0][row + start * p : row + stop * p]
+
+            answers.append(self._score(views, f_dist, request.count, p))
+            first = row + len(request.candidates)
+        return answers
+
+    def _score_alone(self, request: PatchRequest) -> np.ndarray:
+        """One request with the very calls ``prepare`` and ``probabilities`` make for its block."""
+        p = len(request.reference)
+
+        def f_dist(view: int, start: int, stop: int) -> Any:
+            return self._features("features", _view(request.candidates[start * p : stop * p],
+                                                    self.mirrored_views[view]))
+
+        return self._score(self._views(request.reference, request.jnd), f_dist, request.count, p)
+
+    def _score(self, views: list[tuple[Any, Any]], f_dist: Callable[[int, int, int], Any], count: int,
+               per_picture: int) -> np.ndarray:
+        """P of ``count`` candidates of one picture: per view, the heads on a few whole candidates
+        per call (``f_dist(view, a, b)``: the features of candidates a to b in that view)."""
+        step = max(1, self.max_patches_per_chunk // per_picture)  # whole candidates per call of the heads
+        logits = np.zeros(count, np.float32)
+        for view, (f_ref, f_jnd) in enumerate(views):
+            for start in range(0, count, step):
+                stop = min(start + step, count)
+                logits[start:stop] += self._head(f_ref, f_dist(view, start, stop), f_jnd)
         mean = logits.astype(np.float64) / len(self.mirrored_views)
         # rounded to float32, the network's precision: the last-bit noise of its sums, which differs
         # between batch shapes, then rounds away instead of showing in the answer
         return (1.0 / (1.0 + np.exp(-mean))).astype(np.float32).astype(np.float64)
+
+    def _views(self, pixels: np.ndarray, jnd: np.ndarray) -> list[tuple[Any, Any]]:
+        """The reference's and JND map's features per view."""
+        return [(self._features("features", _view(pixels, mirrored)),
+                 self._features("jnd_features", _view(jnd, mirrored))) for mirrored in self.mirrored_views]
 
     def _chunks(self, patches: np.ndarray) -> Iterator[np.ndarray]:
         """``patches`` [n, ...] in runs of at most ``max_patches_per_chunk``."""
@@ -105,3 +169,22 @@ class PatchScorer(ABC):
 def _view(patches: np.ndarray, mirrored: bool) -> np.ndarray:
     """Patches [n, C, S, S], left-right mirrored when ``mirrored``."""
     return np.ascontiguousarray(patches[..., ::-1]) if mirrored else patches
+
+
+def plan_reference(config: NetConfig, count: Count, reference_rgb: np.ndarray, jnd_map: np.ndarray) -> PatchGrid:
+    """The patch grid of a reference, checked: HxWxC uint8 with an HxW JND map."""
+    channels = config.in_channels
+    if reference_rgb.dtype != np.uint8 or reference_rgb.ndim != 3 or reference_rgb.shape[2] != channels:
+        raise ValueError(f"reference must be HxWx{channels} uint8, got {reference_rgb.dtype} {reference_rgb.shape}")
+    if jnd_map.shape != reference_rgb.shape[:2]:
+        raise ValueError(f"JND map is {jnd_map.shape}, the reference is {reference_rgb.shape[:2]}")
+    height, width = jnd_map.shape
+    return plan_grid(height, width, config.patch_size, count)
+
+
+def check_candidates(grid: PatchGrid, channels: int, candidates: Sequence[np.ndarray]) -> None:
+    """Candidates must be uint8 pictures of the reference's size."""
+    shape = (grid.height, grid.width, channels)
+    for candidate in candidates:
+        if candidate.dtype != np.uint8 or candidate.shape != shape:
+            raise ValueError(f"candidate is {candidate.dtype} {candidate.shape}, expected uint8 {shape}")
