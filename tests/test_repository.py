@@ -12,8 +12,8 @@ PACKAGE = REPO / "vpjnd_cli"
 COMMAND_LINE = ("cli.py", "console.py", "__main__.py", "commands")  # under vpjnd_cli/
 FRAMEWORKS = ("typer", "rich", "click")
 # What a user reads. Left out: tests/ and bench/, which use the team's data beside the clone when it is
-# there; bench/results/, the benchmark's record of its own runs; weights/MODEL_CARD.md, rewritten apart.
-READ_BY_USERS = ["README.md", "Makefile", "pyproject.toml", "docs", "scripts", "vpjnd_cli"]
+# there; bench/results/, the benchmark's record of its own runs.
+READ_BY_USERS = ["README.md", "Makefile", "pyproject.toml", "docs", "scripts", "vpjnd_cli", "weights"]
 ELSEWHERE = re.compile(r"\.\./shared|/work/|\b(method|datasets|jnd-models|users|style)\.md\b")
 
 

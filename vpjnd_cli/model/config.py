@@ -56,7 +56,7 @@ class NetConfig:
     - ``weight_activation``: w_i = act(weight head) + 1e-6. "relu" is the released vote (and what
       older weights files imply). Its failure mode: once the head's output is negative on every
       patch, no gradient reaches it again and the vote is a plain mean for the rest of training
-      (measured: every w_i of the shipped model is exactly 1e-6, weights/MODEL_CARD.md). "softplus"
+      (measured: every w_i of the JPEG-only model shipped before is exactly 1e-6, docs/experiments.md). "softplus"
       has a gradient everywhere, so a head pushed below zero can come back [ours, not in the paper].
     - ``patches_per_picture``: the most patches cut from one picture at inference (a regular grid,
       see model/patches.py); 8 keeps a 20-candidate search near 3 s on a busy 2-core CPU.

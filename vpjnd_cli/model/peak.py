@@ -9,7 +9,7 @@ butteraugli and JPEG XL measure in. ``PeakCalibration`` combines the two by logi
     logit P = net_scale * logit(P_net) + bias + peak_slope * ln(peak),
 
 fitted after training on the training pairs (``fit_peak_calibration``), so it needs no held-out
-picture; weights/MODEL_CARD.md has the measurements behind the choice of statistic.
+picture; docs/experiments.md ("The JPEG-only model") has the measurements behind the choice of statistic.
 """
 
 from __future__ import annotations
