@@ -94,7 +94,7 @@ JudgeName = Annotated[
     typer.Option("--judge", rich_help_panel=SEARCH, show_default=False,
                  help="vpjndnet (the trained network) or pjnd (weight-free JND rule). Default: vpjndnet with "
                       "--weights, or when the installed weights were trained on the codec judged (the shipped "
-                      "model: JPEG); else pjnd."),
+                      "model: all but jxl); else pjnd."),
 ]
 Sur = Annotated[
     float,
