@@ -40,6 +40,8 @@ bench:
 # calibration on the training pairs, and refit the weight-free pjnd judge on the same corpus.
 # MODEL_RUN/best.safetensors is what ships as vpjnd_cli/weights/vpjndnet.safetensors, and `make graph`
 # then writes the shipped ONNX graph from it.
+# The shipped file's JPEG 4:2:0 labels predate the hard pictures (MODEL_CARD.md, "Data"), so this
+# recipe, which labels them, makes the next file rather than that one bit for bit.
 MODEL_PHOTOS ?=
 MODEL_CORPUS ?= model-corpus
 MODEL_RUN ?= model-run
