@@ -35,6 +35,7 @@ from vpjnd_cli.jnd import jnd_map
 from vpjnd_cli.judges.pjnd import PARAMS_FILE, PjndParams, luma, visible_share
 from vpjnd_cli.model.peak import LumaPeak
 from vpjnd_cli.train.corpus import corpus_views
+from vpjnd_cli.train.evaluation import PairScores
 
 SCALES = (0.5, 0.75, 1.0, 1.5, 2.0)
 SUR = 0.75
@@ -95,17 +96,12 @@ def fit(shares: np.ndarray, peaks: np.ndarray, labels: np.ndarray) -> tuple[Pjnd
         return PjndParams(1.0, theta, beta, threshold, exponent), float(bce())
 
 
-def bce(p: np.ndarray, labels: np.ndarray) -> float:
-    p = np.clip(p, 1e-9, 1 - 1e-9)
-    return float(-np.mean(labels * np.log(p) + (1 - labels) * np.log(1 - p)))
-
-
 def report(name: str, pairs: Pairs, row: int, params: PjndParams) -> dict[str, float]:
-    p = params.probability(pairs.shares[row], pairs.peaks)
-    out = {"bce": bce(p, pairs.labels), "agreement": float(np.mean((p >= SUR) == (pairs.labels >= SUR)))}
+    scores = PairScores(pairs.labels, params.probability(pairs.shares[row], pairs.peaks))
+    out = {"bce": scores.bce(), "agreement": scores.accuracy(SUR)}
     for view in dict.fromkeys(pairs.views):
         mask = np.array([v == view for v in pairs.views])
-        out[f"agreement {view}"] = float(np.mean((p[mask] >= SUR) == (pairs.labels[mask] >= SUR)))
+        out[f"agreement {view}"] = PairScores(scores.labels[mask], scores.probabilities[mask]).accuracy(SUR)
     print(f"{name}: " + ", ".join(f"{k} {v:.4f}" for k, v in out.items()), file=sys.stderr)
     return out
 
