@@ -13,7 +13,7 @@ import onnx
 import pytest
 import torch
 from netmodels import picture_set, seeded_model
-from pictures import real_photo
+from pictures import natural_picture, real_photo
 
 from vpjnd_cli.codecs import get_codec
 from vpjnd_cli.jnd import jnd_map
@@ -192,3 +192,27 @@ def test_a_config_that_the_graph_cannot_hold_is_caught_by_the_comparison(tmp_pat
     by_torch = torch_judge.probabilities(torch_judge.prepare(reference, jnd), candidates)
     by_graph = graph.probabilities(graph.prepare(reference, jnd), candidates)
     assert np.abs(by_graph - by_torch).max() > TOLERANCE
+
+
+def test_a_candidates_answer_does_not_depend_on_its_block_nor_on_opencvs_threads():
+    """-j 1 runs OpenCV on two threads and each -j 2 worker on one, and the searches judge blocks of
+    any size: the same candidate must get the same bits in all of them (a small picture: several
+    candidates per call of the streams, where the heads' sums used to differ in the last bits)."""
+    import cv2
+
+    judge = NetworkJudge(SHIPPED, device="cpu")
+    reference = natural_picture(120, 160, seed=1)
+    codec = get_codec("jpeg")
+    candidates = [codec.decode(codec.encode(reference, level)) for level in codec.levels()[40:52]]
+    prepared = judge.prepare(reference, jnd_map(reference, "epc"))
+    threads = cv2.getNumThreads()
+    try:
+        answers = []
+        for count in (1, 2):
+            cv2.setNumThreads(count)
+            answers.append(np.array([judge.probabilities(prepared, [one])[0] for one in candidates]))
+            answers += [judge.probabilities(prepared, candidates[:size]) for size in (3, 5, 7, 12)]
+    finally:
+        cv2.setNumThreads(threads)
+    for answer in answers:
+        assert np.array_equal(answer, answers[0][: len(answer)])

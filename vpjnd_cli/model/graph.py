@@ -142,7 +142,14 @@ class GraphPatchJudge(PatchScorer):
         return np.concatenate([self._run(stream, **{name: chunk}) for chunk in self._chunks(patches)])
 
     def _head(self, f_ref: np.ndarray, f_dist: np.ndarray, f_jnd: np.ndarray) -> np.ndarray:
-        return self._run("logits", f_ref=f_ref, f_dist=f_dist, f_jnd=f_jnd).reshape(-1)
+        """On one thread: OpenCV splits the heads' sums by thread count, and their last bits with them
+        (-j 1 runs two threads, each -j 2 worker one); the heads take ~3 ms of a 1080p candidate's ~30."""
+        threads = cv2.getNumThreads()
+        cv2.setNumThreads(1)
+        try:
+            return self._run("logits", f_ref=f_ref, f_dist=f_dist, f_jnd=f_jnd).reshape(-1)
+        finally:
+            cv2.setNumThreads(threads)
 
     def _run(self, output: str, **inputs: np.ndarray) -> np.ndarray:
         """One output of the graph from the inputs it needs; the others get a row of zeros."""

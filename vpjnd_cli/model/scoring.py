@@ -2,8 +2,9 @@
 one picture.
 
 ``prepare`` cuts the picture's patch grid and runs the reference and JND streams once per picture;
-``probabilities`` then runs only the distorted stream and the heads per candidate, a few whole
-candidates per call of the heads. The streams take at most ``max_patches_per_chunk`` patches per
+``probabilities`` then runs only the distorted stream and the heads per candidate, one candidate
+per call of the heads: a call's shape then never depends on which candidates share a block, nor
+do its sums (a block of 5 candidates gave other last bits than the same candidates alone). The streams take at most ``max_patches_per_chunk`` patches per
 call, which bounds memory whatever the patch count. With the config's ``flip_average`` every step
 runs on the patches and on their mirror images, and the logits of both views are averaged. A
 subclass runs the network: torch (model/inference.py, for training and GPUs) or its ONNX graph on
@@ -14,8 +15,8 @@ actor; model/served.py) with the very answers ``probabilities`` gives them in on
 scorer whose streams take batches of one fixed shape (``fixed_batch``: torch on a GPU pads every
 call to ``max_patches_per_chunk`` patches) runs the patches of all the blocks through its streams
 together, since a patch's features then do not depend on the others in its batch; any other
-scorer runs each block with the calls ``probabilities`` makes. The heads run per block, a few
-whole candidates per call, in both cases and in both places.
+scorer runs each block with the calls ``probabilities`` makes. The heads run per candidate in both
+cases and in both places.
 """
 
 from __future__ import annotations
@@ -132,14 +133,17 @@ class PatchScorer(ABC):
 
     def _score(self, views: list[tuple[Any, Any]], f_dist: Callable[[int, int, int], Any], count: int,
                per_picture: int) -> np.ndarray:
-        """P of ``count`` candidates of one picture: per view, the heads on a few whole candidates
-        per call (``f_dist(view, a, b)``: the features of candidates a to b in that view)."""
-        step = max(1, self.max_patches_per_chunk // per_picture)  # whole candidates per call of the heads
+        """P of ``count`` candidates of one picture: per view, the heads on each candidate
+        (``f_dist(view, a, b)``: the features of candidates a to b in that view)."""
         logits = np.zeros(count, np.float32)
         for view, (f_ref, f_jnd) in enumerate(views):
+            step = max(1, self.max_patches_per_chunk // per_picture)  # whole candidates per stream call
             for start in range(0, count, step):
                 stop = min(start + step, count)
-                logits[start:stop] += self._head(f_ref, f_dist(view, start, stop), f_jnd)
+                features = f_dist(view, start, stop)
+                for k in range(start, stop):
+                    rows = features[(k - start) * per_picture : (k - start + 1) * per_picture]
+                    logits[k : k + 1] += self._head(f_ref, rows, f_jnd)
         mean = logits.astype(np.float64) / len(self.mirrored_views)
         # rounded to float32, the network's precision: the last-bit noise of its sums, which differs
         # between batch shapes, then rounds away instead of showing in the answer
