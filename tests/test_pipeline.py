@@ -21,17 +21,18 @@ RGB = natural_picture(96, 128, seed=4)
 SOURCE = Source(RGB)
 
 
+@pytest.mark.parametrize("method", ["spread", "block"])
 @pytest.mark.parametrize("codec_name", ["jpeg", "webp"])
-def test_prediction_is_the_most_distorted_passing_level(codec_name):
+def test_prediction_is_the_most_distorted_passing_level(codec_name, method):
     codec = get_codec(codec_name)
-    prediction, _ = predict(SOURCE, codec, PjndJudge(), SearchSettings(sur=0.75, block_size=8))
+    prediction, _ = predict(SOURCE, codec, PjndJudge(), SearchSettings(sur=0.75, method=method, block_size=8))
     assert prediction.passed
     chosen = prediction.chosen
     assert prediction.probabilities[chosen] >= 0.75
     assert all(p >= 0.75 for i, p in prediction.probabilities.items() if i <= chosen)
     after = [i for i in prediction.probabilities if i > chosen]
     assert not after or prediction.probabilities[min(after)] < 0.75  # the passing run ends at the answer
-    assert prediction.evaluations <= level_budget(len(prediction.ladder), 8)
+    assert prediction.evaluations <= (12 if method == "spread" else level_budget(len(prediction.ladder), 8))
     assert prediction.encodes == prediction.evaluations
     assert set(prediction.sizes) == set(prediction.probabilities)
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from vpjnd_cli.search import block_search, level_budget, passing_run_end
+from vpjnd_cli.search import block_search, level_budget, passing_run_end, spread_search
 
 
 class Judge:
@@ -110,3 +110,40 @@ def test_rejects_nonsense(n, block, sur):
 def test_a_judge_returning_the_wrong_count_is_an_error():
     with pytest.raises(ValueError, match="answers"):
         block_search(10, lambda levels: [1.0], block_size=4)
+
+
+@pytest.mark.parametrize("n_levels", [1, 2, 5, 9, 52, 53, 100, 101, 200])
+def test_spread_search_finds_a_monotone_boundary_exactly_in_three_batches_or_fewer(n_levels):
+    costs = []
+    for boundary in range(-1, n_levels):
+        judge = Judge(monotone(boundary))
+        result = spread_search(n_levels, judge, sur=0.75)
+        assert result.chosen == (None if boundary < 0 else boundary)
+        assert result.batches == len(judge.calls) <= 3
+        costs.append(result.evaluations)
+    if n_levels == 100:  # block_search needs up to 32
+        assert max(costs) <= 12
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_spread_search_reads_its_answers_the_monotone_way(seed):
+    rng = np.random.default_rng(seed)
+    table = np.clip(np.linspace(1.1, -0.1, 100) + rng.normal(0, 0.15, 100), 0, 1)
+    result = spread_search(100, Judge(lambda level: float(table[level])), sur=0.75)
+    assert result.chosen == passing_run_end(result.probabilities, 0.75)
+    if result.chosen is not None:  # the next level was judged and failed, or the answer is the last level
+        assert result.chosen == 99 or table[result.chosen + 1] < 0.75
+        assert result.chosen + 1 in result.probabilities or result.chosen == 99
+
+
+def test_spread_search_all_pass_and_all_fail():
+    assert spread_search(100, Judge(lambda level: 0.99)).chosen == 99
+    nothing = spread_search(100, Judge(lambda level: 0.1))
+    assert nothing.chosen is None and 0 in nothing.probabilities
+
+
+def test_spread_search_rejects_nonsense():
+    with pytest.raises(ValueError):
+        spread_search(0, lambda levels: [1.0] * len(levels))
+    with pytest.raises(ValueError, match="answers"):
+        spread_search(10, lambda levels: [1.0])

@@ -20,16 +20,18 @@ from vpjnd_cli.errors import UsageError
 from vpjnd_cli.imageio.metadata import Metadata
 from vpjnd_cli.jnd import jnd_map
 from vpjnd_cli.judges.base import Judge
-from vpjnd_cli.search import block_search
+from vpjnd_cli.search import run_search
 from vpjnd_cli.source import Source
 
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """How a picture is judged: target SUR, block size, JND model, a forced level, and the criterion
-    (the rule a level passes by: "paper", P(no visible difference) >= sur as in VP-JND)."""
+    """How a picture is judged: target SUR, the search method ("spread", or the paper's "block"
+    search of ``block_size`` levels per batch), JND model, a forced level, and the criterion (the rule a level
+    passes by: "paper", P(no visible difference) >= sur as in VP-JND)."""
 
     sur: float = 0.75
+    method: str = "spread"
     block_size: int = 8
     jnd_model: str = "epc"
     level: int | None = None  # the codec's own setting (QF, QP): judge only that level
@@ -176,9 +178,8 @@ def predict(
         reference = prepare_reference(source, judge, settings.jnd_model)
     candidates = CandidateJudge(source, codec, judge, reference, ladder)
     if settings.level is None:
-        result = block_search(
-            len(ladder), candidates, sur=settings.sur, block_size=settings.block_size
-        )
+        result = run_search(settings.method, len(ladder), candidates, sur=settings.sur,
+                            block_size=settings.block_size)
         chosen, probabilities, batches = result.chosen, result.probabilities, result.batches
     else:
         index = ladder_index(ladder, settings.level, codec.name)

@@ -32,7 +32,8 @@ class Settings:
     - ``judge``: "vpjndnet" or "pjnd"; None: the network when ``weights`` are given or the installed
       weights were trained on every codec searched, else "pjnd".
     - ``sur``: the satisfied-user ratio a level must reach; ``level``: skip the search, use this
-      codec setting; ``block_size``: levels judged together.
+      codec setting; ``search_method``: "spread" (11-12 evaluations for JPEG) or "block", the
+      paper's search of ``block_size`` levels per batch (up to 32).
     - ``background``: the sRGB colour transparent pixels are judged on; ``icc``: "keep" writes the
       input's own RGB profile, "srgb" converts; ``keep``: metadata kinds written (exif, icc, xmp).
     - ``min_saving``: percent of the input's size an output must save, else the original is kept.
@@ -42,6 +43,7 @@ class Settings:
     judge: str | None = None
     sur: float = 0.75
     level: int | None = None
+    search_method: str = "spread"
     block_size: int = 8
     chroma: str = "420"
     jnd_model: str = "epc"
@@ -76,12 +78,13 @@ class Settings:
     def _problems(self) -> list[str]:
         from vpjnd_cli.jnd import MODELS
         from vpjnd_cli.judges import JUDGES
+        from vpjnd_cli.search import SEARCHES
 
         out = [f"unknown codec {name!r}; choose from {', '.join(available_codecs())}"
                for name in self.codecs if name not in available_codecs()]
         choices = {"judge": (self.judge, (None, *JUDGES)), "chroma": (self.chroma, CHROMA_CHOICES),
                    "jnd_model": (self.jnd_model, MODELS), "bpg_backend": (self.bpg_backend, BPG_BACKENDS),
-                   "icc": (self.icc, ICC_CHOICES)}
+                   "icc": (self.icc, ICC_CHOICES), "search_method": (self.search_method, SEARCHES)}
         out += [f"{name} must be one of {', '.join(c for c in allowed if c)}, not {value!r}"
                 for name, (value, allowed) in choices.items() if value not in allowed]
         out += [f"unknown metadata kind {kind!r}; choose from {', '.join(METADATA_KINDS)}"
@@ -103,7 +106,8 @@ class Settings:
     @property
     def search(self) -> SearchSettings:
         """What the search of one picture needs."""
-        return SearchSettings(sur=self.sur, block_size=self.block_size, jnd_model=self.jnd_model, level=self.level)
+        return SearchSettings(sur=self.sur, method=self.search_method, block_size=self.block_size,
+                              jnd_model=self.jnd_model, level=self.level)
 
     def build_codec(self, name: str) -> Codec:
         """A codec with these settings (naming bpgenc or bpgdec implies the external BPG back-end)."""

@@ -256,6 +256,10 @@ def test_a_rerun_skips_outputs_made_with_the_same_settings_and_redoes_the_others
     assert run([*args, "--sur", "0.9", "--chroma", "444", "--json"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["note"].split(": ")[1] for r in records] == ["chroma 444 (was 420)"] * 2
+    assert run([*args, "--sur", "0.9", "--chroma", "444", "--search", "block", "--json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["note"].split(": ")[1] for r in records] == ["search block (was spread)"] * 2
+    assert all(marker_settings((out / name).read_bytes())["block_size"] == "8" for name in first)
 
 
 def test_the_report_names_the_level_as_a_number_and_every_setting(tmp_path):

@@ -54,3 +54,6 @@ def test_the_recorded_settings_are_read_back_and_compared():
     old = marker_settings(with_marker(Metadata(), JPEG).xmp)
     assert changed_settings(old, {**JPEG, "criterion": "paper", "chroma": "420"}) == []
     assert changed_settings(old, {**JPEG, "criterion": "strict"}) == ["criterion strict (was paper)"]
+    # ... and they searched by blocks of 8: redone by the spread search, kept by the same block search
+    assert changed_settings(old, {**JPEG, "search": "spread"}) == ["search spread (was block)"]
+    assert changed_settings(old, {**JPEG, "search": "block", "block_size": "8"}) == []

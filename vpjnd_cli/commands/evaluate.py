@@ -17,6 +17,7 @@ def evaluate_command(
     split: Annotated[Literal["test", "val", "train", "all"],
                      typer.Option("--split", help="The pictures scored.", rich_help_panel=opt.INPUTS)] = "test",
     sur: opt.Sur = 0.75,
+    search: opt.SearchName = "spread",
     block_size: opt.BlockSize = 8,
     jnd_model: opt.JndModel = "epc",
     device: opt.Device = "auto",
@@ -65,7 +66,7 @@ def evaluate_command(
     for dataset, name in zip(datasets, names, strict=True):
         label = name if peak_calibration else f"{name} (network alone)"
         try:
-            report = evaluate(dataset, scorers[name], label, split=split, sur=sur, block_size=block_size,
+            report = evaluate(dataset, scorers[name], label, split=split, sur=sur, search=search, block_size=block_size,
                               jnd_model=jnd_model, kind=kind, teacher=scorer_teacher)
         except ValueError as error:
             raise UsageError(str(error)) from None
@@ -102,5 +103,7 @@ def _print_table(report) -> None:
     if teacher:
         console.print(f"teacher distortion at the predicted levels: mean {report.mean_teacher_distortion:.3f}, "
                       f"largest {report.max_teacher_distortion:.3f}")
+    console.print(f"search {report.search}: {report.mean_evaluations:.1f} evaluations in {report.mean_batches:.2f} "
+                  "batches per picture")
     console.print("(true / pred.: the level the labels give / the search chose; acc.: pair accuracy; "
                   "in brackets: 95 % bootstrap intervals over the pictures)")

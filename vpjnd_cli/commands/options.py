@@ -25,6 +25,7 @@ OutputCodecName = Literal[(*available_codecs(), "auto")]  # type: ignore[valid-t
 JudgeChoice = Literal[JUDGES]  # type: ignore[valid-type]
 ChromaChoice = Literal["420", "444", "both"]  # CodecOptions.chroma
 JndModelName = Literal["epc", "namm"]  # vpjnd_cli.jnd.MODELS
+SearchChoice = Literal["spread", "block"]  # vpjnd_cli.search.SEARCHES
 BpgBackendName = Literal["auto", "external", "builtin"]  # CodecOptions.bpg_backend
 IccChoice = Literal["keep", "srgb"]
 DEVICES = ("auto", "cpu", "cuda", "mps")  # vpjnd_cli.model.device.DEVICES; cuda:N is accepted too
@@ -106,9 +107,15 @@ Level = Annotated[
     typer.Option("--level", metavar="N", rich_help_panel=SEARCH,
                  help="Skip the search: use this codec setting (JPEG QF, BPG/HEIC QP, AVIF/WebP quality)."),
 ]
+SearchName = Annotated[
+    SearchChoice,
+    typer.Option("--search", rich_help_panel=SEARCH,
+                 help="spread: probes spread over the ladder, then narrowed (11-12 evaluations for JPEG); "
+                      "block: the paper's binary search over blocks of --block-size levels (up to 32)."),
+]
 BlockSize = Annotated[
     int, typer.Option("--block-size", min=1, metavar="N", rich_help_panel=SEARCH,
-                      help="Levels judged together in one batch.")
+                      help="Levels judged together in one batch by --search block.")
 ]
 Chroma = Annotated[
     ChromaChoice,

@@ -27,7 +27,7 @@ _RDF_OPEN = re.compile(rb"<rdf:RDF\b[^>]*>")
 _SETTING = re.compile(rb"vpjnd:(\w+)=(?:\"([^\"]*)\"|'([^']*)')|<vpjnd:(\w+)>([^<]*)</vpjnd:\4>")
 # Settings that markers of earlier versions do not record, and the value those versions used.
 # A setting absent from both sides (no --level, no weights for pjnd) compares as "".
-_UNRECORDED = {"criterion": "paper", "chroma": "420", "jnd_model": "epc", "block_size": "8",
+_UNRECORDED = {"criterion": "paper", "chroma": "420", "jnd_model": "epc", "search": "block", "block_size": "8",
                "metadata": "exif,icc,xmp"}
 # Our properties as attributes or elements, wherever a tool that rewrote the packet put them.
 _OUR_PROPERTIES = (

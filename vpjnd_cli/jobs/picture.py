@@ -136,7 +136,8 @@ class Worker:
         marks = {
             "codec": codec, "judge": self.judge_name, "weights": self.weights or "", "sur": f"{search.sur:g}",
             "criterion": search.criterion, "chroma": s.chroma, "jnd_model": search.jnd_model,
-            "block_size": str(search.block_size), "level": "" if search.level is None else str(search.level),
+            "search": search.method, "block_size": str(search.block_size) if search.method == "block" else "",
+            "level": "" if search.level is None else str(search.level),
             "metadata": ",".join(sorted(s.keep)) or "none",
         }
         return {key: value for key, value in marks.items() if value}

@@ -3,7 +3,7 @@
 Definitions (the paper publishes none, so these are ours; docs/design.md, "Evaluation"):
 - pair accuracy ("precision"): over every labelled (picture, level), the judge's P >= sur agrees
   with label >= sur;
-- the predicted level: the block search (search.block_search, as compress/predict run it) over the
+- the predicted level: the search compress/predict run (search.run_search, ``search``) over the
   whole ladder with the judge; the true level: dataset.pwjnd_index at the same sur;
 - MAD: mean |setting_pred - setting_true| (JPEG: QF units); relative precision: 1 - mean(|dQ| / Q_true);
 - bit-rate saving: (R_0 - R_pred) / R_0, R_0 the size at the least distorted level;
@@ -27,7 +27,7 @@ import numpy as np
 
 from vpjnd_cli.jnd import jnd_map
 from vpjnd_cli.judges.base import Judge
-from vpjnd_cli.search import block_search
+from vpjnd_cli.search import run_search
 from vpjnd_cli.train.dataset import JndDataset, PictureInfo, pwjnd_index
 from vpjnd_cli.train.teachers import Teacher
 
@@ -90,6 +90,8 @@ class PictureResult:
     kind: str = "photo"
     teacher_distortion: float | None = None  # the teacher's score of the predicted level's candidate
     pairs: int = 0  # labelled levels of the picture (its weight in the pair accuracy)
+    evaluations: int = 0  # levels the search judged
+    batches: int = 0  # the search's calls to the judge
 
 
 @dataclass(frozen=True)
@@ -113,9 +115,18 @@ class Report:
     kind: str = "all"
     mean_teacher_distortion: float | None = None
     max_teacher_distortion: float | None = None
+    search: str = "spread"
+
+    @property
+    def mean_evaluations(self) -> float:
+        return float(np.mean([r.evaluations for r in self.pictures]))
+
+    @property
+    def mean_batches(self) -> float:
+        return float(np.mean([r.batches for r in self.pictures]))
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "mean_evaluations": self.mean_evaluations, "mean_batches": self.mean_batches}
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -133,6 +144,7 @@ def evaluate(
     block_size: int,
     jnd_model: str,
     kind: str = "all",
+    search: str = "spread",
     teacher: Teacher | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> Report:
@@ -150,8 +162,8 @@ def evaluate(
         truth = dataset.labels(info.id)
         pairs = _picture_pairs(dataset, judge, prepared, info.id)
         pair_sets.append(pairs)
-        found = block_search(len(ladder), _candidate_judge(dataset, judge, prepared, info.id), sur=sur,
-                             block_size=block_size)
+        found = run_search(search, len(ladder), _candidate_judge(dataset, judge, prepared, info.id), sur=sur,
+                           block_size=block_size)
         predicted = found.chosen or 0
         true = pwjnd_index(truth, sur) or 0
         first, at_predicted, at_true = (dataset.size(info.id, i) for i in (0, predicted, true))
@@ -169,7 +181,8 @@ def evaluate(
                 distortion = teacher.distortion(reference, at_prediction)
         results.append(PictureResult(info.id, reference.shape[1], reference.shape[0], ladder[true].setting,
                                      ladder[predicted].setting, pairs.accuracy(sur), saving, _finite(delta),
-                                     info.kind, distortion, int(pairs.labels.size)))
+                                     info.kind, distortion, int(pairs.labels.size), found.evaluations,
+                                     found.batches))
         progress(info.id)
     if not results:
         raise ValueError(f"the {split} split has no pictures" + ("" if kind == "all" else f" of kind {kind}"))
@@ -193,6 +206,7 @@ def evaluate(
         kind=kind,
         mean_teacher_distortion=float(np.mean(distortions)) if distortions else None,
         max_teacher_distortion=float(np.max(distortions)) if distortions else None,
+        search=search,
     )
 
 
