@@ -137,3 +137,17 @@ def test_weights_whose_finite_values_overflow_are_refused_and_no_json_says_nan(t
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == (f"vpjnd: error: {weights}: the network's answer is not a number (its values "
                              "overflow): unusable weights\n")
+
+
+def test_a_process_loads_a_weights_file_once_and_again_when_it_changes(tmp_path):
+    import os
+    import shutil
+
+    weights = tmp_path / SHIPPED.name
+    shutil.copy(SHIPPED, weights)
+    first = get_judge("vpjndnet", device="cpu", weights=weights)
+    assert get_judge("vpjndnet", device="cpu", weights=weights) is first
+    assert get_judge("vpjndnet", device="cpu", weights=weights, peak_calibration=False) is not first
+    stat = weights.stat()
+    os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # rewritten, as by a training run
+    assert get_judge("vpjndnet", device="cpu", weights=weights) is not first

@@ -6,12 +6,13 @@ when that judge is asked for.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vpjnd_cli.errors import UsageError
-from vpjnd_cli.model.locate import default_weights_path, trained_codecs
+from vpjnd_cli.model.locate import default_weights_path, require_weights, trained_codecs
 
 if TYPE_CHECKING:
     from vpjnd_cli.judges.base import Judge
@@ -42,8 +43,13 @@ def default_judge(codecs: Sequence[str] | None = None, weights: Path | None = No
 
 def get_judge(name: str, *, device: str = "auto", weights: Path | None = None, peak_calibration: bool = True,
               send: Send | None = None) -> Judge:
-    """Build a judge once per process (the network loads its weights here, unless ``send`` asks
-    another process that holds it; ``peak_calibration`` False leaves out its file's luma-peak calibration)."""
+    """The named judge (``send``: the network is another process's; ``peak_calibration`` False
+    leaves out its weights file's luma-peak calibration).
+
+    A network loaded from a file is kept for the rest of the process and handed out again while
+    the file is unchanged (same size and modification time): a program calling the Python API
+    once per picture loads the model once, as a command's run does.
+    """
     if name == "pjnd":
         from vpjnd_cli.judges.pjnd import PjndJudge
 
@@ -51,5 +57,18 @@ def get_judge(name: str, *, device: str = "auto", weights: Path | None = None, p
     if name == "vpjndnet":
         from vpjnd_cli.judges.vpjndnet import NetworkJudge
 
-        return NetworkJudge(weights, device=device, peak_calibration=peak_calibration, send=send)
+        if send is not None:
+            return NetworkJudge(weights, device=device, peak_calibration=peak_calibration, send=send)
+        path = require_weights(weights).resolve()
+        stat = path.stat() if path.is_file() else None
+        return _loaded_network(path, None if stat is None else (stat.st_size, stat.st_mtime_ns), device,
+                               peak_calibration)
     raise UsageError(f"unknown judge {name!r}; choose one of: {', '.join(JUDGES)}")
+
+
+@functools.lru_cache(maxsize=4)
+def _loaded_network(path: Path, state: tuple[int, int] | None, device: str, peak_calibration: bool) -> Judge:
+    """``state``: the file's size and modification time, so that a rewritten file is loaded again."""
+    from vpjnd_cli.judges.vpjndnet import NetworkJudge
+
+    return NetworkJudge(path, device=device, peak_calibration=peak_calibration)
