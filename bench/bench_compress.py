@@ -1,12 +1,16 @@
 """End-to-end `vpjnd compress` timings per judge (not a test), side by side in one run.
 
     .venv/bin/python bench/bench_compress.py --image PHOTO [--codec jpeg] [--repeat 3] [--processes 5]
+        [--judges pjnd,vpjndnet,vpjndnet-torch,vpjndnet-block] [--cjxl]
 
 The picture is cut to 1920x1080 (area downscale + centre crop). The vpjndnet judge uses
 ``--weights``, else the installed model ($VPJND_WEIGHTS or the shipped vpjnd_cli/weights/), else a
 released-size network with seeded random weights (no trained weights are needed to time it).
 ``vpjndnet-torch`` is the same judge on a copy of the weights without their ONNX graph, so torch
-runs the network (what a GPU, or weights whose graph is missing or stale, get).
+runs the network (what a GPU, or weights whose graph is missing or stale, get); ``vpjndnet-block``
+is the default judge with the paper's block search (``--search block``) instead of the spread search.
+``--cjxl`` adds the row ``cjxl -d 1`` (whole processes, taking turns with the others) and each
+row's ratio to it.
 For each judge it prints the in-process time of one compress (model loading included, Python
 start-up excluded), the median wall and CPU time of ``--processes`` whole `vpjnd compress` processes
 (the judges take turns, so a busy machine slows them alike), whether such a process imports torch
@@ -71,6 +75,7 @@ def main() -> None:
     parser.add_argument("--image", type=Path, required=True)
     parser.add_argument("--codec", default="jpeg")
     parser.add_argument("--judges", default="pjnd,vpjndnet,vpjndnet-torch")
+    parser.add_argument("--cjxl", action="store_true", help="also time `cjxl -d 1` on the same picture")
     parser.add_argument("--repeat", type=int, default=3, help="in-process runs per judge (the best is shown)")
     parser.add_argument("--processes", type=int, default=5, help="whole processes per judge (the median is shown)")
     parser.add_argument("--size", default="1920x1080")
@@ -95,30 +100,35 @@ def main() -> None:
             weights = installed or (random_weights(folder) if judge.startswith("vpjndnet") else None)
             if judge == "vpjndnet-torch":
                 weights = without_graph(weights, folder / "torch")
-            name = judge.removesuffix("-torch")
+            name = judge.removesuffix("-torch").removesuffix("-block")
             extra = ["--weights", str(weights), "--device", options.device] if name == "vpjndnet" else []
+            extra += ["--search", "block"] if judge.endswith("-block") else []
             runs[judge] = ["compress", str(source), "-o", str(folder / f"out{suffix}"), "--codec", options.codec,
                            "--judge", name, *extra, "--force"]
         best = {judge: in_process(args, options.repeat) for judge, args in runs.items()}
-        pythons = dict.fromkeys(runs, sys.executable)
+        commands = {judge: [sys.executable, "-m", "vpjnd_cli", *args] for judge, args in runs.items()}
+        if options.cjxl:
+            commands["cjxl -d 1"] = ["cjxl", "-d", "1", str(source), str(folder / "peer.jxl")]
         if options.baseline:
-            runs["baseline"] = ["compress", str(source), "-o", str(folder / f"base{suffix}"), "--codec",
-                                options.codec, "--force"]
-            pythons["baseline"] = options.baseline
-        walls: dict[str, list[float]] = {judge: [] for judge in runs}
-        cpus: dict[str, list[float]] = {judge: [] for judge in runs}
+            commands["baseline"] = [options.baseline, "-m", "vpjnd_cli", "compress", str(source), "-o",
+                                    str(folder / f"base{suffix}"), "--codec", options.codec, "--force"]
+        walls: dict[str, list[float]] = {row: [] for row in commands}
+        cpus: dict[str, list[float]] = {row: [] for row in commands}
         for _ in range(options.processes):
-            for judge, args in runs.items():
+            for row, command in commands.items():
                 start, cpu = time.perf_counter(), child_cpu_seconds()
-                subprocess.run([pythons[judge], "-m", "vpjnd_cli", *args], check=True, capture_output=True, cwd=folder)
-                walls[judge].append(time.perf_counter() - start)
-                cpus[judge].append(child_cpu_seconds() - cpu)
-        for judge, args in runs.items():
-            record = best.get(judge)
-            torch_imported = imports_torch(pythons[judge], args, folder)
+                subprocess.run(command, check=True, capture_output=True, cwd=folder)
+                walls[row].append(time.perf_counter() - start)
+                cpus[row].append(child_cpu_seconds() - cpu)
+        peer = np.median(walls["cjxl -d 1"]) if options.cjxl else None
+        for row, command in commands.items():
+            record = best.get(row)
+            vpjnd = command[0] != "cjxl"
+            ratio = "" if peer is None else f"  {np.median(walls[row]) / peer:.1f}x cjxl -d 1"
             print(
-                f"{judge:14s} whole process median {np.median(walls[judge]):.2f} s (CPU {np.median(cpus[judge]):.2f} s;"
-                f" {', '.join(f'{w:.2f}' for w in walls[judge])})  imports torch: {torch_imported}"
+                f"{row:14s} whole process median {np.median(walls[row]):.2f} s (CPU {np.median(cpus[row]):.2f} s;"
+                f" {', '.join(f'{w:.2f}' for w in walls[row])})"
+                + (f"  imports torch: {imports_torch(command, folder)}" if vpjnd else "") + ratio
             )
             if record is not None:
                 stages = ", ".join(f"{k} {v:.3f}" for k, v in record["seconds"].items())
@@ -143,9 +153,9 @@ def in_process(args: list[str], repeat: int) -> dict:
     return min(records, key=lambda r: r["wall"])
 
 
-def imports_torch(python: str, args: list[str], folder: Path) -> bool:
-    """Whether a whole `vpjnd` process with ``args`` imports torch, by ``python -X importtime``."""
-    done = subprocess.run([python, "-X", "importtime", "-m", "vpjnd_cli", *args], check=True,
+def imports_torch(command: list[str], folder: Path) -> bool:
+    """Whether a whole `python -m vpjnd_cli ...` ``command`` imports torch, by ``python -X importtime``."""
+    done = subprocess.run([command[0], "-X", "importtime", *command[1:]], check=True,
                           capture_output=True, text=True, cwd=folder)
     return any(line.split("|")[-1].strip() == "torch" for line in done.stderr.splitlines())
 

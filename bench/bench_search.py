@@ -77,9 +77,10 @@ def main() -> None:
         for info in dataset.split(args.split):
             candidates = [dataset.candidate(info.id, i) for i in range(len(ladder))]
             truth = pwjnd_index(dataset.labels(info.id), SUR) or 0
-            rows.append(Row(info.id, info.kind, setting[truth], searched(judged(judge, dataset.reference(info.id),
-                                                                                   candidates))))
-        print(f"\n## {dataset.codec_name} ({len(ladder)} levels), judge {name} ({time.perf_counter() - started:.0f} s)\n")
+            probabilities = judged(judge, dataset.reference(info.id), candidates)
+            rows.append(Row(info.id, info.kind, setting[truth], searched(probabilities)))
+        seconds = time.perf_counter() - started
+        print(f"\n## {dataset.codec_name} ({len(ladder)} levels), judge {name} ({seconds:.0f} s)\n")
         print("| pictures | n | block: evaluations | block: batches | block: MAD | spread: evaluations | "
               "spread: batches | spread: MAD | spread chooses block's level |")
         print("|---|---|---|---|---|---|---|---|---|")
@@ -87,7 +88,8 @@ def main() -> None:
                                     ("hard", [r for r in rows if r.kind != "photo"]), ("all", rows)):
             if chosen_rows:
                 print(line(chosen_rows, setting, subset))
-        differing = [f"{r.picture} ({setting[r.found['block'].chosen or 0]} -> {setting[r.found['spread'].chosen or 0]})"
+        differing = [f"{r.picture} ({setting[r.found['block'].chosen or 0]} -> "
+                     f"{setting[r.found['spread'].chosen or 0]})"
                      for r in rows if r.found["spread"].chosen != r.found["block"].chosen]
         print("\ndiffering: " + (", ".join(differing) or "none"), flush=True)
 
