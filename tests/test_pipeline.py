@@ -47,6 +47,17 @@ def test_finalise_makes_a_smaller_file_at_the_predicted_level():
     assert codec.decode(compressed.data).shape == RGB.shape
 
 
+def test_finalise_reuses_the_search_encode_of_the_chosen_level(monkeypatch):
+    codec = get_codec("avif")  # its encodes are the costly ones
+    calls = []
+    encode = codec.encode
+    monkeypatch.setattr(codec, "encode", lambda rgb, level: calls.append(level) or encode(rgb, level))
+    settings = SearchSettings()
+    prediction, candidates = predict(SOURCE, codec, PjndJudge(), settings)
+    finalise(prediction, candidates, Metadata(), settings)
+    assert len(calls) == prediction.encodes == prediction.evaluations == len(set(calls))
+
+
 def test_bpg_writes_its_file_at_the_effort_and_judges_it_again():
     codec = get_codec("bpg", CodecOptions(bpg_backend="builtin"))
     settings = SearchSettings()

@@ -36,6 +36,8 @@ class SearchSettings:
     jnd_model: str = "epc"
     level: int | None = None  # the codec's own setting (QF, QP): judge only that level
     criterion: str = "paper"
+    min_level: int | None = None  # the codec's own settings the search keeps to (inclusive)
+    max_level: int | None = None
 
 
 @dataclass
@@ -129,33 +131,37 @@ def prepare_reference(source: Source, judge: Judge, jnd_model: str) -> Reference
 
 
 class CandidateJudge:
-    """Encodes, decodes and judges ladder levels of one picture, counting the work."""
+    """Encodes, decodes and judges ladder levels of one picture, counting the work. The search
+    encodes are kept (a few hundred kB at most), so that finalise and the report reuse them."""
 
     def __init__(self, source: Source, codec: Codec, judge: Judge, reference: Reference, ladder: list[Level]) -> None:
         self.pixels = source.encoded(codec.keeps_alpha)
         self.codec, self.judge, self.reference, self.ladder = codec, judge, reference, ladder
-        self.sizes: dict[int, int] = {}
+        self.encoded: dict[int, bytes] = {}
         self.encodes = 0
         self.seconds = {"encode": 0.0, "decode": 0.0, "judge": 0.0}
 
     def __call__(self, indices: list[int]) -> np.ndarray:
-        decoded = []
-        for index in indices:
-            data = self._timed("encode", self.codec.encode, self.pixels, self.ladder[index])
-            self.encodes += 1
-            self.sizes[index] = len(data)
-            decoded.append(self._timed("decode", self.codec.decode, data))
+        decoded = [self._timed("decode", self.codec.decode, self.search_encode(index)) for index in indices]
         return self.judge_decoded(decoded)
 
     def judge_decoded(self, decoded: list[np.ndarray]) -> np.ndarray:
         return self._timed("judge", self.reference.judge, self.judge, decoded)
 
+    def search_encode(self, index: int) -> bytes:
+        """A level's search encode (``codec.encode``), made once."""
+        if index not in self.encoded:
+            self.encoded[index] = self._timed("encode", self.codec.encode, self.pixels, self.ladder[index])
+            self.encodes += 1
+        return self.encoded[index]
+
+    @property
+    def sizes(self) -> dict[int, int]:
+        return {index: len(data) for index, data in self.encoded.items()}
+
     def size(self, index: int) -> int:
         """The search-encode size of a level, encoding it if the search did not."""
-        if index not in self.sizes:
-            self.sizes[index] = len(self._timed("encode", self.codec.encode, self.pixels, self.ladder[index]))
-            self.encodes += 1
-        return self.sizes[index]
+        return len(self.search_encode(index))
 
     def _timed(self, stage: str, function, *args):
         start = time.perf_counter()
@@ -173,7 +179,7 @@ def predict(
     ``reference``: from ``prepare_reference`` for this source and judge, when several codecs are
     searched (its seconds are then reported by every search that shares it).
     """
-    ladder = codec.levels()
+    ladder = bounded_ladder(codec, settings.min_level, settings.max_level)
     if reference is None:
         reference = prepare_reference(source, judge, settings.jnd_model)
     candidates = CandidateJudge(source, codec, judge, reference, ladder)
@@ -197,6 +203,20 @@ def predict(
         seconds=seconds,
     )
     return prediction, candidates
+
+
+def bounded_ladder(codec: Codec, low: int | None, high: int | None) -> list[Level]:
+    """The codec's ladder without the levels whose setting lies outside ``low``..``high`` (the
+    codec's own units, either bound None: open), as jpeg-recompress's --min and --max; a range
+    that holds no level is a UsageError."""
+    ladder = codec.levels()
+    kept = [level for level in ladder
+            if (low is None or level.setting >= low) and (high is None or level.setting <= high)]
+    if not kept:
+        settings = sorted({level.setting for level in ladder})
+        raise UsageError(f"{codec.name} has no level from {'-' if low is None else low} to "
+                         f"{'-' if high is None else high}; its levels run from {settings[0]} to {settings[-1]}")
+    return kept
 
 
 def ladder_index(ladder: list[Level], setting: int, codec_name: str) -> int:
@@ -233,7 +253,7 @@ def finalise(
         data = codec.encode_final(candidates.pixels, ladder[index], metadata)
         probability = prediction.probabilities.get(index, float("nan"))
         final_pixels = codec.decode(data)
-        search_pixels = codec.decode(codec.encode(candidates.pixels, ladder[index]))
+        search_pixels = codec.decode(candidates.search_encode(index))
         if np.array_equal(final_pixels, search_pixels):
             return Compressed(data, index, probability, rejudged)
         rejudged = True

@@ -33,7 +33,8 @@ class Settings:
       weights were trained on every codec searched, else "pjnd".
     - ``sur``: the satisfied-user ratio a level must reach; ``level``: skip the search, use this
       codec setting; ``search_method``: "spread" (11-12 evaluations for JPEG) or "block", the
-      paper's search of ``block_size`` levels per batch (up to 32).
+      paper's search of ``block_size`` levels per batch (up to 32); ``min_level``/``max_level``:
+      the codec settings the search keeps to (inclusive, e.g. JPEG QF 40 to 95).
     - ``background``: the sRGB colour transparent pixels are judged on; ``icc``: "keep" writes the
       input's own RGB profile, "srgb" converts; ``keep``: metadata kinds written (exif, icc, xmp).
     - ``min_saving``: percent of the input's size an output must save, else the original is kept.
@@ -45,6 +46,8 @@ class Settings:
     level: int | None = None
     search_method: str = "spread"
     block_size: int = 8
+    min_level: int | None = None
+    max_level: int | None = None
     chroma: str = "420"
     jnd_model: str = "epc"
     device: str = "auto"
@@ -93,6 +96,10 @@ class Settings:
             out.append(f"sur must be in (0, 1], not {self.sur}")
         if self.block_size < 1:
             out.append("block_size must be at least 1")
+        if self.min_level is not None and self.max_level is not None and self.min_level > self.max_level:
+            out.append(f"min_level {self.min_level} is above max_level {self.max_level}")
+        if self.level is not None and (self.min_level is not None or self.max_level is not None):
+            out.append("a level skips the search; it cannot be used with min_level or max_level")
         if self.level is not None and len(self.codecs) > 1:
             out.append("a level names one codec's setting; it cannot be used with several codecs")
         if not 0.0 <= self.min_saving <= 100.0:
@@ -107,7 +114,8 @@ class Settings:
     def search(self) -> SearchSettings:
         """What the search of one picture needs."""
         return SearchSettings(sur=self.sur, method=self.search_method, block_size=self.block_size,
-                              jnd_model=self.jnd_model, level=self.level)
+                              jnd_model=self.jnd_model, level=self.level, min_level=self.min_level,
+                              max_level=self.max_level)
 
     def build_codec(self, name: str) -> Codec:
         """A codec with these settings (naming bpgenc or bpgdec implies the external BPG back-end)."""

@@ -72,6 +72,40 @@ def test_compress_with_a_fixed_level_and_human_output(tmp_path, capsys):
     assert Image.open(output).format == "JPEG"
 
 
+def test_the_search_keeps_to_min_and_max_level_and_a_rerun_with_other_bounds_redoes_the_file(tmp_path, capsys):
+    source = tmp_path / "in.png"
+    Image.fromarray(natural_picture(96, 128, seed=2)).save(source)
+    code, free = run_json(capsys, "predict", str(source), *PJND)
+    assert code == 0 and free["passed"] and 10 < free["level"] < 90
+    code, above = run_json(capsys, "predict", str(source), *PJND, "--min-level", str(free["level"] + 5))
+    assert above["level"] == free["level"] + 5  # the most distorted allowed level, which passes too
+    assert all(int(level) >= free["level"] + 5 for level in above["probabilities"])
+    code, below = run_json(capsys, "predict", str(source), *PJND, "--max-level", str(free["level"] - 5))
+    assert below["level"] is None and not below["passed"]  # even the least distorted allowed level fails
+    assert str(free["level"] - 5) in below["probabilities"]
+    assert all(int(level) <= free["level"] - 5 for level in below["probabilities"])
+    output = tmp_path / "out.jpg"
+    code, record = run_json(capsys, "compress", str(source), "-o", str(output), *PJND, "--min-level", "40",
+                            "--max-level", "95")
+    assert code == 0 and 40 <= record["written_level"] <= 95
+    code, record = run_json(capsys, "compress", str(source), "-o", str(output), *PJND, "--min-level", "40",
+                            "--max-level", "90")
+    assert record["note"].endswith("redone: max level 90 (was 95)")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--min-level", "101"), "jpeg has no level from 101 to -; its levels run from 1 to 100"),
+    (("--min-level", "60", "--max-level", "50"), "min_level 60 is above max_level 50"),
+    (("--level", "50", "--max-level", "60"), "cannot be used with min_level or max_level"),
+])
+def test_bounds_that_leave_no_level_are_a_usage_error(tmp_path, capsys, args, message):
+    source = tmp_path / "in.png"
+    Image.fromarray(natural_picture(32, 32)).save(source)
+    assert run(["compress", str(source), "-o", str(tmp_path / "out.jpg"), *PJND, *args]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out.jpg").exists()
+
+
 def test_no_passing_level_keeps_the_least_distorted_one_or_the_original(tmp_path, capsys):
     source = tmp_path / "in.jpg"
     # A large input (QF 100, 4:4:4), so that the least distorted level is smaller than it and is written:

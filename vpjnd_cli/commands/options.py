@@ -107,6 +107,16 @@ Level = Annotated[
     typer.Option("--level", metavar="N", rich_help_panel=SEARCH,
                  help="Skip the search: use this codec setting (JPEG QF, BPG/HEIC QP, AVIF/WebP quality)."),
 ]
+MinLevel = Annotated[
+    int | None,
+    typer.Option("--min-level", metavar="N", rich_help_panel=SEARCH,
+                 help="Search only settings >= N (the codec's own: JPEG QF, BPG/HEIC QP, ...)."),
+]
+MaxLevel = Annotated[
+    int | None,
+    typer.Option("--max-level", metavar="N", rich_help_panel=SEARCH,
+                 help="Search only settings <= N (e.g. --min-level 40 --max-level 95 for JPEG)."),
+]
 SearchName = Annotated[
     SearchChoice,
     typer.Option("--search", rich_help_panel=SEARCH,

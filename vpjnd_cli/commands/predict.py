@@ -14,6 +14,8 @@ def predict_command(
     codec: opt.Codec = None,
     judge: opt.JudgeName = None,
     sur: opt.Sur = 0.75,
+    min_level: opt.MinLevel = None,
+    max_level: opt.MaxLevel = None,
     search: opt.SearchName = "spread",
     block_size: opt.BlockSize = 8,
     chroma: opt.Chroma = "420",
@@ -54,7 +56,8 @@ def predict_command(
     from vpjnd_cli.settings import Settings
 
     settings = Settings(
-        codecs=(codec or "jpeg",), judge=judge, sur=sur, search_method=search, block_size=block_size, chroma=chroma,
+        codecs=(codec or "jpeg",), judge=judge, sur=sur, search_method=search, block_size=block_size,
+        min_level=min_level, max_level=max_level, chroma=chroma,
         jnd_model=jnd_model, device=device, weights=weights, bpg_backend=bpg_backend, bpgenc=bpgenc, bpgdec=bpgdec,
         background=parse_colour(background), icc=icc, max_pixels=max_pixels, strict=strict,
     )

@@ -34,7 +34,7 @@ from vpjnd_cli.jobs.signals import (
     raise_if_stopped,
     stop_signals_raise,
 )
-from vpjnd_cli.pipeline import ladder_index
+from vpjnd_cli.pipeline import bounded_ladder, ladder_index
 from vpjnd_cli.results import Result, Totals
 from vpjnd_cli.settings import Settings
 
@@ -128,6 +128,8 @@ class Batch:
         if settings.level is not None:
             codec = self.worker.codecs[0]
             ladder_index(codec.levels(), settings.level, codec.name)
+        for codec in self.worker.codecs:  # bounds that leave a codec no level fail before any picture
+            bounded_ladder(codec, settings.min_level, settings.max_level)
         self._runner: Runner | RayRunner | None = None
 
     def outcomes(self, jobs: int = 1, stdin: bytes | None = None, display: Display | None = None, *,

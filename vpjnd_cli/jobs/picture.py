@@ -138,6 +138,8 @@ class Worker:
             "criterion": search.criterion, "chroma": s.chroma, "jnd_model": search.jnd_model,
             "search": search.method, "block_size": str(search.block_size) if search.method == "block" else "",
             "level": "" if search.level is None else str(search.level),
+            "min_level": "" if search.min_level is None else str(search.min_level),
+            "max_level": "" if search.max_level is None else str(search.max_level),
             "metadata": ",".join(sorted(s.keep)) or "none",
         }
         return {key: value for key, value in marks.items() if value}
@@ -424,7 +426,7 @@ def _shown(source: Source, attempt: _Attempt) -> tuple[CandidateView, np.ndarray
         index, data, probability = made.index, made.data, made.probability
     else:
         index = 0 if prediction.chosen is None else prediction.chosen
-        data = codec.encode(attempt.candidates.pixels, prediction.ladder[index])
+        data = attempt.candidates.search_encode(index)
         probability = prediction.probabilities.get(index)
     return candidate_view(codec, prediction, index, probability, len(data)), source.seen(codec.decode(data))
 
