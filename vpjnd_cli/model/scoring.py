@@ -4,8 +4,9 @@ one picture.
 ``prepare`` cuts the picture's patch grid and runs the reference and JND streams once per picture;
 ``probabilities`` then runs only the distorted stream and the heads per candidate, one candidate
 per call of the heads: a call's shape then never depends on which candidates share a block, nor
-do its sums (a block of 5 candidates gave other last bits than the same candidates alone). The streams take at most ``max_patches_per_chunk`` patches per
-call, which bounds memory whatever the patch count. With the config's ``flip_average`` every step
+do its sums (a block of 5 candidates gave other last bits than the same candidates alone). The
+streams take at most ``max_patches_per_chunk`` patches per call, which bounds memory whatever the
+patch count. With the config's ``flip_average`` every step
 runs on the patches and on their mirror images, and the logits of both views are averaged. A
 subclass runs the network: torch (model/inference.py, for training and GPUs) or its ONNX graph on
 the CPU (model/graph.py).
