@@ -57,3 +57,17 @@ def test_evaluate_gives_bootstrap_intervals_around_its_measures(tmp_path, capsys
         assert low <= report[name] <= high
     assert run(["evaluate", str(root), "--judge", "pjnd", "--split", "all"]) == 0
     assert "95 % bootstrap intervals" in capsys.readouterr().out
+
+
+def test_evaluate_runs_the_search_compress_runs_and_reports_its_cost(tmp_path, capsys):
+    root = make_mcl_jci(tmp_path / "set")
+    reports = {}
+    for search in ("spread", "block"):
+        assert run(["evaluate", str(root), "--judge", "pjnd", "--split", "all", "--json", "--search", search]) == 0
+        reports[search] = json.loads(capsys.readouterr().out)
+    for search, report in reports.items():
+        assert report["search"] == search
+        assert report["mean_evaluations"] == pytest.approx(
+            sum(p["evaluations"] for p in report["pictures"]) / len(report["pictures"]))
+    assert reports["spread"]["mean_evaluations"] <= 12 < reports["block"]["mean_evaluations"]
+    assert reports["spread"]["mean_batches"] <= 3
