@@ -142,3 +142,37 @@ def test_a_held_out_set_reuses_a_corpus_calibration_and_one_split(tmp_path, caps
                 "--calibration", str(training / "calibration.json")]) == 2
     assert "not a calibration.json written by vpjnd label" in capsys.readouterr().err
     assert run(["label", str(new_photos), "-o", str(tmp_path / "c"), *options, "--split", "holdout"]) == 2
+
+
+def test_the_strict_criterion_calibrates_to_ssimulacra2_and_labels_stricter(tmp_path, capsys):
+    photos = make_photos(tmp_path / "photos", height=144, width=192)  # JPEG QF 100 scores about 94.5
+    options = ["--teacher", "ssimulacra2", "--size", "192x144", "--every", "10", "--fine", "10", "--chroma", "420"]
+    paper, strict = tmp_path / "paper", tmp_path / "strict"
+    assert run(["label", str(photos), "-o", str(paper), *options]) == 0
+    assert run(["label", str(photos), "-o", str(strict), *options, "--criterion", "strict"]) == 0
+    assert "strict criterion" in capsys.readouterr().out
+    fits = {name: json.loads((corpus / "calibration.json").read_text()) for name, corpus in
+            (("paper", paper), ("strict", strict))}
+    assert fits["paper"]["criterion"] == "paper" and fits["strict"]["criterion"] == "strict"
+    for sur, aim in {"0.50": 85.0, "0.75": 90.0, "0.90": 93.0}.items():
+        assert fits["strict"]["score_targets"][sur] == aim
+        assert abs(fits["strict"]["mean_score"][sur] - aim) < 1.5  # a line through three bisected points
+        assert fits["strict"]["mean_qf"][sur] > fits["paper"]["mean_qf"][sur]  # a higher quality is needed
+    probability = {}
+    for name, corpus in (("paper", paper), ("strict", strict)):
+        with (corpus / "manifest.csv").open() as handle:
+            probability[name] = {(r["picture"], r["setting"]): float(r["probability"]) for r in csv.DictReader(handle)}
+    assert probability["strict"].keys() == probability["paper"].keys()
+    assert all(probability["strict"][key] <= probability["paper"][key] + 1e-9 for key in probability["paper"])
+
+    # a strict calibration is reused only by a run that asks for the strict criterion
+    reuse = ["--calibration", str(strict / "calibration.json")]
+    assert run(["label", str(photos), "-o", str(tmp_path / "again"), *options, *reuse]) == 2
+    assert "a strict calibration; add --criterion strict to reuse it" in capsys.readouterr().err
+    assert run(["label", str(photos), "-o", str(tmp_path / "again"), *options, *reuse, "--criterion", "strict"]) == 0
+
+
+def test_a_strict_target_that_the_pictures_cannot_reach_is_a_usage_error(tmp_path, capsys):
+    photos = make_photos(tmp_path / "photos")  # 96x72: JPEG 4:2:0 at QF 100 scores 85-88
+    assert run(["label", str(photos), "-o", str(tmp_path / "c"), *LABEL, "--criterion", "strict"]) == 2
+    assert "under the strict target 93" in capsys.readouterr().err

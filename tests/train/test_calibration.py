@@ -9,8 +9,10 @@ from pictures import SHARED
 from vpjnd_cli.errors import InputError
 from vpjnd_cli.train.calibration import (
     MCL_JCI_TARGETS,
+    Calibration,
     Psychometric,
     fit_psychometric,
+    fit_to_scores,
     mcl_jci_targets,
     qf_reaching,
 )
@@ -72,3 +74,25 @@ def test_the_built_in_targets_are_exactly_mcl_jci_summary():
     if not summary.is_file():
         pytest.skip("no ../shared")
     assert mcl_jci_targets(summary) == MCL_JCI_TARGETS
+
+
+def test_the_strict_fit_reaches_its_score_targets_and_its_record_reads_back():
+    curves = synthetic_curves()
+    scores = [(qfs, 100.0 - 25.0 * distortions) for qfs, distortions in curves]  # a score falling with distortion
+    truth = Psychometric(a=1.0, b=0.2)
+
+    def mean_score(sur: float) -> float:
+        reached = [qf_reaching(s, d, truth.threshold(sur)) for s, d in curves]
+        return float(np.mean([np.interp(q, qfs, values) for q, (qfs, values) in zip(reached, scores, strict=True)]))
+
+    targets = {sur: mean_score(sur) for sur in (0.5, 0.75, 0.9)}
+    fitted = fit_to_scores(curves, scores, targets)
+    assert fitted.criterion == "strict" and fitted.targets == {} and fitted.score_targets == targets
+    assert fitted.psychometric.a == pytest.approx(truth.a, rel=0.02)
+    assert fitted.psychometric.b == pytest.approx(truth.b, rel=0.05)
+    for sur, aim in targets.items():
+        assert fitted.mean_score[sur] == pytest.approx(aim, abs=0.3)
+    assert Calibration.from_dict(fitted.to_dict()) == fitted
+    paper = fit_psychometric(curves, {0.5: (30.0, 5.0), 0.75: (40.0, 5.0), 0.9: (50.0, 5.0)}).to_dict()
+    del paper["criterion"], paper["score_targets"], paper["mean_score"]  # as files written before strict
+    assert Calibration.from_dict(paper).criterion == "paper"

@@ -66,6 +66,10 @@ def label_command(
     saturate: Annotated[float, typer.Option("--saturate", min=0.0, metavar="FACTOR", help="Also label a copy of each "
                                             "training picture with its chroma scaled by FACTOR (e.g. 1.8); 0: "
                                             "none.")] = 0.0,
+    criterion: Annotated[Literal["paper", "strict"], typer.Option(
+        "--criterion", help="paper: the teacher calibrated to MCL-JCI's first JND (the VP-JND paper's); strict: "
+        "calibrated so that the files at SUR 75 % score SSIMULACRA2 90 (85 at 50 %, 93 at 90 %), no visible "
+        "difference at 1:1 side by side.")] = "paper",
     calibration_file: Annotated[Path | None, typer.Option("--calibration", metavar="FILE", help="Reuse this "
                                                           "calibration.json of another corpus instead of fitting one "
                                                           "(labels comparable with it).")] = None,
@@ -107,10 +111,13 @@ def label_command(
         raise OutputError("the corpus folder's parent does not exist", output)
     targets = mcl_jci_targets(summary)
     reused = None if calibration_file is None else _read_calibration(calibration_file, teacher)
+    if reused is not None and reused.criterion != criterion:
+        raise UsageError(f"a {reused.criterion} calibration; add --criterion {reused.criterion} to reuse it",
+                         calibration_file)
     settings = LabelSettings(sizes=_sizes(size or DEFAULT_SIZES), codecs=tuple(codecs or ()), chroma=chroma,
                              every=every, fine=fine, seed=seed, jobs=jobs, tiles=tiles, saturate=saturate,
                              synthetic=synthetic, synthetic_size=_sizes([synthetic_size])[0], split=split,
-                             calibration=reused)
+                             calibration=reused, criterion=criterion)
     started = time.perf_counter()
     try:
         calibration = label_corpus(_photo_files(photos), output, scorer, targets, settings, Console().note)
@@ -119,10 +126,13 @@ def label_command(
     fit = calibration.psychometric
     source = f"calibration of {calibration_file}" if calibration_file else \
         f"{calibration.pictures} calibration pictures"
-    typer.echo(f"{output}: {source}; P = 1/(1+exp((d-{fit.a:.4g})/{fit.b:.4g})); "
-               + ", ".join(f"SUR {s:.0%}: QF {calibration.mean_qf[s]:.1f}±{calibration.sd_qf[s]:.1f} "
-                           f"(MCL-JCI {m:.1f}±{sd:.1f})" for s, (m, sd) in calibration.targets.items())
-               + f"; {time.perf_counter() - started:.0f} s")
+    reached = [f"SUR {s:.0%}: QF {calibration.mean_qf[s]:.1f}±{calibration.sd_qf[s]:.1f} (MCL-JCI {m:.1f}±{sd:.1f})"
+               for s, (m, sd) in calibration.targets.items()]
+    reached += [f"SUR {s:.0%}: SSIMULACRA2 {calibration.mean_score[s]:.1f} (aim {aim:g}), QF "
+                f"{calibration.mean_qf[s]:.1f}±{calibration.sd_qf[s]:.1f}"
+                for s, aim in calibration.score_targets.items()]
+    typer.echo(f"{output}: {calibration.criterion} criterion, {source}; P = 1/(1+exp((d-{fit.a:.4g})/{fit.b:.4g})); "
+               + ", ".join(reached) + f"; {time.perf_counter() - started:.0f} s")
 
 
 def _read_calibration(path: Path, teacher: str) -> Calibration:

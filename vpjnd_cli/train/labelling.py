@@ -38,7 +38,7 @@ from vpjnd_cli.imageio import load_image, write_atomic
 from vpjnd_cli.imageio.colour import BT601
 from vpjnd_cli.imageio.resize import cover_and_crop
 from vpjnd_cli.jsontext import dumps
-from vpjnd_cli.train.calibration import Calibration, fit_psychometric
+from vpjnd_cli.train.calibration import STRICT_TARGETS, Calibration, fit_psychometric, fit_to_scores
 from vpjnd_cli.train.corpus import (
     MANIFEST,
     Row,
@@ -50,11 +50,12 @@ from vpjnd_cli.train.corpus import (
 )
 from vpjnd_cli.train.splits import split_by_source
 from vpjnd_cli.train.synthetic import PHOTO_KINDS, PURE_KINDS, hard_picture, seed_of
-from vpjnd_cli.train.teachers import Teacher
+from vpjnd_cli.train.teachers import Teacher, get_teacher
 
 Log = Callable[[str], None]
 INFORMATIVE = (0.02, 0.98)  # probabilities between these are worth labelling densely
 CALIBRATION_EVERY = 5  # JPEG QF 100, 95, ..., 5: the curves the calibration is fitted on
+STRICT_LOWEST_QF = 50  # the strict fit's SSIMULACRA2 curves stop here: its targets (85-93) lie far above
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class LabelSettings:
     synthetic_size: tuple[int, int] = (960, 540)
     calibration: Calibration | None = None  # reuse another corpus's fit instead of fitting one
     split: str | None = None  # every photo in this split instead of the seeded 70/10/20 split
+    criterion: str = "paper"  # "strict": fitted to SSIMULACRA2 targets instead of MCL-JCI's (calibration.py)
 
     def plan(self, codec: str) -> LevelPlan:
         plan = DEFAULT_PLANS[codec]
@@ -350,17 +352,31 @@ def calibrate(
 ) -> Calibration:
     """Fit the psychometric function on the JPEG 4:2:0 curves of the first-size photo pictures as
     cut (no augmented copy or generated picture: adding them leaves the labels of the others as
-    they were)."""
+    they were): to MCL-JCI's ``targets``, or for the strict criterion to SSIMULACRA2's (scored by
+    the ssimulacra2 teacher on the same files from QF STRICT_LOWEST_QF up, and cached beside)."""
     width, height = settings.sizes[0]
     originals = [p for p in pictures if not p.augmented and p.kind == "photo"]
     chosen = [p for p in originals if p.rgb.shape[:2] == (height, width)] or originals
-    cache = ScoreCache(corpus, teacher, corpus_codec("jpeg", "420"), settings.jobs)
-    indices = list(range(0, len(cache.ladder), CALIBRATION_EVERY))
+    codec = corpus_codec("jpeg", "420")
+    indices = list(range(0, len(codec.levels()), CALIBRATION_EVERY))
+    curves = _jpeg_curves(ScoreCache(corpus, teacher, codec, settings.jobs), chosen, indices)
+    if settings.criterion == "paper":
+        return fit_psychometric(curves, targets)
+    # strict: SSIMULACRA2 of the same files (distortion = 100 - score), where it can reach the targets
+    ssimulacra2 = ScoreCache(corpus, get_teacher("ssimulacra2"), codec, settings.jobs)
+    high = [i for i in indices if codec.levels()[i].setting >= STRICT_LOWEST_QF]
+    scores = [(qfs, 100.0 - distortions) for qfs, distortions in _jpeg_curves(ssimulacra2, chosen, high)]
+    return fit_to_scores(curves, scores, STRICT_TARGETS)
+
+
+def _jpeg_curves(cache: ScoreCache, pictures: list[CutPicture],
+                 indices: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per picture, (QFs increasing, the cache's teacher distortions at them)."""
     curves = []
-    for picture in chosen:
+    for picture in pictures:
         found = cache.scores(picture, indices)
         ordered = sorted(found, key=lambda i: cache.ladder[i].setting)
         curves.append((np.array([cache.ladder[i].setting for i in ordered], dtype=float),
                        np.array([found[i] for i in ordered])))
-    return fit_psychometric(curves, targets)
+    return curves
 
