@@ -100,6 +100,8 @@ class Settings:
             out.append(f"min_level {self.min_level} is above max_level {self.max_level}")
         if self.level is not None and (self.min_level is not None or self.max_level is not None):
             out.append("a level skips the search; it cannot be used with min_level or max_level")
+        if (self.min_level is not None or self.max_level is not None) and len(self.codecs) > 1:
+            out.append("min_level and max_level name one codec's settings; they cannot be used with several codecs")
         if self.level is not None and len(self.codecs) > 1:
             out.append("a level names one codec's setting; it cannot be used with several codecs")
         if not 0.0 <= self.min_saving <= 100.0:

@@ -97,6 +97,7 @@ def test_the_search_keeps_to_min_and_max_level_and_a_rerun_with_other_bounds_red
     (("--min-level", "101"), "jpeg has no level from 101 to -; its levels run from 1 to 100"),
     (("--min-level", "60", "--max-level", "50"), "min_level 60 is above max_level 50"),
     (("--level", "50", "--max-level", "60"), "cannot be used with min_level or max_level"),
+    (("--codec", "auto", "--min-level", "40"), "they cannot be used with several codecs"),
 ])
 def test_bounds_that_leave_no_level_are_a_usage_error(tmp_path, capsys, args, message):
     source = tmp_path / "in.png"
