@@ -95,6 +95,7 @@ def label_command(
     vpjnd label photos/ -o corpus --codec all --synthetic 8 -j 2
     vpjnd label photos/ -o corpus-bpg --codec bpg --chroma 420 --teacher ssimulacra2
     vpjnd label new-photos/ -o held-out --calibration corpus/calibration.json --split test
+    vpjnd label photos/ -o corpus-strict --criterion strict   # calibrated to SSIMULACRA2, not MCL-JCI
     """
     import time
 

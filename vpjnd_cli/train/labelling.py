@@ -1,5 +1,6 @@
 """`vpjnd label`: cut pictures from photos (and generate hard ones), encode ladder levels of every
-codec asked for, score them with a teacher calibrated once to MCL-JCI, write the corpus.
+codec asked for, score them with a teacher calibrated once to MCL-JCI (or, for the strict
+criterion, to SSIMULACRA2 targets: calibration.py), write the corpus.
 
 Calibration: the teacher's probability is a function of its distortion alone, so one fit serves
 every codec. It is fitted on the JPEG 4:2:0 curves (QF 100, 95, ..., 5) of the first-size
