@@ -182,3 +182,33 @@ def test_a_checkpoint_from_before_the_option_resumes_as_a_network_alone(dataset,
     run(dataset, tmp_path / "old", 2, resume=True)
     with pytest.raises(UsageError, match=r"other settings.*peak_in_loss false \(now true\)$"):
         run(dataset, tmp_path / "old", 3, resume=True, peak_in_loss=True)
+
+
+def test_best_safetensors_appears_only_once_calibrated(dataset, tmp_path, monkeypatch):
+    """The best epoch waits as PENDING while the run trains and fits its calibration; a run stopped
+    before its end leaves no BEST a user could take for a finished file."""
+    from vpjnd_cli.train import trainer
+
+    seen = []
+    calibrate = trainer.calibrate_weights
+
+    def watched(path, *args):
+        seen.append((path.name, (path.parent / BEST).exists()))
+        return calibrate(path, *args)
+
+    monkeypatch.setattr(trainer, "calibrate_weights", watched)
+    run(dataset, tmp_path / "r", 1)
+    assert seen == [(trainer.PENDING, False)]
+    assert read_header(tmp_path / "r" / BEST).calibration is not None
+    assert not (tmp_path / "r" / trainer.PENDING).exists()
+    first = (tmp_path / "r" / BEST).read_bytes()
+    run(dataset, tmp_path / "r", 1, resume=True)  # a finished run resumed: its BEST is fitted again, in place
+    assert seen[-1] == (BEST, True) and (tmp_path / "r" / BEST).read_bytes() == first
+
+    def interrupted(path, *args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(trainer, "calibrate_weights", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run(dataset, tmp_path / "stopped", 1)
+    assert (tmp_path / "stopped" / trainer.PENDING).exists() and not (tmp_path / "stopped" / BEST).exists()

@@ -61,6 +61,10 @@ from vpjnd_cli.train.ssim import luma, ssim
 
 CHECKPOINT = "checkpoint.pt"
 BEST = "best.safetensors"
+# The best epoch's weights until the run's end has fitted their luma-peak calibration; then they
+# become BEST. A copy of BEST taken at any time is a finished, calibrated file (an uncalibrated one
+# passed JPEG QF 16 where the threshold was 70), and an interrupted run leaves PENDING, not BEST.
+PENDING = "best.pending.safetensors"
 LOG = "log.json"
 _PEAK_HEAD_START = (1.0, 0.0, 0.0)  # a, b, c: the network alone
 _PEAK_HEAD_LR = 0.01  # Adam's step for a, b and c: ten times the network's, so they settle within a run
@@ -280,24 +284,26 @@ def train(
                     state.best["val_accuracy"], -state.best["val_bce"]):
                 state.best = record
                 info = _training_info(data_description, dataset, config, state, device)
-                save_weights(state.ema, run / BEST, training=info, ema=True)
+                save_weights(state.ema, run / PENDING, training=info, ema=True)
             state.epoch, state.batch, state.losses = state.epoch + 1, 0, []
             _save_checkpoint(run, state, net, config)
             last_checkpoint = time.monotonic()
             _write_log(run, net, config, state)
     finally:
         display.stop()
-    if (run / BEST).exists():
+    finished = run / PENDING if (run / PENDING).exists() else run / BEST  # BEST: a finished run resumed
+    if finished.exists():
         fit = None
         if peak_calibration:
             try:
-                fit = calibrate_weights(run / BEST, dataset, device, config.jnd_model)
+                fit = calibrate_weights(finished, dataset, device, config.jnd_model)
             except ValueError as error:  # too few training pairs, or a singular fit
                 display.note(f"luma-peak calibration skipped ({error}); the file judges with the network alone")
         if fit is None:
-            strip_calibration(run / BEST)
+            strip_calibration(finished)
         else:
             _note_calibration(fit, display)
+        os.replace(finished, run / BEST)
         _write_log(run, net, config, state, fit)
         try:
             export_graph(run / BEST)
