@@ -137,8 +137,8 @@ class PatchScorer(ABC):
         """P of ``count`` candidates of one picture: per view, the heads on each candidate
         (``f_dist(view, a, b)``: the features of candidates a to b in that view)."""
         logits = np.zeros(count, np.float32)
+        step = max(1, self.max_patches_per_chunk // per_picture)  # whole candidates per stream call
         for view, (f_ref, f_jnd) in enumerate(views):
-            step = max(1, self.max_patches_per_chunk // per_picture)  # whole candidates per stream call
             for start in range(0, count, step):
                 stop = min(start + step, count)
                 features = f_dist(view, start, stop)

@@ -359,13 +359,14 @@ def calibrate(
     originals = [p for p in pictures if not p.augmented and p.kind == "photo"]
     chosen = [p for p in originals if p.rgb.shape[:2] == (height, width)] or originals
     codec = corpus_codec("jpeg", "420")
-    indices = list(range(0, len(codec.levels()), CALIBRATION_EVERY))
+    ladder = codec.levels()
+    indices = list(range(0, len(ladder), CALIBRATION_EVERY))
     curves = _jpeg_curves(ScoreCache(corpus, teacher, codec, settings.jobs), chosen, indices)
     if settings.criterion == "paper":
         return fit_psychometric(curves, targets)
     # strict: SSIMULACRA2 of the same files (distortion = 100 - score), where it can reach the targets
     ssimulacra2 = ScoreCache(corpus, get_teacher("ssimulacra2"), codec, settings.jobs)
-    high = [i for i in indices if codec.levels()[i].setting >= STRICT_LOWEST_QF]
+    high = [i for i in indices if ladder[i].setting >= STRICT_LOWEST_QF]
     scores = [(qfs, 100.0 - distortions) for qfs, distortions in _jpeg_curves(ssimulacra2, chosen, high)]
     return fit_to_scores(curves, scores, STRICT_TARGETS)
 
