@@ -75,3 +75,22 @@ def test_train_refuses_an_existing_run_without_resume(tmp_path, capsys):
     assert run(["train", str(corpus), "-o", str(tmp_path / "r2"), "--channels", "4,x"]) == 2
     assert run(["train", str(corpus), "-o", str(tmp_path / "r3"), "--weight-activation", "tanh"]) == 2
     assert "--weight-activation" in capsys.readouterr().err  # refused with its choices, before any work
+
+
+def test_a_network_trained_on_strict_labels_records_its_criterion_and_judges_by_it_alone(tmp_path, capsys):
+    from jnd_sets import make_mcl_jci
+
+    corpus, runs = tmp_path / "strict", tmp_path / "run"
+    photos = make_photos(tmp_path / "photos", height=144, width=192)  # large enough for the strict targets
+    assert run(["label", str(photos), "-o", str(corpus), "--teacher", "ssimulacra2", "--size", "192x144",
+                "--every", "20", "--fine", "10", "--chroma", "420", "--criterion", "strict"]) == 0
+    assert run(["train", str(corpus), "-o", str(runs), "--epochs", "1", *TINY_NET]) == 0
+    weights = str(runs / "best.safetensors")
+    assert read_header(runs / "best.safetensors").training["criterion"] == "strict"
+    capsys.readouterr()
+    assert run(["evaluate", str(corpus), "--weights", weights, "--device", "cpu", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["criterion"] == "strict"  # the labels' criterion, by default
+    assert run(["evaluate", str(corpus), "--weights", weights, "--criterion", "paper"]) == 2
+    assert "is labelled for the strict criterion, not paper" in capsys.readouterr().err
+    assert run(["evaluate", str(make_mcl_jci(tmp_path / "mcl")), "--weights", weights]) == 2  # human first-JND data
+    assert "was trained for the strict criterion, not paper" in capsys.readouterr().err

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vpjnd_cli.criteria import CRITERIA
 from vpjnd_cli.errors import InputError, os_cause
 
 SURS = (0.50, 0.75, 0.90)
@@ -39,7 +40,6 @@ MCL_JCI_TARGETS = {0.50: (26.8, 8.748177652797064), 0.75: (35.18, 10.57083009888
                    0.90: (41.54, 11.00873493631122)}
 _SUMMARY_COLUMNS = {0.50: "qf_sur50", 0.75: "qf_sur75", 0.90: "qf_sur90"}
 STRICT_TARGETS = {0.50: 85.0, 0.75: 90.0, 0.90: 93.0}  # mean SSIMULACRA2 at the QF reaching each SUR
-CRITERIA = ("paper", "strict")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import json
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -22,11 +23,13 @@ import numpy as np
 
 from vpjnd_cli.codecs import codec_extensions, get_codec
 from vpjnd_cli.codecs.base import Codec, CodecOptions, Level
+from vpjnd_cli.criteria import CRITERIA
 from vpjnd_cli.errors import InputError, UsageError
 from vpjnd_cli.imageio import write_atomic
 from vpjnd_cli.train.dataset import JndDataset, PictureInfo
 
 MANIFEST = "manifest.csv"
+CALIBRATION = "calibration.json"
 PICTURES = "pictures"
 CANDIDATES = "candidates"
 
@@ -112,6 +115,21 @@ def corpus_views(root: Path, codecs: list[str] | None = None) -> list[CorpusData
             if codecs is None or codec in codecs]
 
 
+def corpus_criterion(root: Path) -> str:
+    """The criterion a corpus was labelled for, from its calibration.json ("paper" when it has none
+    or predates the strict criterion); an unreadable file is an InputError naming it."""
+    path = root / CALIBRATION
+    if not path.is_file():
+        return "paper"
+    try:
+        criterion = json.loads(path.read_text()).get("criterion", "paper")
+    except (OSError, ValueError, AttributeError) as error:
+        raise InputError(f"unreadable calibration ({error})", path) from None
+    if criterion not in CRITERIA:
+        raise InputError(f"unknown criterion {criterion!r}", path)
+    return str(criterion)
+
+
 class CorpusDataset(JndDataset):
     """One codec and chroma sampling of our corpus behind the JndDataset interface.
 
@@ -152,6 +170,10 @@ class CorpusDataset(JndDataset):
             self._labels.setdefault(row.picture, {})[position[row.level]] = row.probability
             self._distortions[row.picture, position[row.level], row.teacher] = row.distortion
             self._info[row.picture] = PictureInfo(row.picture, row.source, row.split, row.kind)
+
+    @property
+    def criterion(self) -> str:
+        return corpus_criterion(self.root)
 
     @property
     def name(self) -> str:
@@ -216,6 +238,10 @@ class MixedDataset(JndDataset):
     @property
     def codecs(self) -> list[str]:
         return list(dict.fromkeys(part.codec_name for part in self.parts.values()))
+
+    @property
+    def criterion(self) -> str:
+        return next(iter(self.parts.values())).criterion  # views of one corpus share its calibration
 
     def _part(self, picture: str) -> tuple[CorpusDataset, str]:
         name, _, inner = picture.partition(":")

@@ -64,6 +64,12 @@ class JndDataset(ABC):
         """The codecs whose candidates the set holds (a weights file trained on it records them)."""
         return [self.codec_name]
 
+    @property
+    def criterion(self) -> str:
+        """The criterion of "looks the same" its labels stand for (vpjnd_cli/criteria.py): human
+        first-JND data is the paper's; our corpus says which calibration labelled it."""
+        return "paper"
+
     def reference_key(self, picture: str) -> str:
         """The picture whose reference this one shares (a training loop computes each JND map once)."""
         return picture

@@ -116,6 +116,7 @@ class Report:
     mean_teacher_distortion: float | None = None
     max_teacher_distortion: float | None = None
     search: str = "spread"
+    criterion: str = "paper"  # the labels' (and so the judge's) criterion of "looks the same"
 
     @property
     def mean_evaluations(self) -> float:
@@ -192,6 +193,7 @@ def evaluate(
     pred_q = np.array([r.predicted_setting for r in results], dtype=float)
     return Report(
         judge=judge_name, layout=dataset.layout, codec=dataset.codec_name, split=split, sur=sur,
+        criterion=dataset.criterion,
         pairs=int(all_pairs.labels.size), pair_accuracy=all_pairs.accuracy(sur),
         mad=float(np.mean(np.abs(pred_q - true_q))),
         relative_precision=float(1 - np.mean(np.abs(pred_q - true_q) / np.maximum(true_q, 1))),

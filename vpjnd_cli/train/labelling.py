@@ -41,6 +41,7 @@ from vpjnd_cli.imageio.resize import cover_and_crop
 from vpjnd_cli.jsontext import dumps
 from vpjnd_cli.train.calibration import STRICT_TARGETS, Calibration, fit_psychometric, fit_to_scores
 from vpjnd_cli.train.corpus import (
+    CALIBRATION,
     MANIFEST,
     Row,
     candidate_path,
@@ -306,7 +307,7 @@ def label_corpus(
                 log(f"scored {name} {chroma} {number}/{len(pictures)}: {picture.id} ({len(scores)} levels)")
     rows = kept_rows(corpus, rows, splits, calibration, log) + rows
     record = {**calibration.to_dict(), "teacher": teacher.name}  # --calibration refuses another teacher's fit
-    write_atomic(corpus / "calibration.json", dumps(record, indent=2).encode(), force=True)
+    write_atomic(corpus / CALIBRATION, dumps(record, indent=2).encode(), force=True)
     write_manifest(corpus, rows)
     return calibration
 

@@ -322,6 +322,7 @@ def _training_info(description: str, dataset: JndDataset, config: TrainConfig, s
                    device: torch.device) -> dict:
     return {
         "data": description, "layout": dataset.layout, "codec": dataset.codec_name, "codecs": dataset.codecs,
+        "criterion": dataset.criterion,
         "train_pictures": len(dataset.split("train")), "config": dataclasses.asdict(config),
         "epoch": state.epoch + 1, "steps": state.step, "val": state.history[-1],
         "seconds": round(sum(r["seconds"] for r in state.history), 1),
