@@ -13,7 +13,7 @@ from vpjnd_cli.codecs.bpg.codec import DEFAULT_EFFORT
 from vpjnd_cli.errors import UsageError
 from vpjnd_cli.imageio.metadata import Metadata
 from vpjnd_cli.judges.pjnd import PjndJudge
-from vpjnd_cli.pipeline import SearchSettings, finalise, ladder_index, predict, prepare_reference
+from vpjnd_cli.pipeline import SearchSettings, finalise, finer_chroma, ladder_index, predict, prepare_reference
 from vpjnd_cli.search import level_budget
 from vpjnd_cli.source import Source
 
@@ -134,3 +134,33 @@ def test_a_transparent_picture_is_searched_with_its_alpha(codec_name):
     assert candidates.pixels.shape == rgba.shape
     compressed = finalise(prediction, candidates, Metadata(), SearchSettings())
     assert codec.decode(compressed.data).shape == rgba.shape
+
+
+def test_the_444_rungs_of_a_420_ladder_are_the_finer_chroma():
+    jpeg = get_codec("jpeg")
+    finer = finer_chroma(jpeg, jpeg.levels())
+    assert [level.setting for level in finer] == [level.setting for level in jpeg.levels()]
+    assert {level.chroma for level in finer} == {"444"}
+    assert finer_chroma(get_codec("bpg", CodecOptions(bpg_backend="builtin")), get_codec("bpg").levels())
+    assert finer_chroma(get_codec("webp"), get_codec("webp").levels()) == []  # lossy WebP is 4:2:0 only
+    assert finer_chroma(get_codec("jxl"), get_codec("jxl").levels()) == []  # every level is 4:4:4
+    both = get_codec("jpeg", CodecOptions(chroma="both"))
+    assert finer_chroma(both, both.levels()) == []  # the 4:4:4 rungs are searched already
+
+
+def test_when_no_420_level_passes_the_444_rungs_are_searched_and_written_least_distorted_first():
+    """SUR 1 passes nothing, so the whole fallback runs: the 4:4:4 rungs come first in the ladder,
+    and the file written when none passes is the least distorted of all (QF 100 at 4:4:4)."""
+    codec, judge = get_codec("jpeg"), PjndJudge()
+    settings = SearchSettings(sur=1.0, chroma_fallback=True)
+    prediction, candidates = predict(SOURCE, codec, judge, settings)
+    plain, _ = predict(SOURCE, codec, judge, SearchSettings(sur=1.0))
+    assert not prediction.passed and len(prediction.ladder) == 2 * len(plain.ladder)
+    assert prediction.ladder[0].label == "100/444" and prediction.ladder[100].label == "100"
+    assert {prediction.ladder[i].label: p for i, p in prediction.probabilities.items() if i >= 100} == \
+        {plain.ladder[i].label: p for i, p in plain.probabilities.items()}  # the 4:2:0 search, kept
+    assert prediction.batches > plain.batches and prediction.encodes == prediction.evaluations
+    compressed = finalise(prediction, candidates, Metadata(), settings)
+    assert compressed.index == 0 and compressed.data == codec.encode_final(RGB, prediction.ladder[0], Metadata())
+    lenient, _ = predict(SOURCE, codec, judge, SearchSettings(chroma_fallback=True))
+    assert lenient.ladder == plain.ladder and lenient.chosen is not None  # a 4:2:0 level passed: no fallback

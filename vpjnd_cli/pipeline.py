@@ -9,6 +9,7 @@ picture whose codec keeps alpha, on its alpha plane too; it passes when both do.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,8 +28,8 @@ from vpjnd_cli.source import Source
 @dataclass(frozen=True)
 class SearchSettings:
     """How a picture is judged: target SUR, the search method ("spread", or the paper's "block"
-    search of ``block_size`` levels per batch), JND model, a forced level, and the criterion (the rule a level
-    passes by: "paper", P(no visible difference) >= sur as in VP-JND)."""
+    search of ``block_size`` levels per batch), JND model, a forced level, and the criterion the
+    judge stands for ("paper" or "strict", criteria.py; recorded in results and markers)."""
 
     sur: float = 0.75
     method: str = "spread"
@@ -38,6 +39,7 @@ class SearchSettings:
     criterion: str = "paper"
     min_level: int | None = None  # the codec's own settings the search keeps to (inclusive)
     max_level: int | None = None
+    chroma_fallback: bool = False  # no 4:2:0 level passes: search the 4:4:4 rungs (finer_chroma)
 
 
 @dataclass
@@ -148,6 +150,14 @@ class CandidateJudge:
     def judge_decoded(self, decoded: list[np.ndarray]) -> np.ndarray:
         return self._timed("judge", self.reference.judge, self.judge, decoded)
 
+    def extended(self, ladder: list[Level], offset: int) -> CandidateJudge:
+        """The same picture over a longer ladder whose rungs from ``offset`` on are this one's; the
+        encodes made so far and the work counted come along."""
+        longer = copy.copy(self)
+        longer.ladder, longer.seconds = ladder, dict(self.seconds)
+        longer.encoded = {offset + index: data for index, data in self.encoded.items()}
+        return longer
+
     def search_encode(self, index: int) -> bytes:
         """A level's search encode (``codec.encode``), made once."""
         if index not in self.encoded:
@@ -191,6 +201,15 @@ def predict(
         index = ladder_index(ladder, settings.level, codec.name)
         probability = float(candidates([index])[0])
         chosen, probabilities, batches = index, {index: probability}, 1
+    finer = finer_chroma(codec, ladder) if settings.chroma_fallback and settings.level is None else []
+    if chosen is None and finer:
+        # The 4:4:4 rungs go first: the ladder stays ordered from the least distorted rung, as
+        # finalise's steps back and its "none passed: write rung 0" need; the 4:2:0 ones follow.
+        candidates = candidates.extended(finer + ladder, offset=len(finer))
+        ladder, probabilities = candidates.ladder, {len(finer) + i: p for i, p in probabilities.items()}
+        result = run_search(settings.method, len(finer), candidates, sur=settings.sur, block_size=settings.block_size)
+        chosen, batches = result.chosen, batches + result.batches
+        probabilities.update(result.probabilities)
     seconds = {**reference.seconds, **candidates.seconds}
     prediction = Prediction(
         codec=codec.name,
@@ -203,6 +222,17 @@ def predict(
         seconds=seconds,
     )
     return prediction, candidates
+
+
+def finer_chroma(codec: Codec, ladder: list[Level]) -> list[Level]:
+    """The 4:4:4 rungs of a 4:2:0 ladder, searched when no 4:2:0 level passes (the default
+    chroma of the paper criterion): saturated graphics and coloured text fail at every 4:2:0
+    level, chroma subsampling alone moving their edges, and a 4:4:4 file at a lower quality both
+    passes and is smaller than the least distorted 4:2:0 one. Empty when the codec has no 4:4:4
+    (lossy WebP) or the ladder is not 4:2:0."""
+    if "444" not in codec.samplings or any(level.chroma != "420" for level in ladder):
+        return []
+    return [Level(level.setting, "444") for level in ladder]
 
 
 def bounded_ladder(codec: Codec, low: int | None, high: int | None) -> list[Level]:

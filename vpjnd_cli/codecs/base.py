@@ -60,6 +60,7 @@ class Codec(ABC):
     setting_name: ClassVar[str] = "level"  # what users call a level's setting: "QF", "QP", "quality"
     keeps_alpha: ClassVar[bool] = False  # encodes HxWx4 (RGBA) pictures, and decodes them so
     embeds_icc: ClassVar[bool] = True  # embeds the ICC profile given; False: its files are sRGB
+    samplings: ClassVar[tuple[Chroma, ...]] = ("420",)  # the chroma samplings its levels may have
 
     def __init__(self, options: CodecOptions | None = None) -> None:
         self.options = options or CodecOptions()

@@ -68,6 +68,7 @@ class BpgCodec(Codec):
     name = "bpg"
     extensions = (".bpg",)
     keeps_alpha = True  # an alpha layer; the built-in back-end codes it at the colour's QP
+    samplings = ("420", "444")
 
     def __init__(self, options: CodecOptions | None = None) -> None:
         super().__init__(options)
