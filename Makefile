@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # torch 2.13.0, the CPU build on our machines (a wheel on disk); override TORCH_SPEC elsewhere.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: install lint test quick bench model graph clean
+.PHONY: install lint test quick bench model model-strict graph clean
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -62,11 +62,26 @@ model:
 	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd train $(MODEL_CORPUS) -o $(MODEL_RUN) --arch $(MODEL_ARCH) --epochs $(MODEL_EPOCHS) --device cpu $(MODEL_TRAIN_ARGS)
 	$(PY) scripts/calibrate_pjnd.py $(MODEL_CORPUS) --write
 
-# The shipped network's ONNX graph, which the judge runs on the CPU without torch (model/graph.py),
-# written from the shipped weights and naming their SHA-256: run it whenever vpjndnet.safetensors
+# The strict criterion's network (vpjnd_cli/weights/vpjndnet-strict.safetensors, JPEG only so far):
+# the same photos labelled by the teacher calibrated to SSIMULACRA2's targets (--criterion strict),
+# JPEG 4:2:0 at every size and 4:4:4 at the two smaller ones, and the same training recipe. Most of
+# the teacher's scores are those `make model` cached when STRICT_CORPUS starts as a copy of MODEL_CORPUS.
+STRICT_CORPUS ?= model-corpus-strict
+STRICT_RUN ?= model-run-strict
+STRICT_LABEL = $(VENV)/bin/vpjnd label $(MODEL_PHOTOS) -o $(STRICT_CORPUS) --teacher butteraugli --synthetic 8 --jobs 2 --codec jpeg --criterion strict
+
+model-strict:
+	$(if $(MODEL_PHOTOS),,$(error set MODEL_PHOTOS to a folder of photos))
+	$(STRICT_LABEL) --chroma 420
+	$(STRICT_LABEL) --chroma 444 --size 1280x720 --size 640x480 --calibration $(STRICT_CORPUS)/calibration.json
+	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd train $(STRICT_CORPUS) -o $(STRICT_RUN) --codec jpeg --arch $(MODEL_ARCH) --epochs $(MODEL_EPOCHS) --device cpu $(MODEL_TRAIN_ARGS)
+
+# The shipped networks' ONNX graphs, which the judge runs on the CPU without torch (model/graph.py),
+# written from the shipped weights and naming their SHA-256: run it whenever a shipped .safetensors
 # changes (until then the judge falls back to torch, and tests/model/test_graph.py fails).
 graph:
 	$(VENV)/bin/vpjnd export vpjnd_cli/weights/vpjndnet.safetensors
+	$(VENV)/bin/vpjnd export vpjnd_cli/weights/vpjndnet-strict.safetensors
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -67,7 +67,7 @@ def test_predict_and_judge_agree_with_compress(tmp_path, photo):
     judged = judge(photo, tmp_path / "photo.jpg", PJND)
     assert judged.judge == "pjnd" and judged.probability == pytest.approx(made.written_probability)
     assert judged.to_dict() == {"reference": str(photo), "distorted": str(tmp_path / "photo.jpg"), "judge": "pjnd",
-                                "probability": judged.probability}
+                                "criterion": "paper", "probability": judged.probability}
 
 
 def test_errors_are_raised_with_their_exit_codes(tmp_path, photo):
@@ -106,3 +106,25 @@ def test_the_package_imports_cheaply_and_the_api_without_torch():
     assert set(vpjnd_cli.__all__) >= {"compress", "predict", "judge", "Settings", "Result", "Status"}
     with pytest.raises(AttributeError):
         vpjnd_cli.nothing_here  # noqa: B018 - the attribute access is the test
+
+
+def test_a_graphic_that_fails_every_420_level_is_written_at_a_444_level(tmp_path):
+    """Saturated graphics fail at every 4:2:0 level (chroma subsampling alone moves their edges):
+    the default chroma then searches the 4:4:4 rungs, for a file that passes and is smaller than
+    the least distorted 4:2:0 one, which vpjnd used to keep."""
+    from vpjnd_cli.codecs import get_codec
+    from vpjnd_cli.codecs.base import Level
+    from vpjnd_cli.train.synthetic import hard_picture, seed_of
+
+    picture = hard_picture("graphics", 320, 240, seed_of("g-a"))
+    path = tmp_path / "graphic.png"
+    Image.fromarray(picture).save(path)
+    only_420 = predict(path, Settings(chroma="420", device="cpu"))
+    assert not only_420.passed
+    made = compress(path, tmp_path / "graphic.jpg", Settings(device="cpu"))
+    assert made.status is Status.OK and made.passed and made.written_chroma == "444"
+    assert made.probability is not None and made.probability >= 0.75
+    assert set(only_420.probabilities) < set(made.probabilities)  # the 4:2:0 answers are reported too
+    assert made.bytes_out is not None
+    assert made.bytes_out < len(get_codec("jpeg").encode(picture, Level(100, "420")))
+    assert marker_settings((tmp_path / "graphic.jpg").read_bytes())["chroma"] == "auto"

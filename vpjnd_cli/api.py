@@ -90,11 +90,12 @@ class Judgement:
     distorted: str
     judge: str
     probability: float
+    criterion: str = "paper"
     warnings: list[str] = field(default_factory=list, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"reference": self.reference, "distorted": self.distorted, "judge": self.judge,
-                "probability": self.probability}
+                "criterion": self.criterion, "probability": self.probability}
 
 
 def judge(reference: PathLike, distorted: PathLike, settings: Settings | None = None) -> Judgement:
@@ -105,7 +106,7 @@ def judge(reference: PathLike, distorted: PathLike, settings: Settings | None = 
 
     from vpjnd_cli.codecs import codec_for_format
     from vpjnd_cli.imageio import load_image
-    from vpjnd_cli.judges import default_judge, get_judge
+    from vpjnd_cli.judges import get_judge
     from vpjnd_cli.pipeline import prepare_reference
     from vpjnd_cli.source import source_of
 
@@ -113,7 +114,7 @@ def judge(reference: PathLike, distorted: PathLike, settings: Settings | None = 
     ref, dist = (load_image(Path(path), max_pixels=settings.max_pixels, strict=settings.strict)
                  for path in (reference, distorted))
     codec = codec_for_format(dist.format)
-    name = settings.judge or default_judge(None if codec is None else (codec,), settings.weights)
+    name = settings.judge_for(None if codec is None else (codec,))
     scorer = get_judge(name, device=settings.device, weights=settings.weights)
     if ref.rgb.shape != dist.rgb.shape:
         raise InputError(f"size {dist.width}x{dist.height} differs from the reference's {ref.width}x{ref.height}",
@@ -121,7 +122,8 @@ def judge(reference: PathLike, distorted: PathLike, settings: Settings | None = 
     prepared = prepare_reference(source_of(ref, settings.background, in_profile=False), scorer, settings.jnd_model)
     pixels = dist.rgb if dist.alpha is None else np.dstack((dist.rgb, dist.alpha))
     probability = float(prepared.judge(scorer, [pixels])[0])
-    return Judgement(str(reference), str(distorted), name, probability, [*ref.warnings, *dist.warnings])
+    return Judgement(str(reference), str(distorted), name, probability, settings.criterion,
+                     [*ref.warnings, *dist.warnings])
 
 
 def _one_picture(source: PathLike) -> Path:

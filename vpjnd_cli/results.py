@@ -78,7 +78,7 @@ class Result:
     seconds: dict[str, float] = field(default_factory=dict)
     weights: str | None = None  # the network's weights file as stem-sha256[:8]; None for pjnd
     jnd_model: str | None = None
-    criterion: str | None = None  # the pass rule: "paper", P >= SUR as in VP-JND
+    criterion: str | None = None  # what "looks the same" means: "paper" or "strict" (criteria.py)
     candidates: dict[str, CodecOutcome] | None = None  # --codec auto: every codec tried
     written_level: int | None = None
     written_chroma: str | None = None

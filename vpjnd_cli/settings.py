@@ -7,18 +7,21 @@ copy and build their codecs and judge from it once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vpjnd_cli.codecs import available_codecs, get_codec
 from vpjnd_cli.codecs.base import Codec, CodecOptions
+from vpjnd_cli.criteria import CRITERIA, DEFAULT_CHROMA
 from vpjnd_cli.errors import UsageError
 from vpjnd_cli.imageio.metadata import METADATA_KINDS
 from vpjnd_cli.limits import DEFAULT_MAX_PIXELS
+from vpjnd_cli.model.locate import require_weights, trained_codecs, trained_criterion
 from vpjnd_cli.pipeline import SearchSettings
 from vpjnd_cli.source import WHITE
 
-CHROMA_CHOICES = ("420", "444", "both")
+CHROMA_CHOICES = ("auto", "420", "444", "both")  # auto: the criterion's (DEFAULT_CHROMA)
 BPG_BACKENDS = ("auto", "external", "builtin")
 ICC_CHOICES = ("keep", "srgb")
 
@@ -31,7 +34,13 @@ class Settings:
       Empty: the output's extension decides (one output file), else JPEG.
     - ``judge``: "vpjndnet" or "pjnd"; None: the network when ``weights`` are given or the installed
       weights were trained on every codec searched, else "pjnd".
-    - ``sur``: the satisfied-user ratio a level must reach; ``level``: skip the search, use this
+    - ``criterion``: what "looks the same" means (criteria.py): "paper" (MCL-JCI's first JND) or
+      "strict" (1:1 on a desktop), each judged by its own network; strict has no weight-free
+      fallback, so a codec its network was not trained on is a usage error. Its weights default to
+      the shipped strict file, resolved here.
+    - ``chroma``: "420", "444", "both" (4:4:4 and 4:2:0 rungs) or "auto": for paper, 4:2:0 and,
+      when no 4:2:0 level passes, the 4:4:4 rungs (pipeline.finer_chroma); for strict, both.
+    - ``sur``: the satisfied-user ratio a level must reach, within the criterion; ``level``: skip the search, use this
       codec setting; ``search_method``: "spread" (11-12 evaluations for JPEG) or "block", the
       paper's search of ``block_size`` levels per batch (up to 32); ``min_level``/``max_level``:
       the codec settings the search keeps to (inclusive, e.g. JPEG QF 40 to 95).
@@ -42,13 +51,14 @@ class Settings:
 
     codecs: tuple[str, ...] = ()
     judge: str | None = None
+    criterion: str = "paper"
     sur: float = 0.75
     level: int | None = None
     search_method: str = "spread"
     block_size: int = 8
     min_level: int | None = None
     max_level: int | None = None
-    chroma: str = "420"
+    chroma: str = "auto"
     jnd_model: str = "epc"
     device: str = "auto"
     weights: Path | None = None
@@ -74,6 +84,8 @@ class Settings:
         for name in ("weights", "bpgenc", "bpgdec"):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, Path(getattr(self, name)))
+        if self.criterion in CRITERIA and self.criterion != "paper" and self.weights is None and self.judge != "pjnd":
+            object.__setattr__(self, "weights", require_weights(None, self.criterion))
         problems = self._problems()
         if problems:
             raise UsageError("; ".join(problems))
@@ -92,6 +104,7 @@ class Settings:
                 for name, (value, allowed) in choices.items() if value not in allowed]
         out += [f"unknown metadata kind {kind!r}; choose from {', '.join(METADATA_KINDS)}"
                 for kind in sorted(self.keep - set(METADATA_KINDS))]
+        out += self._criterion_problems(self.codecs)
         if not 0.0 < self.sur <= 1.0:
             out.append(f"sur must be in (0, 1], not {self.sur}")
         if self.block_size < 1:
@@ -112,18 +125,53 @@ class Settings:
             out.append("force and skip_existing contradict each other")
         return out
 
+    def _criterion_problems(self, codecs: Sequence[str]) -> list[str]:
+        """Why these codecs cannot be judged by this criterion's judge (empty: they can)."""
+        if self.criterion not in CRITERIA:
+            return [f"criterion must be one of {', '.join(CRITERIA)}, not {self.criterion!r}"]
+        if self.judge == "pjnd" and self.criterion != "paper":
+            return [f"the pjnd rule is fitted to the paper criterion; the {self.criterion} criterion is judged by "
+                    "its network (leave out --judge)"]
+        if self.weights is None or self.judge == "pjnd":
+            return []
+        trained = trained_criterion(self.weights)
+        if trained is not None and trained != self.criterion:
+            return [f"{self.weights} was trained for the {trained} criterion, not {self.criterion}"]
+        covered = trained_codecs(self.weights) if self.criterion != "paper" else None
+        missing = [name for name in codecs if covered is not None and name not in covered]
+        if missing:
+            return [f"the {self.criterion} criterion's network judges {', '.join(covered or ())} only; it has no "
+                    f"judge for {', '.join(missing)} yet"]
+        return []
+
+    def judge_for(self, codecs: Sequence[str] | None) -> str:
+        """The judge that decides for ``codecs`` (None: a file of unknown format): ``judge`` if set,
+        else judges.default_judge; a codec the criterion cannot judge is a UsageError."""
+        from vpjnd_cli.judges import default_judge
+
+        problems = self._criterion_problems(codecs or ())
+        if problems:
+            raise UsageError(problems[0])
+        return self.judge or default_judge(codecs, self.weights)
+
+    @property
+    def sampling(self) -> str:
+        """The chroma the codecs are built with: ``chroma``, "auto" read for the criterion."""
+        return DEFAULT_CHROMA[self.criterion] if self.chroma == "auto" else self.chroma
+
     @property
     def search(self) -> SearchSettings:
         """What the search of one picture needs."""
         return SearchSettings(sur=self.sur, method=self.search_method, block_size=self.block_size,
-                              jnd_model=self.jnd_model, level=self.level, min_level=self.min_level,
-                              max_level=self.max_level)
+                              jnd_model=self.jnd_model, level=self.level, criterion=self.criterion,
+                              min_level=self.min_level, max_level=self.max_level,
+                              chroma_fallback=self.chroma == "auto" and self.sampling == "420")
 
     def build_codec(self, name: str) -> Codec:
         """A codec with these settings (naming bpgenc or bpgdec implies the external BPG back-end)."""
         backend = "external" if (self.bpgenc or self.bpgdec) and self.bpg_backend == "auto" else self.bpg_backend
         options = CodecOptions(
-            chroma=self.chroma,  # type: ignore[arg-type]
+            chroma=self.sampling,  # type: ignore[arg-type]
             bpg_backend=backend,  # type: ignore[arg-type]
             bpgenc=None if self.bpgenc is None else str(self.bpgenc),
             bpgdec=None if self.bpgdec is None else str(self.bpgdec),

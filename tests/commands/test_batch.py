@@ -255,7 +255,7 @@ def test_a_rerun_skips_outputs_made_with_the_same_settings_and_redoes_the_others
     capsys.readouterr()
     assert run([*args, "--sur", "0.9", "--chroma", "444", "--json"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [r["note"].split(": ")[1] for r in records] == ["chroma 444 (was 420)"] * 2
+    assert [r["note"].split(": ")[1] for r in records] == ["chroma 444 (was auto)"] * 2
     assert run([*args, "--sur", "0.9", "--chroma", "444", "--search", "block", "--json"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["note"].split(": ")[1] for r in records] == ["search block (was spread)"] * 2

@@ -79,11 +79,13 @@ def test_the_search_keeps_to_min_and_max_level_and_a_rerun_with_other_bounds_red
     assert code == 0 and free["passed"] and 10 < free["level"] < 90
     code, above = run_json(capsys, "predict", str(source), *PJND, "--min-level", str(free["level"] + 5))
     assert above["level"] == free["level"] + 5  # the most distorted allowed level, which passes too
-    assert all(int(level) >= free["level"] + 5 for level in above["probabilities"])
+    assert all(int(level.split("/")[0]) >= free["level"] + 5 for level in above["probabilities"])
     code, below = run_json(capsys, "predict", str(source), *PJND, "--max-level", str(free["level"] - 5))
     assert below["level"] is None and not below["passed"]  # even the least distorted allowed level fails
     assert str(free["level"] - 5) in below["probabilities"]
-    assert all(int(level) <= free["level"] - 5 for level in below["probabilities"])
+    # no 4:2:0 level passed, so the 4:4:4 rungs were searched too, within the same bounds
+    assert any(level.endswith("/444") for level in below["probabilities"])
+    assert all(int(level.split("/")[0]) <= free["level"] - 5 for level in below["probabilities"])
     output = tmp_path / "out.jpg"
     code, record = run_json(capsys, "compress", str(source), "-o", str(output), *PJND, "--min-level", "40",
                             "--max-level", "95")
@@ -115,7 +117,8 @@ def test_no_passing_level_keeps_the_least_distorted_one_or_the_original(tmp_path
     output = tmp_path / "out.jpg"
     code, record = run_json(capsys, "compress", str(source), "-o", str(output), "--sur", "1.0", "--judge", "pjnd")
     assert code == 0 and not record["passed"] and record["status"] == "no level passed"
-    assert record["written_level"] == 100 and record["written_chroma"] == "420"
+    # the least distorted level of all: QF 100 at 4:4:4 (no 4:2:0 level passed, nor any 4:4:4 one)
+    assert record["written_level"] == 100 and record["written_chroma"] == "444"
     code, record = run_json(
         capsys, "compress", str(source), "-o", str(tmp_path / "kept.jpg"), "--sur", "1.0", "--keep-original",
         "--judge", "pjnd",

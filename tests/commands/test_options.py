@@ -45,8 +45,8 @@ def test_every_command_shows_examples(helps):
 
 def test_search_options_list_their_choices(helps):
     for command in ("compress", "predict"):
-        for choices in ("<vpjndnet|pjnd>", "<420|444|both>", "<epc|namm>", "<auto|external|builtin>", "<keep|srgb>",
-                        "auto|cpu|cuda|mps"):
+        for choices in ("<vpjndnet|pjnd>", "<auto|420|444|both>", "<paper|strict>", "<epc|namm>",
+                        "<auto|external|builtin>", "<keep|srgb>", "auto|cpu|cuda|mps"):
             assert choices in helps[command], (command, choices)
     assert "<jpeg|bpg|heic|avif|webp|jxl|auto>" in helps["compress"]
     assert "<jpeg|bpg|heic|avif|webp|jxl>" in helps["predict"]  # auto is compress's alone
@@ -75,8 +75,10 @@ def test_options_are_grouped_in_panels(helps):
 
 
 def test_cli_choices_match_the_library():
+    from vpjnd_cli.criteria import CRITERIA
     from vpjnd_cli.jnd import MODELS
     from vpjnd_cli.model.device import DEVICES
+    from vpjnd_cli.settings import CHROMA_CHOICES
     from vpjnd_cli.train.splits import SPLITS
     from vpjnd_cli.train.teachers import TEACHERS
 
@@ -84,7 +86,8 @@ def test_cli_choices_match_the_library():
     assert typing.get_args(opt.JndModelName) == MODELS
     assert typing.get_args(opt.JudgeChoice) == JUDGES
     assert typing.get_args(opt.CodecName) == tuple(available_codecs())
-    assert typing.get_args(opt.ChromaChoice) == typing.get_args(hints["chroma"])
+    assert typing.get_args(opt.ChromaChoice) == ("auto", *typing.get_args(hints["chroma"])) == CHROMA_CHOICES
+    assert typing.get_args(opt.CriterionChoice) == CRITERIA
     assert typing.get_args(opt.BpgBackendName) == typing.get_args(hints["bpg_backend"])
     assert opt.DEVICES == DEVICES
     label = help_text("label")

@@ -21,7 +21,7 @@ SHIPPED = locate.shipped_weights_path()
 
 @pytest.fixture(autouse=True)
 def no_override(monkeypatch):
-    monkeypatch.delenv(locate.ENV_VAR, raising=False)
+    monkeypatch.delenv(locate.ENV_VARS["paper"], raising=False)
 
 
 def test_the_shipped_model_is_the_default_judge():
@@ -64,10 +64,10 @@ def test_the_default_judge_follows_the_codecs_the_weights_learned(tmp_path, monk
     save_weights(model, listed, training={"codec": "jpeg+webp", "codecs": ["jpeg", "webp"]})
     save_weights(model, older, training={"codec": "jpeg"})  # files from before the codec list
     assert locate.trained_codecs(listed) == ("jpeg", "webp") and locate.trained_codecs(older) == ("jpeg",)
-    monkeypatch.setenv(locate.ENV_VAR, str(listed))
+    monkeypatch.setenv(locate.ENV_VARS["paper"], str(listed))
     assert default_judge(("webp",)) == default_judge(("jpeg", "webp")) == default_judge(None) == "vpjndnet"
     assert default_judge(("avif",)) == default_judge(("jpeg", "avif")) == "pjnd"
-    monkeypatch.setenv(locate.ENV_VAR, str(older))
+    monkeypatch.setenv(locate.ENV_VARS["paper"], str(older))
     assert default_judge(("jpeg",)) == "vpjndnet" and default_judge(("webp",)) == "pjnd"
     assert default_judge(("bpg",), Path("mine.safetensors")) == "vpjndnet"  # the user's weights, the user's call
     junk = tmp_path / "junk.safetensors"

@@ -120,13 +120,15 @@ def test_every_variant_judges_real_pictures_through_the_graph_as_through_torch(t
     assert np.ptp(network_by_torch) > 1e-3 and np.abs(by_torch - network_by_torch).max() > 1e-2
 
 
-def test_the_shipped_graph_belongs_to_the_shipped_weights_and_answers_as_torch(tmp_path):
+@pytest.mark.parametrize("criterion", ["paper", "strict"])
+def test_the_shipped_graph_belongs_to_the_shipped_weights_and_answers_as_torch(tmp_path, criterion):
     """When the shipped weights change, `make graph` (vpjnd export) writes their graph again: this
-    test fails while the shipped pair is stale."""
-    assert fresh_graph(SHIPPED) == graph_path(SHIPPED), "stale vpjnd_cli/weights/vpjndnet.onnx: run `make graph`"
-    weights = tmp_path / SHIPPED.name
-    shutil.copy(SHIPPED, weights)
-    shutil.copy(graph_path(SHIPPED), graph_path(weights))
+    test fails while a shipped pair is stale."""
+    shipped = locate.shipped_weights_path(criterion)
+    assert fresh_graph(shipped) == graph_path(shipped), f"stale {graph_path(shipped).name}: run `make graph`"
+    weights = tmp_path / shipped.name
+    shutil.copy(shipped, weights)
+    shutil.copy(graph_path(shipped), graph_path(weights))
     reference = real_photo()
     by_graph, by_torch = judged_both_ways(weights, reference, real_candidates(reference))
     np.testing.assert_allclose(by_graph, by_torch, atol=TOLERANCE, rtol=0)

@@ -97,8 +97,8 @@ def test_non_safetensors_and_missing_files_are_refused(tmp_path):
 
 
 def test_require_weights_without_any_is_exit_3(tmp_path, monkeypatch):
-    monkeypatch.delenv(locate.ENV_VAR, raising=False)
-    monkeypatch.setattr(locate, "shipped_weights_path", lambda: tmp_path / "none.safetensors")
+    monkeypatch.delenv(locate.ENV_VARS["paper"], raising=False)
+    monkeypatch.setattr(locate, "shipped_weights_path", lambda criterion="paper": tmp_path / "none.safetensors")
     assert locate.default_weights_path() is None
     with pytest.raises(ToolMissingError, match="--judge pjnd or --weights PATH") as caught:
         require_weights(None)
@@ -106,7 +106,7 @@ def test_require_weights_without_any_is_exit_3(tmp_path, monkeypatch):
 
 
 def test_require_weights_prefers_explicit_then_env(tmp_path, monkeypatch):
-    monkeypatch.setenv(locate.ENV_VAR, str(tmp_path / "env.safetensors"))
+    monkeypatch.setenv(locate.ENV_VARS["paper"], str(tmp_path / "env.safetensors"))
     assert require_weights(None) == tmp_path / "env.safetensors"
     assert require_weights(tmp_path / "mine.safetensors") == tmp_path / "mine.safetensors"
 

@@ -17,13 +17,14 @@ def compress_command(
     codec: opt.OutputCodec = None,
     codecs: opt.CodecList = None,
     judge: opt.JudgeName = None,
+    criterion: opt.Criterion = "paper",
     sur: opt.Sur = 0.75,
     level: opt.Level = None,
     min_level: opt.MinLevel = None,
     max_level: opt.MaxLevel = None,
     search: opt.SearchName = "spread",
     block_size: opt.BlockSize = 8,
-    chroma: opt.Chroma = "420",
+    chroma: opt.Chroma = "auto",
     jnd_model: opt.JndModel = "epc",
     device: opt.Device = "auto",
     weights: opt.Weights = None,
@@ -97,8 +98,8 @@ def compress_command(
     if level is not None and len(chosen) > 1:
         raise UsageError("--level names one codec's setting; it cannot be used with --codec auto")
     settings = Settings(
-        codecs=chosen, judge=judge, sur=sur, level=level, search_method=search, block_size=block_size,
-        min_level=min_level, max_level=max_level, chroma=chroma,
+        codecs=chosen, judge=judge, criterion=criterion, sur=sur, level=level, search_method=search,
+        block_size=block_size, min_level=min_level, max_level=max_level, chroma=chroma,
         jnd_model=jnd_model, device=device, weights=weights, bpg_backend=bpg_backend, bpgenc=bpgenc, bpgdec=bpgdec,
         background=parse_colour(background), icc=icc, keep=metadata_kinds(strip, keep), max_pixels=max_pixels,
         strict=strict, min_saving=min_saving, keep_original=keep_original, force=force, skip_existing=skip_existing,

@@ -13,6 +13,10 @@ from vpjnd_cli.commands.train import Data, DatasetCodec, SplitSeed, Votes
 def evaluate_command(
     data: Data,
     judge: opt.JudgeName = None,
+    criterion: Annotated[Literal["paper", "strict"] | None, typer.Option(
+        "--criterion", rich_help_panel=opt.SEARCH, show_default=False,
+        help="The criterion judged by (its network); default: the one the labels were made for. Labels of "
+             "another criterion are a usage error.")] = None,
     weights: opt.Weights = None,
     split: Annotated[Literal["test", "val", "train", "all"],
                      typer.Option("--split", help="The pictures scored.", rich_help_panel=opt.INPUTS)] = "test",
@@ -46,18 +50,25 @@ def evaluate_command(
     vpjnd evaluate corpus
     vpjnd evaluate corpus --codec webp --kind hard --teacher butteraugli
     vpjnd evaluate corpus --weights run/best.safetensors --split val --json
+    vpjnd evaluate corpus-strict --codec jpeg   # labelled with --criterion strict: judged by its network
     """
     from vpjnd_cli.commands.train import codec_list
     from vpjnd_cli.errors import UsageError
     from vpjnd_cli.jsontext import dumps, nulled
-    from vpjnd_cli.judges import default_judge, get_judge
+    from vpjnd_cli.judges import get_judge
+    from vpjnd_cli.settings import Settings
     from vpjnd_cli.train.detect import open_datasets
     from vpjnd_cli.train.evaluation import evaluate
     from vpjnd_cli.train.teachers import get_teacher
 
     datasets = open_datasets(data, codecs=codec_list(codec), chroma=chroma, votes=votes, seed=split_seed)
     scorer_teacher = None if teacher is None else get_teacher(teacher)
-    names = [judge or default_judge((dataset.codec_name,), weights) for dataset in datasets]  # as compress would
+    criteria = {dataset.criterion for dataset in datasets}
+    if criterion is not None and criteria != {criterion}:
+        raise UsageError(f"{data} is labelled for the {', '.join(sorted(criteria))} criterion, not {criterion}", data)
+    settings = Settings(judge=judge, criterion=criteria.pop(), weights=weights, device=device)
+    names = [settings.judge_for((dataset.codec_name,)) for dataset in datasets]  # as compress would
+    weights = settings.weights
     if not peak_calibration and set(names) != {"vpjndnet"}:
         others = ", ".join(set(names) - {"vpjndnet"})
         raise UsageError(f"--no-peak-calibration applies to the vpjndnet judge, not {others}")

@@ -23,7 +23,8 @@ INPUTS, SEARCH, OUTPUTS, METADATA, RUN = "Inputs", "Search", "Outputs", "Metadat
 CodecName = Literal[tuple(available_codecs())]  # type: ignore[valid-type]
 OutputCodecName = Literal[(*available_codecs(), "auto")]  # type: ignore[valid-type]
 JudgeChoice = Literal[JUDGES]  # type: ignore[valid-type]
-ChromaChoice = Literal["420", "444", "both"]  # CodecOptions.chroma
+ChromaChoice = Literal["auto", "420", "444", "both"]  # CodecOptions.chroma, or the criterion's
+CriterionChoice = Literal["paper", "strict"]  # vpjnd_cli/criteria.py
 JndModelName = Literal["epc", "namm"]  # vpjnd_cli.jnd.MODELS
 SearchChoice = Literal["spread", "block"]  # vpjnd_cli.search.SEARCHES
 BpgBackendName = Literal["auto", "external", "builtin"]  # CodecOptions.bpg_backend
@@ -97,6 +98,13 @@ JudgeName = Annotated[
                       "--weights, or when the installed weights were trained on the codec judged (the shipped "
                       "model: all but jxl); else pjnd."),
 ]
+Criterion = Annotated[
+    CriterionChoice,
+    typer.Option("--criterion", rich_help_panel=SEARCH,
+                 help="What looks the same means. paper: the VP-JND paper's, MCL-JCI's first JND (lenient); "
+                      "strict: no visible difference at 1:1 on a desktop, side by side (SSIMULACRA2 about 90 at "
+                      "--sur 0.75; JPEG only for now). Each has its own network."),
+]
 Sur = Annotated[
     float,
     typer.Option("--sur", min=0.01, max=1.0, metavar="P", rich_help_panel=SEARCH,
@@ -129,7 +137,9 @@ BlockSize = Annotated[
 ]
 Chroma = Annotated[
     ChromaChoice,
-    typer.Option("--chroma", rich_help_panel=SEARCH, help="Chroma sampling; both: 4:4:4 and 4:2:0 ladder rungs."),
+    typer.Option("--chroma", rich_help_panel=SEARCH,
+                 help="Chroma sampling; both: 4:4:4 and 4:2:0 ladder rungs; auto: 420 for --criterion paper, "
+                      "both for strict."),
 ]
 JndModel = Annotated[
     JndModelName,
@@ -145,7 +155,8 @@ Device = Annotated[
 Weights = Annotated[
     Path | None,
     typer.Option("--weights", metavar="FILE", rich_help_panel=SEARCH,
-                 help="VP-JNDnet weights file (default: $VPJND_WEIGHTS or the shipped model)."),
+                 help="VP-JNDnet weights file (default: the criterion's, $VPJND_WEIGHTS or $VPJND_STRICT_WEIGHTS, "
+                      "else the shipped model)."),
 ]
 BpgBackend = Annotated[
     BpgBackendName,

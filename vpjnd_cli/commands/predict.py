@@ -13,12 +13,13 @@ def predict_command(
     exclude: opt.Exclude = None,
     codec: opt.Codec = None,
     judge: opt.JudgeName = None,
+    criterion: opt.Criterion = "paper",
     sur: opt.Sur = 0.75,
     min_level: opt.MinLevel = None,
     max_level: opt.MaxLevel = None,
     search: opt.SearchName = "spread",
     block_size: opt.BlockSize = 8,
-    chroma: opt.Chroma = "420",
+    chroma: opt.Chroma = "auto",
     jnd_model: opt.JndModel = "epc",
     device: opt.Device = "auto",
     weights: opt.Weights = None,
@@ -56,8 +57,8 @@ def predict_command(
     from vpjnd_cli.settings import Settings
 
     settings = Settings(
-        codecs=(codec or "jpeg",), judge=judge, sur=sur, search_method=search, block_size=block_size,
-        min_level=min_level, max_level=max_level, chroma=chroma,
+        codecs=(codec or "jpeg",), judge=judge, criterion=criterion, sur=sur, search_method=search,
+        block_size=block_size, min_level=min_level, max_level=max_level, chroma=chroma,
         jnd_model=jnd_model, device=device, weights=weights, bpg_backend=bpg_backend, bpgenc=bpgenc, bpgdec=bpgdec,
         background=parse_colour(background), icc=icc, max_pixels=max_pixels, strict=strict,
     )

@@ -8,8 +8,10 @@ from vpjnd_cli.display import plural
 from vpjnd_cli.results import Result, Status
 
 
-def probability_text(probability: float | None) -> str:
-    return "P n/a" if probability is None or math.isnan(probability) else f"P {probability:.3f}"
+def probability_text(probability: float | None, criterion: str | None = None) -> str:
+    """"P 0.812", with the criterion when it is not the default one ("P 0.812, strict")."""
+    shown = "P n/a" if probability is None or math.isnan(probability) else f"P {probability:.3f}"
+    return shown if criterion in (None, "paper") else f"{shown}, {criterion}"
 
 
 def compress_line(result: Result, show_skipped: bool) -> str | None:
@@ -29,7 +31,7 @@ def compress_line(result: Result, show_skipped: bool) -> str | None:
         return None
     return (
         f"{path}{where}: {result.codec} {result.level_label(written=True)} "
-        f"({probability_text(result.written_probability)}), "
+        f"({probability_text(result.written_probability, result.criterion)}), "
         f"{result.bytes_out or 0:,} bytes, {100 * (result.saving or 0.0):.1f} % smaller than the input, "
         f"{plural(result.evaluations or 0, 'evaluation')} in {plural(result.batches or 0, 'batch')}, {seconds}{dry}"
     )
@@ -38,7 +40,9 @@ def compress_line(result: Result, show_skipped: bool) -> str | None:
 def predict_line(result: Result, show_skipped: bool) -> str | None:
     """The human line of a predict result."""
     if result.status is Status.OK:
-        return f"{result.path}: {result.codec} {result.level_label()} ({probability_text(result.probability)})"
+        shown = probability_text(result.probability, result.criterion)
+        return f"{result.path}: {result.codec} {result.level_label()} ({shown})"
     if result.status is Status.NO_LEVEL_PASSED:
-        return f"{result.path}: {result.codec} none (no level reaches SUR {result.sur:g})"
+        criterion = "" if result.criterion in (None, "paper") else f" ({result.criterion})"
+        return f"{result.path}: {result.codec} none (no level reaches SUR {result.sur:g}{criterion})"
     return None

@@ -28,7 +28,7 @@ from vpjnd_cli.jobs.html_report import CandidateView, PictureView, candidate_vie
 from vpjnd_cli.jobs.inputs import STDIO, Task, format_codec, written_by_vpjnd
 from vpjnd_cli.jobs.marker import changed_settings, marker_settings, with_marker
 from vpjnd_cli.jobs.signals import commit
-from vpjnd_cli.judges import default_judge, get_judge
+from vpjnd_cli.judges import get_judge
 from vpjnd_cli.model.locate import require_weights, weights_name
 from vpjnd_cli.pipeline import (
     CandidateJudge,
@@ -104,7 +104,7 @@ class Worker:
         self.settings, self.command, self.view_folder = settings, command, view_folder
         self.retries = retries
         self.codecs = [settings.build_codec(name) for name in settings.codecs]
-        self.judge_name = settings.judge or default_judge(settings.codecs, settings.weights)
+        self.judge_name = settings.judge_for(settings.codecs)
         self.judge = get_judge(self.judge_name, device=settings.device, weights=settings.weights, send=send)
         self.weights = weights_name(require_weights(settings.weights)) if self.judge_name == "vpjndnet" else None
 
