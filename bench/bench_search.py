@@ -6,8 +6,9 @@ Every 4:2:0 ladder level of every picture is judged once (bench_judges.judged); 
 read those probabilities, as `compress` would judge them (a level's probability does not depend on
 the others judged with it). Per codec, photos and generated hard pictures apart: the mean number of
 evaluations and batches per picture for each search, how often the spread search chooses the block
-search's level, and both searches' MAD against the labels' PW-JND (the teacher's level), in the
-codec's units.
+search's level, how often each chooses the exhaustive answer (every level judged, read the same
+monotone way: the end of the passing run from the least distorted level), and both searches' MAD
+against the labels' PW-JND (the teacher's level), in the codec's units.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 from bench_judges import judged
 
 from vpjnd_cli.judges import default_judge, get_judge
-from vpjnd_cli.search import SEARCHES, SearchResult, run_search
+from vpjnd_cli.search import SEARCHES, SearchResult, passing_run_end, run_search
 from vpjnd_cli.train.dataset import pwjnd_index
 from vpjnd_cli.train.detect import open_datasets
 
@@ -36,6 +37,7 @@ class Row:
     kind: str
     true_setting: int
     found: dict[str, SearchResult]
+    exhaustive: int | None  # the ladder index every level's probabilities give
 
 
 def searched(probabilities: np.ndarray) -> dict[str, SearchResult]:
@@ -55,6 +57,9 @@ def line(rows: list[Row], setting: list[int], subset: str) -> str:
                   f"{np.mean([abs(chosen(row, name) - row.true_setting) for row in rows]):.2f}"]
     same = sum(row.found["spread"].chosen == row.found["block"].chosen for row in rows)
     cells.append(f"{same}/{len(rows)} = {same / len(rows):.1%}")
+    for name in ("block", "spread"):
+        exact = sum(row.found[name].chosen == row.exhaustive for row in rows)
+        cells.append(f"{exact}/{len(rows)} = {exact / len(rows):.1%}")
     return "| " + " | ".join(cells) + " |"
 
 
@@ -78,12 +83,14 @@ def main() -> None:
             candidates = [dataset.candidate(info.id, i) for i in range(len(ladder))]
             truth = pwjnd_index(dataset.labels(info.id), SUR) or 0
             probabilities = judged(judge, dataset.reference(info.id), candidates)
-            rows.append(Row(info.id, info.kind, setting[truth], searched(probabilities)))
+            exhaustive = passing_run_end(dict(enumerate(probabilities.tolist())), SUR)
+            rows.append(Row(info.id, info.kind, setting[truth], searched(probabilities), exhaustive))
         seconds = time.perf_counter() - started
         print(f"\n## {dataset.codec_name} ({len(ladder)} levels), judge {name} ({seconds:.0f} s)\n")
         print("| pictures | n | block: evaluations | block: batches | block: MAD | spread: evaluations | "
-              "spread: batches | spread: MAD | spread chooses block's level |")
-        print("|---|---|---|---|---|---|---|---|---|")
+              "spread: batches | spread: MAD | spread chooses block's level | block = exhaustive | "
+              "spread = exhaustive |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         for subset, chosen_rows in (("photos", [r for r in rows if r.kind == "photo"]),
                                     ("hard", [r for r in rows if r.kind != "photo"]), ("all", rows)):
             if chosen_rows:
@@ -91,7 +98,11 @@ def main() -> None:
         differing = [f"{r.picture} ({setting[r.found['block'].chosen or 0]} -> "
                      f"{setting[r.found['spread'].chosen or 0]})"
                      for r in rows if r.found["spread"].chosen != r.found["block"].chosen]
-        print("\ndiffering: " + (", ".join(differing) or "none"), flush=True)
+        print("\ndiffering: " + (", ".join(differing) or "none"))
+        inexact = [f"{r.picture} (every level: {setting[r.exhaustive or 0]}, "
+                   f"spread {setting[r.found['spread'].chosen or 0]})"
+                   for r in rows if r.found["spread"].chosen != r.exhaustive]
+        print("\nspread != exhaustive: " + (", ".join(inexact) or "none"), flush=True)
 
 
 if __name__ == "__main__":
