@@ -40,10 +40,11 @@ class Settings:
       the shipped strict file, resolved here.
     - ``chroma``: "420", "444", "both" (4:4:4 and 4:2:0 rungs) or "auto": for paper, 4:2:0 and,
       when no 4:2:0 level passes, the 4:4:4 rungs (pipeline.finer_chroma); for strict, both.
-    - ``sur``: the satisfied-user ratio a level must reach, within the criterion; ``level``: skip the search, use this
-      codec setting; ``search_method``: "spread" (11-12 evaluations for JPEG) or "block", the
-      paper's search of ``block_size`` levels per batch (up to 32); ``min_level``/``max_level``:
-      the codec settings the search keeps to (inclusive, e.g. JPEG QF 40 to 95).
+    - ``sur``: the satisfied-user ratio a level must reach, within the criterion; ``level``: skip
+      the search, use this codec setting; ``search_method``: "spread" (11-12 evaluations for
+      JPEG) or "block", the paper's search of ``block_size`` levels per batch (up to 32);
+      ``min_level``/``max_level``: the codec settings the search keeps to (inclusive, e.g. JPEG
+      QF 40 to 95).
     - ``background``: the sRGB colour transparent pixels are judged on; ``icc``: "keep" writes the
       input's own RGB profile, "srgb" converts; ``keep``: metadata kinds written (exif, icc, xmp).
     - ``min_saving``: percent of the input's size an output must save, else the original is kept.
