@@ -114,3 +114,14 @@ def test_a_strict_file_is_refused_for_the_paper_criterion_and_a_webp_for_strict_
     Image.open(source).save(webp, quality=90)
     assert run(["judge", str(source), str(webp), *STRICT]) == 2
     assert "no judge for webp" in capsys.readouterr().err
+
+
+def test_an_unknown_criterion_is_refused_and_the_strict_file_can_be_replaced(tmp_path, monkeypatch):
+    from vpjnd_cli.errors import UsageError
+
+    with pytest.raises(UsageError, match="criterion must be one of paper, strict, not 'lenient'"):
+        Settings(criterion="lenient")
+    mine = tmp_path / "mine.safetensors"
+    mine.write_bytes(locate.shipped_weights_path("strict").read_bytes())
+    monkeypatch.setenv(locate.ENV_VARS["strict"], str(mine))
+    assert Settings(criterion="strict").weights == mine and Settings().weights is None
