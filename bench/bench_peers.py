@@ -13,11 +13,13 @@ start-up included, as a user would see it):
 
 - ``jpeg-q100``     the reference: Pillow/libjpeg-turbo QF 100 4:2:0, Huffman-optimised by mozjpeg
 - ``vpjnd-jpeg``    ``vpjnd compress IN -o OUT.jpg`` with the default judge (also webp, avif, jxl; bpg
-                    with --bpg, heic with --heic); ``vpjnd-jpeg-pjnd`` the same with ``--judge pjnd``, the weight-free rule
+                    with --bpg, heic with --heic); ``vpjnd-jpeg-pjnd`` the same with ``--judge pjnd``, the weight-free rule;
+                    ``vpjnd-jpeg-strict`` with ``--criterion strict`` (1:1 viewing; 4:4:4 and 4:2:0 rungs),
+                    ``vpjnd-jpeg-strict-50`` the same at ``--sur 0.5``
 - ``guetzli``       ``guetzli IN.png OUT.jpg`` (default quality 95)
 - ``cjxl-d1``       ``cjxl -d 1 IN.png OUT.jxl`` (decoded with djxl for scoring)
 - ``jpegoptim-85``  ``jpegoptim --max=85 --stdout Q100.jpg``: jpegoptim recompresses a JPEG, so it is
-                    fed the QF 100 reference, not the PNG
+                    fed the QF 100 reference, not the PNG; ``jpegoptim-95`` the same with --max=95
 - ``ssim-high`` / ``ssim-veryhigh``  our jpeg-recompress-style baseline (written here): bisection
                     over QF 40..95, 6 probes, luma SSIM >= 0.999 / 0.9999; the smallest passing
                     probe (QF 95 when none passes); Pillow 4:2:0 + mozjpeg Huffman optimisation
@@ -242,6 +244,8 @@ def tools(args: argparse.Namespace, skipped: dict[str, str]) -> list[tuple[str, 
     vp = [*VPJND, "compress", "{in}", "-o", "{out}", "--json", "--force"]
     rows = [("jpeg-q100", ".jpg", [*me, "q100", "{in}", "{out}"]),
             ("vpjnd-jpeg", ".jpg", vp), ("vpjnd-jpeg-pjnd", ".jpg", [*vp, "--judge", "pjnd"]),
+            ("vpjnd-jpeg-strict", ".jpg", [*vp, "--criterion", "strict"]),
+            ("vpjnd-jpeg-strict-50", ".jpg", [*vp, "--criterion", "strict", "--sur", "0.5"]),
             ("vpjnd-webp", ".webp", vp), ("vpjnd-avif", ".avif", vp), ("vpjnd-jxl", ".jxl", vp)]
     if args.bpg:
         rows.append(("vpjnd-bpg", ".bpg", vp))
@@ -250,6 +254,7 @@ def tools(args: argparse.Namespace, skipped: dict[str, str]) -> list[tuple[str, 
     rows += [("guetzli", ".jpg", ["guetzli", "{in}", "{out}"]),
              ("cjxl-d1", ".jxl", ["cjxl", "-d", "1", "{in}", "{out}"]),
              ("jpegoptim-85", ".jpg", ["jpegoptim", "--max=85", "--stdout", "{q100}"]),
+             ("jpegoptim-95", ".jpg", ["jpegoptim", "--max=95", "--stdout", "{q100}"]),
              ("ssim-high", ".jpg", [*me, "ssim-high", "{in}", "{out}"]),
              ("ssim-veryhigh", ".jpg", [*me, "ssim-veryhigh", "{in}", "{out}"])]
     keep = set(args.tools.split(",")) if args.tools else None
@@ -448,6 +453,7 @@ def summarise(rows: list[dict], names: list[str]) -> list[dict]:
                  for p in pictures if (p, name) in by and (p, "vpjnd-jpeg") in by]
         table.append({
             "tool": name, "n": len(mine), "bpp": mean([r["bpp"] for r in mine]),
+            "total_bytes": sum(int(r["bytes"]) for r in mine),
             "saving_vs_q100": mean(vs_q100), "vpjnd_jpeg_saving_vs_this": mean(vp_vs),
             "butteraugli_max": mean([r["butteraugli_max"] for r in mine if "butteraugli_max" in r]),
             "butteraugli_3norm": mean([r["butteraugli_3norm"] for r in mine if "butteraugli_3norm" in r]),
@@ -459,12 +465,12 @@ def summarise(rows: list[dict], names: list[str]) -> list[dict]:
 
 
 def markdown_table(table: list[dict]) -> str:
-    lines = ["| tool | n | bpp | saving vs QF 100 | vpjnd-jpeg saving vs it | butteraugli max | butteraugli 3-norm | SSIMULACRA2 | SSIM (luma) | s/MP |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| tool | n | bpp | total bytes | saving vs QF 100 | vpjnd-jpeg saving vs it | butteraugli max | butteraugli 3-norm | SSIMULACRA2 | SSIM (luma) | s/MP |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     pct = lambda v: "-" if np.isnan(v) else f"{100 * v:.1f} %"  # noqa: E731
     num = lambda v, f: "-" if np.isnan(v) else format(v, f)  # noqa: E731
     for t in table:
-        lines.append(f"| {t['tool']} | {t['n']} | {t['bpp']:.3f} | {pct(t['saving_vs_q100'])} | "
+        lines.append(f"| {t['tool']} | {t['n']} | {t['bpp']:.3f} | {t['total_bytes']:,} | {pct(t['saving_vs_q100'])} | "
                      f"{pct(t['vpjnd_jpeg_saving_vs_this'])} | {num(t['butteraugli_max'], '.2f')} | "
                      f"{num(t['butteraugli_3norm'], '.3f')} | {num(t['ssimulacra2'], '.1f')} | "
                      f"{num(t['ssim_luma'], '.5f')} | {t['s_per_mp']:.2f} |")
@@ -545,7 +551,7 @@ def write_results(args, rows, chosen, skipped, elapsed, plot_error, write_csv: b
         shown = [Path(c).name if c == sys.executable else c for c in command]
         shown = ["bench/bench_peers.py" if c.endswith("bench_peers.py") else c for c in shown]
         shown = " ".join(shown).replace("{out}", "OUT" + ext).replace("{in}", "IN.png").replace("{q100}", "Q100.jpg")
-        lines.append(f"- `{name}`: `{shown}`" + (" > OUT.jpg" if name == "jpegoptim-85" else ""))
+        lines.append(f"- `{name}`: `{shown}`" + (" > OUT.jpg" if name.startswith("jpegoptim") else ""))
     lines += ["", "IN.png is the cut picture; Q100.jpg is the jpeg-q100 output (jpegoptim recompresses a JPEG, "
               "so it is fed the QF 100 JPEG). vpjnd runs as `python -m vpjnd_cli` (the same as the `vpjnd` script). "
               "`--baseline ssim-*`: bisection over QF 40..95 with 6 probes, the smallest probe whose luma SSIM >= "
