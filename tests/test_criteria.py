@@ -10,6 +10,7 @@ from PIL import Image
 
 from vpjnd_cli.cli import run
 from vpjnd_cli.jobs.marker import marker_settings
+from vpjnd_cli.judges import get_judge
 from vpjnd_cli.model import locate
 from vpjnd_cli.model.weights import read_header
 from vpjnd_cli.settings import Settings
@@ -48,7 +49,8 @@ def test_each_shipped_file_names_its_criterion():
 
 def test_strict_settings_take_its_network_and_both_samplings():
     strict, paper = Settings(criterion="strict"), Settings()
-    assert strict.weights == locate.shipped_weights_path("strict") and strict.sampling == "both"
+    # no file is fixed in the settings: each machine of a cluster finds its own installed one
+    assert strict.weights is None and strict.judge_for(("jpeg",)) == "vpjndnet" and strict.sampling == "both"
     assert paper.weights is None and paper.sampling == "420" and paper.search.chroma_fallback
     assert not strict.search.chroma_fallback and not Settings(chroma="420").search.chroma_fallback
     assert Settings(criterion="strict", chroma="420").sampling == "420"  # the user's sampling stands
@@ -124,4 +126,5 @@ def test_an_unknown_criterion_is_refused_and_the_strict_file_can_be_replaced(tmp
     mine = tmp_path / "mine.safetensors"
     mine.write_bytes(locate.shipped_weights_path("strict").read_bytes())
     monkeypatch.setenv(locate.ENV_VARS["strict"], str(mine))
-    assert Settings(criterion="strict").weights == mine and Settings().weights is None
+    assert locate.require_weights(None, "strict") == mine and locate.require_weights(None) != mine
+    assert get_judge("vpjndnet", device="cpu", criterion="strict").weights == mine.resolve()

@@ -115,7 +115,7 @@ def judge(reference: PathLike, distorted: PathLike, settings: Settings | None = 
                  for path in (reference, distorted))
     codec = codec_for_format(dist.format)
     name = settings.judge_for(None if codec is None else (codec,))
-    scorer = get_judge(name, device=settings.device, weights=settings.weights)
+    scorer = get_judge(name, device=settings.device, weights=settings.weights, criterion=settings.criterion)
     if ref.rgb.shape != dist.rgb.shape:
         raise InputError(f"size {dist.width}x{dist.height} differs from the reference's {ref.width}x{ref.height}",
                          distorted)

@@ -17,7 +17,7 @@ from vpjnd_cli.criteria import CRITERIA, DEFAULT_CHROMA
 from vpjnd_cli.errors import UsageError
 from vpjnd_cli.imageio.metadata import METADATA_KINDS
 from vpjnd_cli.limits import DEFAULT_MAX_PIXELS
-from vpjnd_cli.model.locate import require_weights, trained_codecs, trained_criterion
+from vpjnd_cli.model.locate import default_weights_path, trained_codecs, trained_criterion
 from vpjnd_cli.pipeline import SearchSettings
 from vpjnd_cli.source import WHITE
 
@@ -36,8 +36,8 @@ class Settings:
       weights were trained on every codec searched, else "pjnd".
     - ``criterion``: what "looks the same" means (criteria.py): "paper" (MCL-JCI's first JND) or
       "strict" (1:1 on a desktop), each judged by its own network; strict has no weight-free
-      fallback, so a codec its network was not trained on is a usage error. Its weights default to
-      the shipped strict file, resolved here.
+      fallback, so a codec its network was not trained on is a usage error. ``weights`` None means
+      the criterion's installed file, found where the judge is built (on each node of a cluster).
     - ``chroma``: "420", "444", "both" (4:4:4 and 4:2:0 rungs) or "auto": for paper, 4:2:0 and,
       when no 4:2:0 level passes, the 4:4:4 rungs (pipeline.finer_chroma); for strict, both.
     - ``sur``: the satisfied-user ratio a level must reach, within the criterion; ``level``: skip
@@ -85,8 +85,6 @@ class Settings:
         for name in ("weights", "bpgenc", "bpgdec"):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, Path(getattr(self, name)))
-        if self.criterion in CRITERIA and self.criterion != "paper" and self.weights is None and self.judge != "pjnd":
-            object.__setattr__(self, "weights", require_weights(None, self.criterion))
         problems = self._problems()
         if problems:
             raise UsageError("; ".join(problems))
@@ -133,12 +131,14 @@ class Settings:
         if self.judge == "pjnd" and self.criterion != "paper":
             return [f"the pjnd rule is fitted to the paper criterion; the {self.criterion} criterion is judged by "
                     "its network (leave out --judge)"]
-        if self.weights is None or self.judge == "pjnd":
+        weights = self.weights if self.weights is not None or self.criterion == "paper" else \
+            default_weights_path(self.criterion)
+        if weights is None or self.judge == "pjnd":
             return []
-        trained = trained_criterion(self.weights)
+        trained = trained_criterion(weights)
         if trained is not None and trained != self.criterion:
-            return [f"{self.weights} was trained for the {trained} criterion, not {self.criterion}"]
-        covered = trained_codecs(self.weights) if self.criterion != "paper" else None
+            return [f"{weights} was trained for the {trained} criterion, not {self.criterion}"]
+        covered = trained_codecs(weights) if self.criterion != "paper" else None
         missing = [name for name in codecs if covered is not None and name not in covered]
         if missing:
             return [f"the {self.criterion} criterion's network judges {', '.join(covered or ())} only; it has no "
@@ -153,7 +153,9 @@ class Settings:
         problems = self._criterion_problems(codecs or ())
         if problems:
             raise UsageError(problems[0])
-        return self.judge or default_judge(codecs, self.weights)
+        if self.judge is not None:
+            return self.judge
+        return default_judge(codecs, self.weights) if self.criterion == "paper" else "vpjndnet"
 
     @property
     def sampling(self) -> str:

@@ -68,11 +68,11 @@ def evaluate_command(
         raise UsageError(f"{data} is labelled for the {', '.join(sorted(criteria))} criterion, not {criterion}", data)
     settings = Settings(judge=judge, criterion=criteria.pop(), weights=weights, device=device)
     names = [settings.judge_for((dataset.codec_name,)) for dataset in datasets]  # as compress would
-    weights = settings.weights
     if not peak_calibration and set(names) != {"vpjndnet"}:
         others = ", ".join(set(names) - {"vpjndnet"})
         raise UsageError(f"--no-peak-calibration applies to the vpjndnet judge, not {others}")
-    scorers = {name: get_judge(name, device=device, weights=weights, peak_calibration=peak_calibration)
+    scorers = {name: get_judge(name, device=device, weights=weights, peak_calibration=peak_calibration,
+                               criterion=settings.criterion)
                for name in dict.fromkeys(names)}
     for dataset, name in zip(datasets, names, strict=True):
         label = name if peak_calibration else f"{name} (network alone)"

@@ -163,18 +163,19 @@ def _judge_actor(ray: Any, settings: Settings) -> Any:
     device = settings.device if on_gpu else "cpu"
     actor = ray.remote(JudgeActor).options(
         num_cpus=0, num_gpus=1 if on_gpu else 0, max_concurrency=JUDGE_CALLS, max_restarts=-1, max_task_retries=-1)
-    return actor.remote(settings.weights, device)
+    return actor.remote(settings.weights, settings.criterion, device)
 
 
 class JudgeActor:
     """The model, answering ``score`` calls from many tasks in batches (model/served.py, ``serve``)."""
 
-    def __init__(self, weights: Path | None, device: str) -> None:
+    def __init__(self, weights: Path | None, criterion: str, device: str) -> None:
+        """``weights`` None: the criterion's network as installed on the actor's node."""
         from vpjnd_cli.judges.vpjndnet import network_scorer
         from vpjnd_cli.model.header import read_header
         from vpjnd_cli.model.locate import require_weights
 
-        path = require_weights(weights)
+        path = require_weights(weights, criterion)
         self.scorer = network_scorer(path, read_header(path).config, device)
         self.requests: queue.Queue[tuple[Future[np.ndarray | str], Any]] = queue.Queue()
         threading.Thread(target=serve, args=(self.scorer, self._receive, self._reply, BatchLimits()),

@@ -105,8 +105,10 @@ class Worker:
         self.retries = retries
         self.codecs = [settings.build_codec(name) for name in settings.codecs]
         self.judge_name = settings.judge_for(settings.codecs)
-        self.judge = get_judge(self.judge_name, device=settings.device, weights=settings.weights, send=send)
-        self.weights = weights_name(require_weights(settings.weights)) if self.judge_name == "vpjndnet" else None
+        self.judge = get_judge(self.judge_name, device=settings.device, weights=settings.weights, send=send,
+                               criterion=settings.criterion)
+        self.weights = (weights_name(require_weights(settings.weights, settings.criterion))
+                        if self.judge_name == "vpjndnet" else None)
 
     def triage(self, task: Task, stdin: bytes | None = None) -> Outcome | None:
         """The outcome of a task that needs no search (an error found while planning, an input to

@@ -33,6 +33,7 @@ from vpjnd_cli.errors import ExitCode
 from vpjnd_cli.jobs import signals
 from vpjnd_cli.jobs.inputs import Task
 from vpjnd_cli.jobs.picture import Outcome, Worker
+from vpjnd_cli.model.locate import require_weights
 from vpjnd_cli.settings import Settings
 
 if TYPE_CHECKING:
@@ -77,7 +78,8 @@ class Runner:
         if self.judge_server:
             from vpjnd_cli.jobs.server import JudgeServer
 
-            self._server = JudgeServer(settings.weights, settings.device, self.jobs, threads)
+            self._server = JudgeServer(require_weights(settings.weights, settings.criterion), settings.device,
+                                       self.jobs, threads)
         self._pool = ProcessPoolExecutor(
             self.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
             initargs=(settings, self.local.command, self.local.view_folder, threads,

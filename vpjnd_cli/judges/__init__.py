@@ -42,9 +42,10 @@ def default_judge(codecs: Sequence[str] | None = None, weights: Path | None = No
 
 
 def get_judge(name: str, *, device: str = "auto", weights: Path | None = None, peak_calibration: bool = True,
-              send: Send | None = None) -> Judge:
+              send: Send | None = None, criterion: str = "paper") -> Judge:
     """The named judge (``send``: the network is another process's; ``peak_calibration`` False
-    leaves out its weights file's luma-peak calibration).
+    leaves out its weights file's luma-peak calibration; ``weights`` None: the criterion's
+    installed network).
 
     A network loaded from a file is kept for the rest of the process and handed out again while
     the file is unchanged (same size and modification time): a program calling the Python API
@@ -58,8 +59,9 @@ def get_judge(name: str, *, device: str = "auto", weights: Path | None = None, p
         from vpjnd_cli.judges.vpjndnet import NetworkJudge
 
         if send is not None:
-            return NetworkJudge(weights, device=device, peak_calibration=peak_calibration, send=send)
-        path = require_weights(weights).resolve()
+            return NetworkJudge(require_weights(weights, criterion), device=device, peak_calibration=peak_calibration,
+                                send=send)
+        path = require_weights(weights, criterion).resolve()
         stat = path.stat() if path.is_file() else None
         return _loaded_network(path, None if stat is None else (stat.st_size, stat.st_mtime_ns), device,
                                peak_calibration)
