@@ -128,3 +128,7 @@ def test_a_graphic_that_fails_every_420_level_is_written_at_a_444_level(tmp_path
     assert made.bytes_out is not None
     assert made.bytes_out < len(get_codec("jpeg").encode(picture, Level(100, "420")))
     assert marker_settings((tmp_path / "graphic.jpg").read_bytes())["chroma"] == "auto"
+    # --chroma both searches each sampling apart: the failing 4:2:0 rungs do not end the 4:4:4 search
+    both = predict(path, Settings(chroma="both", device="cpu"))
+    only_444 = predict(path, Settings(chroma="444", device="cpu"))
+    assert (both.level, both.chroma) == (made.written_level, "444") == (only_444.level, "444")

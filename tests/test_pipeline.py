@@ -92,6 +92,20 @@ def test_444_rungs_are_searched_when_asked():
     assert prediction.passed
 
 
+@pytest.mark.parametrize("method", ["spread", "block"])
+def test_both_samplings_are_searched_apart_and_the_smaller_answer_wins(method):
+    settings = SearchSettings(method=method)
+    both, _ = predict(SOURCE, get_codec("jpeg", CodecOptions(chroma="both")), PjndJudge(), settings)
+    answers = []
+    for chroma in ("444", "420"):
+        alone, candidates = predict(SOURCE, get_codec("jpeg", CodecOptions(chroma=chroma)), PjndJudge(), settings)
+        assert alone.chosen is not None
+        answers.append((candidates.size(alone.chosen), alone.level))
+        assert {both.ladder[i]: p for i, p in both.probabilities.items() if both.ladder[i].chroma == chroma} == \
+            {alone.ladder[i]: p for i, p in alone.probabilities.items()}  # the same search, on its own rungs
+    assert both.level == min(answers)[1]
+
+
 def test_a_lost_alpha_plane_fails_even_where_the_colour_over_the_background_looks_the_same():
     # White colour over a white background: flattening hides any alpha error, the alpha check does not.
     rgba = transparent_picture(64, 80, seed=5)
