@@ -17,7 +17,8 @@ from vpjnd_cli.imageio.metadata import Metadata
 
 # With chroma "both", each setting's 4:4:4 rung precedes its 4:2:0 rung: same quantiser, finer
 # chroma, so less distorted, while luma distortion never goes back down along the ladder.
-# (Sizes are then not monotone: each 4:4:4 rung is larger than the 4:2:0 rung before it.)
+# (Sizes are then not monotone: each 4:4:4 rung is larger than the 4:2:0 rung before it.) The
+# search reads each sampling's rungs apart (pipeline._search_each_sampling).
 SAMPLINGS: dict[str, tuple[Chroma, ...]] = {"420": ("420",), "444": ("444",), "both": ("444", "420")}
 
 
