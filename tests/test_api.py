@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pictures import natural_picture
 from PIL import Image
@@ -132,3 +133,22 @@ def test_a_graphic_that_fails_every_420_level_is_written_at_a_444_level(tmp_path
     both = predict(path, Settings(chroma="both", device="cpu"))
     only_444 = predict(path, Settings(chroma="444", device="cpu"))
     assert (both.level, both.chroma) == (made.written_level, "444") == (only_444.level, "444")
+
+
+def test_a_graphic_that_fails_every_lossy_webp_level_is_written_lossless(tmp_path):
+    """Lossy WebP has only 4:2:0, so its fallback is the lossless rung: exactly the picture, and
+    smaller than lossy quality 100 on such a graphic (vpjnd used to keep that lossy file)."""
+    from vpjnd_cli.codecs import get_codec
+    from vpjnd_cli.codecs.base import Level
+    from vpjnd_cli.train.synthetic import hard_picture, seed_of
+
+    picture = hard_picture("graphics", 320, 240, seed_of("g-a"))
+    path = tmp_path / "graphic.png"
+    Image.fromarray(picture).save(path)
+    lossy = predict(path, Settings(codecs=("webp",), chroma="420", device="cpu"))
+    assert not lossy.passed
+    made = compress(path, tmp_path / "graphic.webp", Settings(device="cpu"))
+    assert made.status is Status.OK and made.passed and (made.written_level, made.written_chroma) == (100, "444")
+    with Image.open(tmp_path / "graphic.webp") as written:
+        assert np.array_equal(np.asarray(written.convert("RGB")), picture)
+    assert made.bytes_out is not None and made.bytes_out < len(get_codec("webp").encode(picture, Level(100)))

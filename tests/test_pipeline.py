@@ -10,10 +10,18 @@ from vpjnd_cli.codecs import get_codec
 from vpjnd_cli.codecs.base import CodecOptions
 from vpjnd_cli.codecs.bpg.builtin import encode_bpg
 from vpjnd_cli.codecs.bpg.codec import DEFAULT_EFFORT
+from vpjnd_cli.codecs.webp import LOSSLESS
 from vpjnd_cli.errors import UsageError
 from vpjnd_cli.imageio.metadata import Metadata
 from vpjnd_cli.judges.pjnd import PjndJudge
-from vpjnd_cli.pipeline import SearchSettings, finalise, finer_chroma, ladder_index, predict, prepare_reference
+from vpjnd_cli.pipeline import (
+    SearchSettings,
+    bounded_ladder,
+    finalise,
+    ladder_index,
+    predict,
+    prepare_reference,
+)
 from vpjnd_cli.search import level_budget
 from vpjnd_cli.source import Source
 
@@ -150,16 +158,18 @@ def test_a_transparent_picture_is_searched_with_its_alpha(codec_name):
     assert codec.decode(compressed.data).shape == rgba.shape
 
 
-def test_the_444_rungs_of_a_420_ladder_are_the_finer_chroma():
+def test_the_finer_rungs_of_a_420_ladder_are_its_444_twins_or_lossless_webp():
     jpeg = get_codec("jpeg")
-    finer = finer_chroma(jpeg, jpeg.levels())
+    finer = jpeg.finer_rungs(jpeg.levels())
     assert [level.setting for level in finer] == [level.setting for level in jpeg.levels()]
     assert {level.chroma for level in finer} == {"444"}
-    assert finer_chroma(get_codec("bpg", CodecOptions(bpg_backend="builtin")), get_codec("bpg").levels())
-    assert finer_chroma(get_codec("webp"), get_codec("webp").levels()) == []  # lossy WebP is 4:2:0 only
-    assert finer_chroma(get_codec("jxl"), get_codec("jxl").levels()) == []  # every level is 4:4:4
+    assert get_codec("bpg", CodecOptions(bpg_backend="builtin")).finer_rungs(get_codec("bpg").levels())
+    webp = get_codec("webp")
+    assert webp.finer_rungs(webp.levels()) == [LOSSLESS]  # lossy WebP is 4:2:0 only
+    assert webp.finer_rungs(bounded_ladder(webp, None, 90)) == []  # the user kept the search below 100
+    assert get_codec("jxl").finer_rungs(get_codec("jxl").levels()) == []  # every level is 4:4:4
     both = get_codec("jpeg", CodecOptions(chroma="both"))
-    assert finer_chroma(both, both.levels()) == []  # the 4:4:4 rungs are searched already
+    assert both.finer_rungs(both.levels()) == []  # the 4:4:4 rungs are searched already
 
 
 def test_when_no_420_level_passes_the_444_rungs_are_searched_and_written_least_distorted_first():

@@ -39,7 +39,7 @@ class SearchSettings:
     criterion: str = "paper"
     min_level: int | None = None  # the codec's own settings the search keeps to (inclusive)
     max_level: int | None = None
-    chroma_fallback: bool = False  # no 4:2:0 level passes: search the 4:4:4 rungs (finer_chroma)
+    chroma_fallback: bool = False  # no 4:2:0 level passes: search the codec's finer_rungs
 
 
 @dataclass
@@ -203,9 +203,9 @@ def predict(
         index = ladder_index(ladder, settings.level, codec.name)
         probability = float(candidates([index])[0])
         chosen, probabilities, batches = index, {index: probability}, 1
-    finer = finer_chroma(codec, ladder) if settings.chroma_fallback and settings.level is None else []
+    finer = codec.finer_rungs(ladder) if settings.chroma_fallback and settings.level is None else []
     if chosen is None and finer:
-        # The 4:4:4 rungs go first: the ladder stays ordered from the least distorted rung, as
+        # The finer rungs go first: the ladder stays ordered from the least distorted rung, as
         # finalise's steps back and its "none passed: write rung 0" need; the 4:2:0 ones follow.
         candidates = candidates.extended(finer + ladder, offset=len(finer))
         ladder, probabilities = candidates.ladder, {len(finer) + i: p for i, p in probabilities.items()}
@@ -254,17 +254,6 @@ def _search_each_sampling(ladder: list[Level], candidates: CandidateJudge,
             if chosen is None or candidates.size(index) < candidates.size(chosen):
                 chosen = index
     return chosen, probabilities, batches
-
-
-def finer_chroma(codec: Codec, ladder: list[Level]) -> list[Level]:
-    """The 4:4:4 rungs of a 4:2:0 ladder, searched when no 4:2:0 level passes (the default
-    chroma of the paper criterion): saturated graphics and coloured text fail at every 4:2:0
-    level, chroma subsampling alone moving their edges, and a 4:4:4 file at a lower quality both
-    passes and is smaller than the least distorted 4:2:0 one. Empty when the codec has no 4:4:4
-    (lossy WebP) or the ladder is not 4:2:0."""
-    if "444" not in codec.samplings or any(level.chroma != "420" for level in ladder):
-        return []
-    return [Level(level.setting, "444") for level in ladder]
 
 
 def bounded_ladder(codec: Codec, low: int | None, high: int | None) -> list[Level]:

@@ -39,8 +39,8 @@ class Settings:
       fallback, so a codec its network was not trained on is a usage error. ``weights`` None means
       the criterion's installed file, found where the judge is built (on each node of a cluster).
     - ``chroma``: "420", "444", "both" (each searched, the smaller kept) or "auto": for paper,
-      4:2:0 and, when no 4:2:0 level passes, the 4:4:4 rungs (pipeline.finer_chroma); for
-      strict, both.
+      4:2:0 and, when no 4:2:0 level passes, the codec's finer-chroma rungs (Codec.finer_rungs:
+      4:4:4, or lossless for WebP); for strict, both.
     - ``sur``: the satisfied-user ratio a level must reach, within the criterion; ``level``: skip
       the search, use this codec setting; ``search_method``: "spread" (11-12 evaluations for
       JPEG) or "block", the paper's search of ``block_size`` levels per batch (up to 32);

@@ -7,6 +7,7 @@ import pytest
 
 from vpjnd_cli.codecs import get_codec
 from vpjnd_cli.codecs.base import CodecOptions, Level
+from vpjnd_cli.codecs.webp import LOSSLESS
 from vpjnd_cli.errors import UsageError
 
 SETTINGS = {"jpeg": range(100, 0, -1), "webp": range(100, -1, -1), "avif": range(100, -1, -1), "heic": range(52)}
@@ -38,14 +39,19 @@ def test_both_interleaves_444_before_420_at_each_setting(name):
     assert levels == expected
 
 
-@pytest.mark.parametrize("chroma", ["444", "both"])
-def test_webp_refuses_444_saying_why(chroma):
-    with pytest.raises(UsageError, match="lossy WebP always stores chroma at 4:2:0"):
-        get_codec("webp", CodecOptions(chroma=chroma))  # type: ignore[arg-type]
+def test_webp_has_one_444_rung_and_it_is_lossless():
+    """Lossy WebP is 4:2:0 only; lossless WebP keeps full-resolution colour, so it is the one
+    4:4:4 rung: chroma 444 is lossless alone, both puts it before the lossy rungs."""
+    assert get_codec("webp", CodecOptions(chroma="444")).levels() == [LOSSLESS]
+    assert get_codec("webp", CodecOptions(chroma="both")).levels() == [LOSSLESS, *get_codec("webp").levels()]
+    rgba = np.random.default_rng(3).integers(0, 256, (24, 40, 4), dtype=np.uint8)
+    codec = get_codec("webp")
+    assert np.array_equal(codec.decode(codec.encode(rgba, LOSSLESS)), rgba)
+    assert np.array_equal(codec.decode(codec.encode_final(rgba[..., :3], LOSSLESS)), rgba[..., :3])
 
 
-def test_webp_refuses_a_444_level_passed_directly():
-    with pytest.raises(UsageError, match="no level 80/444"):
+def test_webp_refuses_a_lossy_444_level():
+    with pytest.raises(UsageError, match="no level 80/444: its one 4:4:4 rung is lossless, 100/444"):
         get_codec("webp").encode(np.zeros((8, 8, 3), np.uint8), Level(80, "444"))
 
 

@@ -69,6 +69,16 @@ class Codec(ABC):
     def levels(self) -> list[Level]:
         """The ladder, ordered from the least to the most distorted level."""
 
+    def finer_rungs(self, ladder: list[Level]) -> list[Level]:
+        """Rungs with full-resolution chroma, searched when no rung of a 4:2:0 ``ladder`` passes
+        (the paper criterion's default chroma): saturated graphics and coloured text fail at every
+        4:2:0 level, chroma subsampling alone moving their edges, and a finer-chroma file at a
+        lower quality both passes and is smaller than the least distorted 4:2:0 one. Here the
+        4:4:4 twin of each rung; none when the codec has no 4:4:4 or the ladder is not 4:2:0."""
+        if "444" not in self.samplings or any(level.chroma != "420" for level in ladder):
+            return []
+        return [Level(level.setting, "444") for level in ladder]
+
     @abstractmethod
     def encode(self, rgb: np.ndarray, level: Level) -> bytes:
         """Encode an HxWx3 uint8 RGB picture fast (used for every search candidate); codecs that

@@ -37,7 +37,6 @@ class LadderCodec(Codec):
 
     settings: ClassVar[range]
     samplings: ClassVar[tuple[Chroma, ...]] = ("420", "444")
-    sampling_note: ClassVar[str] = ""  # why a sampling is missing, for the error message
 
     def __init__(self, options: CodecOptions | None = None) -> None:
         super().__init__(options)
@@ -48,7 +47,7 @@ class LadderCodec(Codec):
             raise UsageError(f"unknown chroma {self.options.chroma!r}; choose 420, 444 or both")
         if not set(wanted) <= set(self.samplings):
             raise UsageError(
-                f"{self.name} cannot encode chroma {self.options.chroma}{self.sampling_note}; "
+                f"{self.name} cannot encode chroma {self.options.chroma}; "
                 f"choose chroma {' or '.join(self.samplings)}"
             )
 

@@ -138,8 +138,9 @@ BlockSize = Annotated[
 Chroma = Annotated[
     ChromaChoice,
     typer.Option("--chroma", rich_help_panel=SEARCH,
-                 help="Chroma sampling; both: 4:4:4 and 4:2:0 searched apart, the smaller file kept; auto: for "
-                      "--criterion paper 420, then 4:4:4 when no 4:2:0 level passes; for strict, both."),
+                 help="Chroma sampling (WebP's one 4:4:4 rung is lossless); both: 4:4:4 and 4:2:0 searched apart, "
+                      "the smaller file kept; auto: for --criterion paper 420, then 4:4:4 when no 4:2:0 level "
+                      "passes; for strict, both."),
 ]
 JndModel = Annotated[
     JndModelName,
