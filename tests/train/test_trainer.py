@@ -18,7 +18,7 @@ from vpjnd_cli.model.weights import load_model, read_header
 from vpjnd_cli.train.detect import open_training_set
 from vpjnd_cli.train.evaluation import pair_scores
 from vpjnd_cli.train.samples import SampleSource
-from vpjnd_cli.train.trainer import BEST, CHECKPOINT, LOG, TrainConfig, train
+from vpjnd_cli.train.trainer import BEST, CHECKPOINT, LOG, TrainConfig, ordering_penalty, train
 
 NET = NetConfig(channels=(4, 8), attention=("channel", "nonlocal"), reduction=2, hidden=8, patch_size=16,
                 patches_per_picture=4)
@@ -212,3 +212,25 @@ def test_best_safetensors_appears_only_once_calibrated(dataset, tmp_path, monkey
     with pytest.raises(KeyboardInterrupt):
         run(dataset, tmp_path / "stopped", 1)
     assert (tmp_path / "stopped" / trainer.PENDING).exists() and not (tmp_path / "stopped" / BEST).exists()
+
+
+def test_the_ordering_penalty_counts_only_rises_with_distortion_within_a_group():
+    logits = torch.tensor([2.0, 3.0, 0.0, -1.0, 5.0])
+    owner = torch.tensor([0, 0, 1, 1, 2])
+    index = torch.tensor([5, 9, 1, 2, 0])  # group 0 rises from index 5 to 9; group 1 falls; group 2 alone
+    rise = float(torch.sigmoid(torch.tensor(3.0)) - torch.sigmoid(torch.tensor(2.0)))
+    assert float(ordering_penalty(logits, owner, index)) == pytest.approx(rise / 2)  # two ordered pairs
+    assert float(ordering_penalty(logits[2:], owner[2:], index[2:])) == 0.0
+    assert float(ordering_penalty(logits[4:], owner[4:], index[4:])) == 0.0  # no pair at all
+
+
+def test_a_run_with_the_ordering_penalty_trains_differently_and_records_it(dataset, tmp_path):
+    from dataclasses import replace
+
+    config = TrainConfig(epochs=1, batch=50, patches=2, seed=5)
+    for name, weight in (("plain", 0.0), ("ordered", 5.0)):
+        train(dataset, tmp_path / name, NET, replace(config, monotone=weight), torch.device("cpu"), resume=False,
+              data_description="test", peak_calibration=False)
+    assert json.loads((tmp_path / "ordered" / LOG).read_text())["train"]["monotone"] == 5.0
+    plain, ordered = final_weights(tmp_path / "plain"), final_weights(tmp_path / "ordered")
+    assert any(not torch.equal(plain[name], ordered[name]) for name in plain)

@@ -100,6 +100,9 @@ PeakInLoss = Annotated[bool, typer.Option("--peak-in-loss/--no-peak-in-loss",
                                           "--no-peak-calibration implies off).")]
 Flips = Annotated[bool, typer.Option("--flips/--no-flips",
                                      help="Mirror half of the training patches (left-right, in every stream alike).")]
+Monotone = Annotated[float, typer.Option("--monotone", min=0.0, metavar="W",
+                                         help="Weight of the ordering penalty: within a group, the probability a more "
+                                         "distorted level gains over a less distorted one (0: off).")]
 
 
 def train_command(
@@ -125,6 +128,7 @@ def train_command(
     peak_calibration: PeakCalibrate = True,
     peak_in_loss: PeakInLoss = True,
     flips: Flips = True,
+    monotone: Monotone = 0.0,
     flip_average: FlipAverage = None,
     checkpoint_minutes: Annotated[float, typer.Option("--checkpoint-minutes", min=0.0, metavar="MIN",
                                                       help="Checkpoint period within an epoch.")] = 5.0,
@@ -159,7 +163,7 @@ def train_command(
         raise UsageError(f"network: {error}") from None
     config = TrainConfig(epochs=epochs, batch=batch, levels=levels, patches=patches, lr=lr, importance=importance,
                          sur=sur, seed=seed, checkpoint_seconds=60 * checkpoint_minutes,
-                         peak_in_loss=peak_in_loss and peak_calibration, flips=flips)
+                         peak_in_loss=peak_in_loss and peak_calibration, flips=flips, monotone=monotone)
     dataset = open_training_set(data, codecs=codec_list(codec), votes=votes, seed=split_seed)
     started = time.perf_counter()
     with Console() as console:

@@ -54,7 +54,8 @@ class ReferenceData:
 @dataclass
 class Batch:
     """Per group [G, P, C, S, S]: reference, PW-JND candidate (uint8) and JND patches (float32);
-    per sample [N, P, C, S, S]: candidate patches; ``owner`` [N] maps each sample to its group."""
+    per sample [N, P, C, S, S]: candidate patches; ``owner`` [N] maps each sample to its group and
+    ``index`` [N] gives its ladder index (larger: more distorted)."""
 
     reference: np.ndarray
     at_pwjnd: np.ndarray
@@ -62,6 +63,7 @@ class Batch:
     candidate: np.ndarray
     owner: np.ndarray  # int64
     labels: np.ndarray  # [N] float32
+    index: np.ndarray  # [N] int64
     log_peak: np.ndarray | None = None  # [N] float32 ln(luma peak), when the source measures it
 
 
@@ -149,8 +151,10 @@ class SampleSource:
                 if self.peak is not None:
                     log_peaks.append(self._log_peak(group.picture, sample.index, data, candidate))
         labels = np.array([s.label for g in groups for s in g.samples], dtype=np.float32)
+        index = np.array([s.index for g in groups for s in g.samples], dtype=np.int64)
         return Batch(**{k: np.stack(v) for k, v in parts.items()}, owner=np.array(owner, dtype=np.int64),
-                     labels=labels, log_peak=np.array(log_peaks, dtype=np.float32) if self.peak is not None else None)
+                     labels=labels, index=index,
+                     log_peak=np.array(log_peaks, dtype=np.float32) if self.peak is not None else None)
 
     def _log_peak(self, picture: str, index: int, data: ReferenceData, candidate: np.ndarray) -> float:
         """ln(peak) of one pair, measured once per run (the candidate cache may not keep the pixels)."""

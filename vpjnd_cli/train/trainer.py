@@ -6,6 +6,10 @@ I_PW-JND the picture's candidate at its ground-truth PW-JND: candidates that loo
 PW-JND picture, i.e. near the decision boundary, weigh up to 1 + lambda.
 
 Samples come in groups of up to ``levels`` levels of one picture on shared patches (samples.py).
+With ``monotone`` > 0 the loss adds that weight times the mean, over the pairs of a group, of how far
+the more distorted level's probability rises above the less distorted one's: "more distortion is
+never safer", taught where the network sees both levels on the same patches. It is zero when the
+order holds, so it leaves the probabilities of well-ordered pairs to the BCE.
 
 With ``peak_in_loss`` the network is trained inside the judge that ships, not alone: the loss's logit
 is a x (network logit) + b + c x (ln luma peak - centre), with a, b, c learned alongside the network
@@ -88,6 +92,7 @@ class TrainConfig:
     checkpoint_seconds: float = 300.0
     peak_in_loss: bool = False  # train the network inside the luma-peak combination (module docstring)
     flips: bool = False  # mirror half of the patch positions (samples.SampleSource.batch)
+    monotone: float = 0.0  # weight of the ordering penalty (module docstring)
 
 
 @dataclass
@@ -165,6 +170,7 @@ def _load_checkpoint(run: Path, net: NetConfig, config: TrainConfig, device: tor
     meta = json.loads(payload["meta"])
     meta["train"].setdefault("peak_in_loss", False)  # checkpoints from before the options
     meta["train"].setdefault("flips", False)
+    meta["train"].setdefault("monotone", 0.0)
     architecture = {k: v for k, v in net.to_dict().items() if k != "name"}  # a variant's name is a label
     meta["net"].pop("name", None)
     if meta["net"] != architecture or meta["train"] != _resumable(config):
@@ -188,7 +194,7 @@ def _load_checkpoint(run: Path, net: NetConfig, config: TrainConfig, device: tor
 
 
 def _tensors(batch: Batch, device: torch.device) -> dict[str, torch.Tensor]:
-    names: tuple[str, ...] = ("reference", "candidate", "at_pwjnd", "jnd", "owner", "labels")
+    names: tuple[str, ...] = ("reference", "candidate", "at_pwjnd", "jnd", "owner", "labels", "index")
     names += ("log_peak",) if batch.log_peak is not None else ()
     return {name: torch.from_numpy(getattr(batch, name)).to(device) for name in names}
 
@@ -207,6 +213,8 @@ def _step(state: State, batch: Batch, config: TrainConfig, device: torch.device)
         logits = state.peak_head.logits(logits, t["log_peak"])
         optimizers.append(state.peak_head.optimizer)
     loss = (F.binary_cross_entropy_with_logits(logits, t["labels"], reduction="none") * weight).mean()
+    if config.monotone > 0:
+        loss = loss + config.monotone * ordering_penalty(logits, t["owner"], t["index"])
     for optimizer in optimizers:
         optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -218,6 +226,17 @@ def _step(state: State, batch: Batch, config: TrainConfig, device: torch.device)
         for average, live in zip(state.ema.parameters(), state.model.parameters(), strict=True):
             average.lerp_(live, 1.0 - decay)
     return float(loss.detach())
+
+
+def ordering_penalty(logits: torch.Tensor, owner: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """Mean over the ordered pairs of each group (same owner, index i < j) of max(0, P_j - P_i):
+    the probability a more distorted level gains over a less distorted one. 0 without pairs."""
+    probability = torch.sigmoid(logits)
+    pairs = (owner[:, None] == owner[None, :]) & (index[:, None] < index[None, :])
+    if not bool(pairs.any()):
+        return logits.new_zeros(())
+    rise = probability[None, :] - probability[:, None]  # [i, j]: P_j - P_i
+    return F.relu(rise[pairs]).mean()
 
 
 def train(
