@@ -1,7 +1,10 @@
 """Judges side by side on every level of every held-out picture of a corpus (not a test).
 
-    .venv/bin/python bench/bench_judges.py CORPUS [--codec jpeg,webp] [--split test]
+    .venv/bin/python bench/bench_judges.py CORPUS [CORPUS ...] [--codec jpeg,webp] [--split test]
         [--judge pjnd] [--weights A.safetensors ...] [--teacher butteraugli] [--json OUT.json]
+
+Several corpora pool their pictures per codec: a corpus and more held-out photos labelled with
+its calibration (`vpjnd label PHOTOS -o HELD-OUT --calibration CORPUS/calibration.json --split test`).
 
 Each picture's candidates are encoded and decoded once, at every rung of the codec's 4:2:0 ladder,
 and every judge scores all of them (one batch per 16 levels). That is enough to measure, per judge:
@@ -125,8 +128,8 @@ def summary(rows: list[Row], ladder_length: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("corpus", type=Path)
-    parser.add_argument("--codec", default=None, help="comma-separated codecs (default: every codec of the corpus)")
+    parser.add_argument("corpus", type=Path, nargs="+", help="labelled corpora, their pictures pooled per codec")
+    parser.add_argument("--codec", default=None, help="comma-separated codecs (default: every codec of the corpora)")
     parser.add_argument("--split", default="test")
     parser.add_argument("--judge", action="append", default=[],
                         help="a judge by name (pjnd, or vpjndnet: the installed weights)")
@@ -141,12 +144,19 @@ def main() -> None:
     judges |= {f"pjnd {p}": PjndJudge(PjndParams.from_json(p.read_text())) for p in args.pjnd_params}
     teacher = None if args.teacher is None else get_teacher(args.teacher)
     dump = {}
-    print(f"# bench_judges {args.corpus}, split {args.split}, SUR {SUR}")
+    print(f"# bench_judges {' '.join(map(str, args.corpus))}, split {args.split}, SUR {SUR}")
     codecs = None if args.codec is None else args.codec.split(",")
-    for dataset in open_datasets(args.corpus, codecs=codecs, chroma="420"):
+    by_codec: dict[str, list[CorpusDataset]] = {}
+    for corpus in args.corpus:
+        for dataset in open_datasets(corpus, codecs=codecs, chroma="420"):
+            by_codec.setdefault(dataset.codec_name, []).append(dataset)
+    for codec, datasets in by_codec.items():
         started = time.perf_counter()
-        print(f"\n## {dataset.codec_name}", flush=True)
-        tallies = measure(dataset, judges, args.split, teacher)
+        print(f"\n## {codec}", flush=True)
+        tallies = {name: Tally() for name in judges}
+        for dataset in datasets:
+            for name, tally in measure(dataset, judges, args.split, teacher).items():
+                tallies[name].rows += tally.rows
         print(f"({time.perf_counter() - started:.0f} s)\n")
         print("| judge | pictures | pair agreement (95 %) | MAD (95 %) = share of the ladder | teacher, mean | "
               "teacher, worst | inversions > 0.05 (largest rise) | MAD, every level |")
@@ -155,8 +165,8 @@ def main() -> None:
             for subset, rows in (("photos", [r for r in tally.rows if r.kind == "photo"]),
                                  ("hard", [r for r in tally.rows if r.kind != "photo"]), ("all", tally.rows)):
                 if rows:
-                    print(f"| {Path(name).name}, {subset} | {summary(rows, len(dataset.ladder()))} |")
-            dump.setdefault(dataset.codec_name, {})[name] = [row.__dict__ for row in tally.rows]
+                    print(f"| {Path(name).name}, {subset} | {summary(rows, len(datasets[0].ladder()))} |")
+            dump.setdefault(codec, {})[name] = [row.__dict__ for row in tally.rows]
     if args.json is not None:
         args.json.write_text(json.dumps(dump, indent=1))
 
