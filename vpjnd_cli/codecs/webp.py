@@ -5,15 +5,15 @@ it is, full-resolution colour, so it is WebP's one 4:4:4 rung: ``LOSSLESS``, sho
 100/444. Chroma 444 is then lossless WebP alone; both puts it before the lossy rungs; and the
 paper criterion's fallback (Codec.finer_rungs), when no lossy level passes, tries it. That is
 what saturated graphics and coloured text need: every lossy level failed on a generated graphic
-(butteraugli 3.05 at quality 100), whose lossless file, 12.7 kB at 960x540, is also smaller than
+(butteraugli 3.05 at quality 100), whose lossless file, 12.8 kB at 960x540, is also smaller than
 the lossy quality 100's 22.8 kB. Lossless is written at libwebp's quality (effort) 75: 0.04 s on
 that graphic and 0.32 s on a dark 960x540 photo, where quality 100 takes 0.07 and 1.76 s for
 files 1 % and 0.6 % smaller (docs/codecs.md). It keeps ``exact`` on, so that even the colour
 under fully transparent pixels stays: lossless means the same samples.
 
-Pillow 13 does not expose libwebp's ``use_sharp_yuv`` (sharper RGB->YUV
-downsampling) and its ``exact`` option only keeps RGB under fully transparent pixels, which opaque
-pictures do not have; neither is used.
+Pillow 13 does not expose libwebp's ``use_sharp_yuv`` (sharper RGB->YUV downsampling). ``exact``
+only keeps RGB under fully transparent pixels, which opaque pictures do not have, so the lossy
+rungs leave it off.
 
 ``effort`` is libwebp's ``method`` 0..6, default 4: on a 1080p photo (quality 90/60) method 4
 takes 140/115 ms; methods 0 and 2 are 3x and 2x faster for 8-24 % and 1-7 % more bytes, method 3
@@ -22,7 +22,7 @@ libwebp is single-threaded here, so bytes do not depend on ``threads``.
 
 Alpha is kept, stored losslessly (``alpha_quality`` 100) at every quality: the decoded plane is
 the source's exactly, so the judge's alpha check costs one comparison. libwebp may change the
-colour under fully transparent pixels (``exact`` is off), which no viewer sees.
+colour under fully transparent pixels at the lossy rungs, which no viewer sees.
 
 Ladder: quality 100..0 (4:2:0). Size is not strictly monotone: on smooth pictures a lower quality can be
 a few bytes larger (a 1080p sky photo: 11 rises of 4-56 bytes, at most 0.44 %; docs/codecs.md).
