@@ -1,13 +1,14 @@
 """Judges side by side on every level of every held-out picture of a corpus (not a test).
 
-    .venv/bin/python bench/bench_judges.py CORPUS [CORPUS ...] [--codec jpeg,webp] [--split test]
+    .venv/bin/python bench/bench_judges.py CORPUS [CORPUS ...] [--codec jpeg,webp] [--chroma 444] [--split test]
         [--judge pjnd] [--weights A.safetensors ...] [--teacher butteraugli] [--json OUT.json]
 
 Several corpora pool their pictures per codec: a corpus and more held-out photos labelled with
 its calibration (`vpjnd label PHOTOS -o HELD-OUT --calibration CORPUS/calibration.json --split test`).
 
-Each picture's candidates are encoded and decoded once, at every rung of the codec's 4:2:0 ladder,
-and every judge scores all of them (one batch per 16 levels). That is enough to measure, per judge:
+Each picture's candidates are encoded and decoded once, at every rung of the codec's ladder (4:2:0,
+or 4:4:4 with ``--chroma 444``), and every judge scores all of them (one batch per 16 levels).
+That is enough to measure, per judge:
 
 - what `vpjnd evaluate` measures: pair agreement with the labels at SUR 0.75, and the block search's
   answer (search.block_search over the same probabilities, as `compress` would search: a level's
@@ -87,7 +88,8 @@ def teacher_score(dataset: CorpusDataset, scores: ScoreCache | None, picture: st
 def measure(dataset: CorpusDataset, judges: dict[str, Judge], split: str, teacher: Teacher | None) -> dict[str, Tally]:
     ladder = dataset.ladder()
     setting = [level.setting for level in ladder]
-    scores = None if teacher is None else ScoreCache(dataset.root, teacher, corpus_codec(dataset.codec_name, "420"), 2)
+    scores = None if teacher is None else ScoreCache(dataset.root, teacher,
+                                                     corpus_codec(dataset.codec_name, dataset.chroma), 2)
     tallies = {name: Tally() for name in judges}
     for info in dataset.split(split):
         reference = dataset.reference(info.id)
@@ -131,6 +133,7 @@ def main() -> None:
     parser.add_argument("corpus", type=Path, nargs="+", help="labelled corpora, their pictures pooled per codec")
     parser.add_argument("--codec", default=None, help="comma-separated codecs (default: every codec of the corpora)")
     parser.add_argument("--split", default="test")
+    parser.add_argument("--chroma", default="420", choices=("420", "444"), help="the view's chroma sampling")
     parser.add_argument("--judge", action="append", default=[],
                         help="a judge by name (pjnd, or vpjndnet: the installed weights)")
     parser.add_argument("--weights", type=Path, action="append", default=[], help="a vpjndnet weights file")
@@ -148,7 +151,7 @@ def main() -> None:
     codecs = None if args.codec is None else args.codec.split(",")
     by_codec: dict[str, list[CorpusDataset]] = {}
     for corpus in args.corpus:
-        for dataset in open_datasets(corpus, codecs=codecs, chroma="420"):
+        for dataset in open_datasets(corpus, codecs=codecs, chroma=args.chroma):
             by_codec.setdefault(dataset.codec_name, []).append(dataset)
     for codec, datasets in by_codec.items():
         started = time.perf_counter()
