@@ -1,19 +1,25 @@
 """Time the JND models on a 1920x1080 picture: median and best of several runs after a warm-up.
 
-Usage: .venv/bin/python bench/bench_jnd.py [--image PATH] [--runs 9]
+Usage: .venv/bin/python bench/bench_jnd.py [--image PATH] [--runs 9] [--device cuda]
 
 Without --image, the first photo found under ../shared/data (the corpus built by
 shared/data/photos/build.sh) is used, scaled and cropped to 1920x1080; when there is none, a
 synthetic natural-like picture (1/f noise, smooth gradients, sharp-edged shapes, fine texture) is
 generated and the output says so. Timings include the BT.601 luma conversion, as jnd_map() does.
+
+With --device, the torch path a judge on a GPU uses (jnd/on_torch.py, model/peak_on_torch.py) is
+timed beside the OpenCV path, on that device, with its largest difference from OpenCV: the JND
+maps, and the luma peak of a block of 32 candidates. On a CPU device it is a check, not a speed-up.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -68,15 +74,49 @@ def find_photo() -> Path | None:
     return photos[0] if photos else None
 
 
-def time_model(picture: np.ndarray, model: str, runs: int, warmup: int) -> list[float]:
+def time_call(call: Callable[[], object], runs: int, warmup: int) -> list[float]:
+    """Milliseconds per run (every call returns numpy, so GPU work is finished when it returns)."""
     for _ in range(warmup):
-        jnd_map(picture, model)
+        call()
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        jnd_map(picture, model)
+        call()
         times.append((time.perf_counter() - start) * 1000.0)
     return times
+
+
+def report(name: str, times: list[float], megapixels: float, note: str = "") -> None:
+    median = statistics.median(times)
+    print(f"{name:18s} median {median:7.1f} ms  best {min(times):7.1f} ms  {median / megapixels:6.1f} ms/MP {note}")
+
+
+def torch_rows(picture: np.ndarray, models: list[str], device_name: str, runs: int, warmup: int) -> None:
+    """The torch path on ``device_name`` beside OpenCV's: JND maps, then a block's luma peaks."""
+    import torch
+
+    from vpjnd_cli.jnd.on_torch import jnd_map_on
+    from vpjnd_cli.model.device import resolve_device
+    from vpjnd_cli.model.peak import LumaPeak
+    from vpjnd_cli.model.peak_on_torch import TorchLumaPeak
+
+    device = resolve_device(device_name)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
+    print(f"torch {torch.__version__} on {device} ({name})")
+    megapixels = picture.shape[0] * picture.shape[1] / 1e6
+    for model in models:
+        difference = float(np.abs(jnd_map_on(picture, model, device) - jnd_map(picture, model)).max())
+        times = time_call(functools.partial(jnd_map_on, picture, model, device), runs, warmup)
+        report(f"{model} torch", times, megapixels, f"(largest difference {difference:.1e} grey levels)")
+    rng = np.random.default_rng(0)
+    block = [np.clip(picture + rng.integers(-6, 7, picture.shape), 0, 255).astype(np.uint8) for _ in range(32)]
+    cpu, on_torch = LumaPeak(), TorchLumaPeak(LumaPeak(), device)
+    cpu_reference, torch_reference = cpu.reference(picture), on_torch.reference(picture)
+    expected = cpu.peaks(cpu_reference, block)
+    difference = float(np.max(np.abs(on_torch.peaks(torch_reference, block) - expected) / expected))
+    report("peak x32 opencv", time_call(lambda: cpu.peaks(cpu_reference, block), runs, warmup), megapixels)
+    report("peak x32 torch", time_call(lambda: on_torch.peaks(torch_reference, block), runs, warmup), megapixels,
+           f"(largest relative difference {difference:.1e})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    parser.add_argument("--device", help="also time the torch path on this device (cuda, cpu)")
     args = parser.parse_args(argv)
 
     source = args.image or find_photo()
@@ -98,12 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"picture: {label}, {picture.shape[1]}x{picture.shape[0]} ({megapixels:.2f} MP)")
     print(f"OpenCV {cv2.__version__}, {cv2.getNumThreads()} threads; {args.runs} runs after {args.warmup} warm-up")
     for model in args.models:
-        times = time_model(picture, model, args.runs, args.warmup)
-        median = statistics.median(times)
-        print(
-            f"{model:5s} median {median:7.1f} ms  best {min(times):7.1f} ms  "
-            f"{median / megapixels:6.1f} ms/MP (median)"
-        )
+        report(model, time_call(functools.partial(jnd_map, picture, model), args.runs, args.warmup), megapixels)
+    if args.device:
+        torch_rows(picture, args.models, args.device, args.runs, args.warmup)
     return 0
 
 

@@ -19,7 +19,6 @@ import numpy as np
 from vpjnd_cli.codecs.base import Codec, Level
 from vpjnd_cli.errors import UsageError
 from vpjnd_cli.imageio.metadata import Metadata
-from vpjnd_cli.jnd import jnd_map
 from vpjnd_cli.judges.base import Judge
 from vpjnd_cli.search import run_search
 from vpjnd_cli.source import Source
@@ -88,7 +87,7 @@ class AlphaJudge:
             return out
         if not self._prepared:
             for grey in _polarities(self.alpha):
-                self._prepared.append(self.judge.prepare(grey, jnd_map(grey, self.jnd_model)))
+                self._prepared.append(self.judge.prepare(grey, self.judge.jnd_map(grey, self.jnd_model)))
         shown = [_polarities(seen[i]) for i in differ]
         out[differ] = np.minimum(*(self.judge.probabilities(prepared, [pair[k] for pair in shown])
                                    for k, prepared in enumerate(self._prepared)))
@@ -124,7 +123,7 @@ class Reference:
 def prepare_reference(source: Source, judge: Judge, jnd_model: str) -> Reference:
     """The JND map and the judge's preparation of the picture as a viewer sees it."""
     start = time.perf_counter()
-    jnd = jnd_map(source.reference, jnd_model)
+    jnd = judge.jnd_map(source.reference, jnd_model)
     jnd_seconds = time.perf_counter() - start
     start = time.perf_counter()
     prepared = judge.prepare(source.reference, jnd)

@@ -151,3 +151,27 @@ def test_a_process_loads_a_weights_file_once_and_again_when_it_changes(tmp_path)
     stat = weights.stat()
     os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # rewritten, as by a training run
     assert get_judge("vpjndnet", device="cpu", weights=weights) is not first
+
+
+def test_maths_on_a_torch_device_give_the_opencv_answers():
+    """On a CUDA GPU the judge computes the JND map and the luma peak with torch; the same code on
+    torch's CPU must give the probabilities of the OpenCV path."""
+    import torch
+
+    from vpjnd_cli.judges.vpjndnet import NetworkJudge
+    from vpjnd_cli.model.peak_on_torch import TorchLumaPeak
+
+    reference = natural_picture(144, 192, seed=8)
+    jpeg = get_codec("jpeg")
+    levels = {level.setting: level for level in jpeg.levels()}
+    candidates = [jpeg.decode(jpeg.encode(reference, levels[q])) for q in (95, 70, 40, 10)]
+    opencv, on_torch = NetworkJudge(SHIPPED, device="cpu"), NetworkJudge(SHIPPED, device="cpu")
+    assert opencv.maths_device is None  # a CPU judge keeps the OpenCV path
+    on_torch.run_maths_on(torch.device("cpu"))
+    assert isinstance(on_torch.peak, TorchLumaPeak)
+    maps = [judge.jnd_map(reference, "epc") for judge in (opencv, on_torch)]
+    np.testing.assert_allclose(maps[1], maps[0], atol=1e-4)
+    p = [judge.probabilities(judge.prepare(reference, jnd), candidates)
+         for judge, jnd in zip((opencv, on_torch), maps, strict=True)]
+    np.testing.assert_allclose(p[1], p[0], atol=1e-4)
+    assert p[0][0] > p[0][-1]

@@ -52,3 +52,24 @@ def test_gpu_blocks_batched_together_get_the_bits_they_get_alone():
         alone = [judge.probabilities(judge.prepare(ref, jnd), candidates) for ref, jnd, candidates in pictures]
         together = served_answers(judge, pictures)
         assert all(np.array_equal(a, b) for a, b in zip(together, alone, strict=True))
+
+
+def test_the_gpu_judge_computes_the_jnd_map_and_the_luma_peak_on_the_gpu():
+    from pictures import natural_picture
+
+    from vpjnd_cli.jnd import jnd_map
+    from vpjnd_cli.jnd.on_torch import jnd_map_on
+    from vpjnd_cli.model.peak import LumaPeak
+    from vpjnd_cli.model.peak_on_torch import TorchLumaPeak
+
+    judge = NetworkJudge(locate.shipped_weights_path(), device="cuda")
+    assert judge.maths_device is not None and judge.maths_device.type == "cuda"
+    assert isinstance(judge.peak, TorchLumaPeak)
+    reference = natural_picture(540, 960, seed=3)
+    for model in ("epc", "namm"):
+        np.testing.assert_allclose(jnd_map_on(reference, model, judge.maths_device), jnd_map(reference, model),
+                                   atol=1e-4)
+    candidates = [np.clip(reference.astype(int) + shift, 0, 255).astype(np.uint8) for shift in (1, 4, 16)]
+    cpu, gpu = LumaPeak(), TorchLumaPeak(LumaPeak(), judge.maths_device)
+    np.testing.assert_allclose(gpu.peaks(gpu.reference(reference), candidates),
+                               cpu.peaks(cpu.reference(reference), candidates), rtol=1e-4, atol=1e-7)

@@ -19,6 +19,12 @@ class Judge(ABC):
 
     name: ClassVar[str]
 
+    def jnd_map(self, picture: np.ndarray, model: str) -> np.ndarray:
+        """The JND map ``prepare`` wants; a judge on a GPU computes it there."""
+        from vpjnd_cli.jnd import jnd_map  # OpenCV: not on the way to `vpjnd --help`
+
+        return jnd_map(picture, model)
+
     @abstractmethod
     def prepare(self, reference: np.ndarray, jnd_map: np.ndarray) -> Any:
         """Per-picture state from the HxWx3 uint8 reference and its float32 JND map."""

@@ -3,6 +3,9 @@ calibration of its weights file when it has one (model/peak.py).
 
 On the CPU the network runs from its ONNX graph beside the weights file (model/graph.py) when the
 graph was exported from that file, without importing torch; otherwise, and on a GPU, torch runs it.
+On a CUDA GPU the per-picture maths go there too: the JND map (jnd/on_torch.py) and the luma peak
+of a whole block (model/peak_on_torch.py), which take longer on one CPU core than the network's block
+on the GPU.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,7 +23,7 @@ from vpjnd_cli.model.config import NetConfig
 from vpjnd_cli.model.graph import accelerator_visible, graph_judge
 from vpjnd_cli.model.header import read_header
 from vpjnd_cli.model.locate import require_weights
-from vpjnd_cli.model.peak import PeakCalibration
+from vpjnd_cli.model.peak import LumaPeak, PeakCalibration
 from vpjnd_cli.model.scoring import PatchScorer, PreparedPicture
 from vpjnd_cli.model.served import PatchedPicture, Send, ServedScorer
 
@@ -28,13 +31,14 @@ if TYPE_CHECKING:
     import torch
 
     from vpjnd_cli.model.network import VPJNDNet
+    from vpjnd_cli.model.peak_on_torch import TorchLumaPeak
 
 @dataclass(frozen=True)
 class PreparedReference:
     """The network's prepared picture and, when the judge is calibrated, the reference's luma for the peak."""
 
     network: PreparedPicture | PatchedPicture
-    luma: np.ndarray | None
+    luma: Any  # LumaPeak.reference's array, TorchLumaPeak.reference's tensor, or None
 
 
 class NetworkJudge(Judge):
@@ -55,7 +59,7 @@ class NetworkJudge(Judge):
             network_scorer(path, header.config, device) if send is None else ServedScorer(header.config, send)
         )
         self.weights: Path | None = path
-        self.calibration: PeakCalibration | None = header.calibration if peak_calibration else None
+        self._calibrate(header.calibration if peak_calibration else None)
 
     @classmethod
     def from_model(cls, model: VPJNDNet, device: torch.device,
@@ -66,18 +70,42 @@ class NetworkJudge(Judge):
         judge = cls.__new__(cls)
         judge.scorer = PatchJudge(model, device, half=False)
         judge.weights = None
-        judge.calibration = calibration
+        judge._calibrate(calibration)
         return judge
 
+    def _calibrate(self, calibration: PeakCalibration | None) -> None:
+        self.calibration = calibration
+        self.peak: LumaPeak | TorchLumaPeak | None = None if calibration is None else calibration.statistic
+        self.maths_device: torch.device | None = None
+        device = getattr(self.scorer, "device", None)  # torch's scorer (PatchJudge) has one
+        if device is not None and device.type == "cuda":
+            self.run_maths_on(device)
+
+    def run_maths_on(self, device: torch.device) -> None:
+        """Compute the JND map and the luma peak with torch on ``device`` (a CUDA GPU by itself;
+        tests also choose the CPU, to check them against the OpenCV path)."""
+        from vpjnd_cli.model.peak_on_torch import TorchLumaPeak
+
+        self.maths_device = device
+        if self.calibration is not None:
+            self.peak = TorchLumaPeak(self.calibration.statistic, device)
+
+    def jnd_map(self, picture: np.ndarray, model: str) -> np.ndarray:
+        if self.maths_device is None:
+            return super().jnd_map(picture, model)
+        from vpjnd_cli.jnd.on_torch import jnd_map_on
+
+        return jnd_map_on(picture, model, self.maths_device)
+
     def prepare(self, reference: np.ndarray, jnd_map: np.ndarray) -> PreparedReference:
-        luma = None if self.calibration is None else self.calibration.statistic.reference(reference)
+        luma = None if self.peak is None else self.peak.reference(reference)
         return PreparedReference(self.scorer.prepare(reference, jnd_map), luma)
 
     def probabilities(self, prepared: PreparedReference, candidates: Sequence[np.ndarray]) -> np.ndarray:
         """P per candidate; a weights file whose finite values still overflow to NaN is an InputError."""
         answer = self.scorer.probabilities(prepared.network, candidates)  # type: ignore[arg-type]
-        if self.calibration is not None and prepared.luma is not None:
-            answer = self.calibration.apply(answer, self.calibration.statistic.peaks(prepared.luma, candidates))
+        if self.calibration is not None and self.peak is not None and prepared.luma is not None:
+            answer = self.calibration.apply(answer, self.peak.peaks(prepared.luma, candidates))
         if self.weights is not None and not np.all(np.isfinite(answer)):
             raise InputError("the network's answer is not a number (its values overflow): unusable weights",
                              self.weights)

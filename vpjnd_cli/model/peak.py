@@ -28,8 +28,8 @@ _OPSIN_BIAS = 0.0037930732552754493
 _CODES = np.arange(256) / 255
 _SRGB_TO_LINEAR = np.where(_CODES <= 0.04045, _CODES / 12.92, ((_CODES + 0.055) / 1.055) ** 2.4)
 # One float32 table per (cone, channel) term; L and M weigh blue alike, so blue's (with the bias) is shared.
-_RED_GREEN_TABLES = [[(_OPSIN_LM[cone, ch] * _SRGB_TO_LINEAR).astype(np.float32) for ch in (0, 1)] for cone in (0, 1)]
-_BLUE_TABLE = (_OPSIN_LM[0, 2] * _SRGB_TO_LINEAR + _OPSIN_BIAS).astype(np.float32)
+RED_GREEN_TABLES = [[(_OPSIN_LM[cone, ch] * _SRGB_TO_LINEAR).astype(np.float32) for ch in (0, 1)] for cone in (0, 1)]
+BLUE_TABLE = (_OPSIN_LM[0, 2] * _SRGB_TO_LINEAR + _OPSIN_BIAS).astype(np.float32)
 _THIRD = np.float32(1 / 3)
 DEFAULT_SIGMA = 3.0  # px of the full picture: the blur that turns ringing into a blotch's strength
 DEFAULT_QUANTILE = 0.999  # 2,000 pixels of a 1920x1080 picture: one small blotch is enough
@@ -48,9 +48,9 @@ def opsin_luma(rgb: np.ndarray) -> np.ndarray:
     product and cbrt, which matters because every candidate of a search needs it.
     """
     red, green, blue = cv2.split(rgb)
-    blue_term: np.ndarray = cv2.LUT(blue, _BLUE_TABLE)  # float32, as the tables are
+    blue_term: np.ndarray = cv2.LUT(blue, BLUE_TABLE)  # float32, as the tables are
     cones = []
-    for red_table, green_table in _RED_GREEN_TABLES:
+    for red_table, green_table in RED_GREEN_TABLES:
         cone: np.ndarray = cv2.LUT(red, red_table)
         cone += cv2.LUT(green, green_table)
         cone += blue_term
@@ -77,18 +77,19 @@ class LumaPeak:
 
     def reference(self, rgb: np.ndarray) -> np.ndarray:
         """The reference's luma, computed once per picture."""
-        return opsin_luma(self._shrink(rgb))
+        return opsin_luma(self.shrink(rgb))
 
     def peaks(self, reference_luma: np.ndarray, candidates: Sequence[np.ndarray]) -> np.ndarray:
         peaks = np.empty(len(candidates))
         for i, candidate in enumerate(candidates):
-            error = opsin_luma(self._shrink(candidate))
+            error = opsin_luma(self.shrink(candidate))
             error -= reference_luma
             blurred = cv2.GaussianBlur(error, (0, 0), self.sigma / self.downscale)
             peaks[i] = _quantile(np.abs(blurred).ravel(), self.quantile)
         return peaks
 
-    def _shrink(self, rgb: np.ndarray) -> np.ndarray:
+    def shrink(self, rgb: np.ndarray) -> np.ndarray:
+        """The picture area-averaged by ``downscale`` (unchanged when it is too small to shrink)."""
         height, width = rgb.shape[0] // self.downscale, rgb.shape[1] // self.downscale
         if self.downscale == 1 or min(height, width) < 1:
             return rgb
@@ -97,11 +98,21 @@ class LumaPeak:
 
 def _quantile(values: np.ndarray, q: float) -> float:
     """np.quantile's default (linear) estimate by partitioning only: twice as fast (it does not sort)."""
-    position = q * (values.size - 1)
-    low = int(position)
-    high = min(low + 1, values.size - 1)
+    low, high, fraction = quantile_ranks(values.size, q)
     ordered = np.partition(values, [low, high])
-    return float(ordered[low] + (position - low) * (ordered[high] - ordered[low]))
+    return interpolate(ordered[low], ordered[high], fraction)
+
+
+def quantile_ranks(size: int, q: float) -> tuple[int, int, float]:
+    """The two ascending ranks (0-based) the linear ``q`` quantile of ``size`` values lies between, and how far."""
+    position = q * (size - 1)
+    low = int(position)
+    return low, min(low + 1, size - 1), position - low
+
+
+def interpolate(lower: np.float32, upper: np.float32, fraction: float) -> float:
+    """The quantile between its two order statistics, in their float32 as np.quantile computes it."""
+    return float(lower + fraction * (upper - lower))
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from vpjnd_cli.jnd import jnd_map
 from vpjnd_cli.judges.base import Judge
 from vpjnd_cli.search import run_search
 from vpjnd_cli.train.dataset import JndDataset, PictureInfo, pwjnd_index
@@ -61,7 +60,7 @@ def pair_scores(dataset: JndDataset, judge: Judge, pictures: list[PictureInfo], 
 
 
 def _prepare(judge: Judge, reference: np.ndarray, jnd_model: str) -> object:
-    return judge.prepare(reference, jnd_map(reference, jnd_model))
+    return judge.prepare(reference, judge.jnd_map(reference, jnd_model))
 
 
 def _picture_pairs(dataset: JndDataset, judge: Judge, prepared: object, picture: str) -> PairScores:
