@@ -166,7 +166,9 @@ def test_maths_on_a_torch_device_give_the_opencv_answers():
     levels = {level.setting: level for level in jpeg.levels()}
     candidates = [jpeg.decode(jpeg.encode(reference, levels[q])) for q in (95, 70, 40, 10)]
     opencv, on_torch = NetworkJudge(SHIPPED, device="cpu"), NetworkJudge(SHIPPED, device="cpu")
-    assert opencv.maths_device is None  # a CPU judge keeps the OpenCV path
+    assert opencv.maths_device is None  # a CPU judge keeps the OpenCV path, and so does a served one here
+    if not torch.cuda.is_available():
+        assert NetworkJudge(SHIPPED, device="auto", send=lambda request: np.zeros(0)).maths_device is None
     on_torch.run_maths_on(torch.device("cpu"))
     assert isinstance(on_torch.peak, TorchLumaPeak)
     maps = [judge.jnd_map(reference, "epc") for judge in (opencv, on_torch)]

@@ -73,3 +73,13 @@ def test_the_gpu_judge_computes_the_jnd_map_and_the_luma_peak_on_the_gpu():
     cpu, gpu = LumaPeak(), TorchLumaPeak(LumaPeak(), judge.maths_device)
     np.testing.assert_allclose(gpu.peaks(gpu.reference(reference), candidates),
                                cpu.peaks(cpu.reference(reference), candidates), rtol=1e-4, atol=1e-7)
+
+
+def test_a_worker_of_a_gpu_judge_server_does_its_maths_on_the_gpu():
+    """The same kernels as one process holding the model: -j N writes the bytes of -j 1."""
+    def send(request):
+        raise AssertionError("not called")
+
+    worker = NetworkJudge(locate.shipped_weights_path(), device="auto", send=send)
+    assert worker.maths_device is not None and worker.maths_device.type == "cuda"
+    assert NetworkJudge(locate.shipped_weights_path(), device="cpu", send=send).maths_device is None

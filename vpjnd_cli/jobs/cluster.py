@@ -16,6 +16,7 @@ between requests, so Ray restarts it, and repeats its calls, when its node dies.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import queue
@@ -206,7 +207,8 @@ def _run_picture(task: Task, settings: Settings, command: str, view_folder: Path
     is writing its file, as a signal stops a job of the local pool."""
     key = (settings, command, view_folder)  # a Ray worker process serves one run (one driver): one judge actor
     if key not in _workers:
-        _workers[key] = Worker(settings, command, view_folder, retries=True,
+        # device cpu: the task's own maths (JND map, luma peak) stay on the CPU Ray gave it
+        _workers[key] = Worker(dataclasses.replace(settings, device="cpu"), command, view_folder, retries=True,
                                send=None if judge is None else _sender(judge))
         import cv2
 

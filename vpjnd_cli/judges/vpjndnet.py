@@ -60,6 +60,7 @@ class NetworkJudge(Judge):
         )
         self.weights: Path | None = path
         self._calibrate(header.calibration if peak_calibration else None)
+        self._maths_where_the_network_runs(device)
 
     @classmethod
     def from_model(cls, model: VPJNDNet, device: torch.device,
@@ -71,21 +72,36 @@ class NetworkJudge(Judge):
         judge.scorer = PatchJudge(model, device, half=False)
         judge.weights = None
         judge._calibrate(calibration)
+        judge._maths_where_the_network_runs(str(device))
         return judge
 
     def _calibrate(self, calibration: PeakCalibration | None) -> None:
         self.calibration = calibration
         self.peak: LumaPeak | TorchLumaPeak | None = None if calibration is None else calibration.statistic
         self.maths_device: torch.device | None = None
-        device = getattr(self.scorer, "device", None)  # torch's scorer (PatchJudge) has one
-        if device is not None and device.type == "cuda":
-            self.run_maths_on(device)
+
+    def _maths_where_the_network_runs(self, device: str) -> None:
+        """On a CUDA GPU the JND map and the luma peak run there as well. A worker whose blocks a
+        judge server scores on this machine's GPU (``device`` not cpu) uses that GPU too: its
+        maths then run the same kernels as one process holding the model, so that ``-j N`` writes
+        the bytes ``-j 1`` writes. (Ray's tasks hold no GPU: jobs/cluster.py gives them cpu.)"""
+        target = getattr(self.scorer, "device", None)  # torch's scorer (PatchJudge) has one
+        if isinstance(self.scorer, ServedScorer) and device != "cpu" and accelerator_visible():
+            from vpjnd_cli.model.device import resolve_device
+
+            target = resolve_device(device)
+        if target is not None and target.type == "cuda":
+            self.run_maths_on(target)
 
     def run_maths_on(self, device: torch.device) -> None:
         """Compute the JND map and the luma peak with torch on ``device`` (a CUDA GPU by itself;
         tests also choose the CPU, to check them against the OpenCV path)."""
+        import torch
+
         from vpjnd_cli.model.peak_on_torch import TorchLumaPeak
 
+        if device.type == "cuda":  # the same convolution algorithms in every process, as PatchJudge chooses
+            torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = False, True
         self.maths_device = device
         if self.calibration is not None:
             self.peak = TorchLumaPeak(self.calibration.statistic, device)
