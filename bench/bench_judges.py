@@ -98,7 +98,7 @@ def measure(dataset: CorpusDataset, judges: dict[str, Judge], split: str, teache
         truth = pwjnd_index(labels, SUR) or 0
         labelled = sorted(labels)
         for name, judge in judges.items():
-            p = judged(judge, reference, candidates)
+            p = judged(judge.for_codec(dataset.codec_name), reference, candidates)
             chosen = block_search(len(ladder), lambda ix, p=p: p[ix], sur=SUR).chosen or 0
             rises = np.diff(p)
             tallies[name].rows.append(Row(

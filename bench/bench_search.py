@@ -75,7 +75,7 @@ def main() -> None:
     for dataset in open_datasets(args.corpus, codecs=codecs, chroma="420"):
         started = time.perf_counter()
         name = args.judge or default_judge([dataset.codec_name])
-        judge = get_judge(name, device="cpu")
+        judge = get_judge(name, device="cpu").for_codec(dataset.codec_name)
         ladder = dataset.ladder()
         setting = [level.setting for level in ladder]
         rows = []

@@ -19,7 +19,8 @@ import sys
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
-COMMANDS = ("", "compress", "predict", "judge", "jnd", "decode", "info", "label", "train", "evaluate", "export")
+COMMANDS = ("", "compress", "predict", "judge", "jnd", "decode", "info", "label", "train", "calibrate", "evaluate",
+            "export")
 BLOCK = re.compile(r"<!-- help: (?P<command>[a-z]*) -->\n.*?<!-- /help -->", re.S)
 FRAME = re.compile("[\u2500-\u257f]")  # rich's box drawing
 

@@ -121,7 +121,7 @@ def judge(reference: PathLike, distorted: PathLike, settings: Settings | None = 
                          distorted)
     prepared = prepare_reference(source_of(ref, settings.background, in_profile=False), scorer, settings.jnd_model)
     pixels = dist.rgb if dist.alpha is None else np.dstack((dist.rgb, dist.alpha))
-    probability = float(prepared.judge(scorer, [pixels])[0])
+    probability = float(prepared.judge(scorer if codec is None else scorer.for_codec(codec), [pixels])[0])
     return Judgement(str(reference), str(distorted), name, probability, settings.criterion,
                      [*ref.warnings, *dist.warnings])
 

@@ -17,6 +17,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from vpjnd_cli import __version__
 from vpjnd_cli.chatter import library_messages_on_one_line, one_line
+from vpjnd_cli.commands.calibrate import calibrate_command
 from vpjnd_cli.commands.compress import compress_command
 from vpjnd_cli.commands.decode import decode_command
 from vpjnd_cli.commands.evaluate import evaluate_command
@@ -104,7 +105,7 @@ def _exit_code(command: Callable[..., int | None]) -> Callable[..., None]:
 for _name, _command in (
     ("compress", compress_command), ("predict", predict_command), ("judge", judge_command), ("jnd", jnd_command),
     ("decode", decode_command), ("info", info_command), ("label", label_command), ("train", train_command),
-    ("evaluate", evaluate_command), ("export", export_command),
+    ("calibrate", calibrate_command), ("evaluate", evaluate_command), ("export", export_command),
 ):
     app.command(_name, cls=_Command)(_exit_code(_command))
 

@@ -78,8 +78,9 @@ class AlphaJudge:
         self.alpha, self.judge, self.jnd_model = alpha, judge, jnd_model
         self._prepared: list[object] = []  # per polarity, on the first plane that differs
 
-    def probabilities(self, planes: Sequence[np.ndarray | None]) -> np.ndarray:
-        """P per decoded plane (None: the candidate came back opaque)."""
+    def probabilities(self, planes: Sequence[np.ndarray | None], judge: Judge) -> np.ndarray:
+        """P per decoded plane (None: the candidate came back opaque), by ``judge``: the picture's
+        judge for the candidates' codec (Judge.for_codec), which our preparations serve."""
         seen = [np.full_like(self.alpha, 255) if plane is None else plane for plane in planes]
         out = np.ones(len(seen))
         differ = [i for i, plane in enumerate(seen) if not np.array_equal(plane, self.alpha)]
@@ -89,7 +90,7 @@ class AlphaJudge:
             for grey in _polarities(self.alpha):
                 self._prepared.append(self.judge.prepare(grey, self.judge.jnd_map(grey, self.jnd_model)))
         shown = [_polarities(seen[i]) for i in differ]
-        out[differ] = np.minimum(*(self.judge.probabilities(prepared, [pair[k] for pair in shown])
+        out[differ] = np.minimum(*(judge.probabilities(prepared, [pair[k] for pair in shown])
                                    for k, prepared in enumerate(self._prepared)))
         return out
 
@@ -117,7 +118,7 @@ class Reference:
         if self.alpha is None:
             return colour
         planes = [pixels[..., 3] if pixels.shape[2] == 4 else None for pixels in decoded]
-        return np.minimum(colour, self.alpha.probabilities(planes))
+        return np.minimum(colour, self.alpha.probabilities(planes, judge))
 
 
 def prepare_reference(source: Source, judge: Judge, jnd_model: str) -> Reference:
@@ -137,7 +138,8 @@ class CandidateJudge:
 
     def __init__(self, source: Source, codec: Codec, judge: Judge, reference: Reference, ladder: list[Level]) -> None:
         self.pixels = source.encoded(codec.keeps_alpha)
-        self.codec, self.judge, self.reference, self.ladder = codec, judge, reference, ladder
+        self.codec, self.reference, self.ladder = codec, reference, ladder
+        self.judge = judge.for_codec(codec.name)
         self.encoded: dict[int, bytes] = {}
         self.encodes = 0
         self.seconds = {"encode": 0.0, "decode": 0.0, "judge": 0.0}

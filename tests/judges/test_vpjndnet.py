@@ -177,3 +177,36 @@ def test_maths_on_a_torch_device_give_the_opencv_answers():
          for judge, jnd in zip((opencv, on_torch), maps, strict=True)]
     np.testing.assert_allclose(p[1], p[0], atol=1e-4)
     assert p[0][0] > p[0][-1]
+
+
+def test_a_codec_head_decides_for_its_codec_and_the_shared_calibration_for_the_others(tmp_path):
+    import torch
+    from PIL import Image
+
+    from vpjnd_cli import Settings, predict
+    from vpjnd_cli.judges.vpjndnet import NetworkJudge
+    from vpjnd_cli.model.config import NetConfig
+    from vpjnd_cli.model.network import VPJNDNet
+    from vpjnd_cli.model.peak import PeakCalibration
+    from vpjnd_cli.model.weights import save_weights
+
+    torch.manual_seed(0)
+    model = VPJNDNet(NetConfig(channels=(4, 8), attention=("channel", "nonlocal"), reduction=2, hidden=8,
+                               patch_size=16, patches_per_picture=4))
+    shared = PeakCalibration(net_scale=0.7, bias=-13.9, peak_slope=-2.8)
+    passes_everything = PeakCalibration(net_scale=0.0, bias=50.0, peak_slope=0.0)
+    path = tmp_path / "heads.safetensors"
+    save_weights(model, path, calibration=shared, codec_calibrations={"webp": passes_everything})
+    judge = NetworkJudge(path, device="cpu")
+    assert judge.for_codec("jpeg") is judge and judge.for_codec("webp").calibration == passes_everything
+    reference = natural_picture(48, 64, seed=2)
+    webp = get_codec("webp")
+    candidates = [webp.decode(webp.encode(reference, level)) for level in webp.levels()[::25]]
+    prepared = judge.prepare(reference, jnd_map(reference, "epc"))  # one preparation serves every head
+    assert np.all(judge.for_codec("webp").probabilities(prepared, candidates) > 0.999)
+    assert judge.probabilities(prepared, candidates)[-1] < 0.999
+    picture = tmp_path / "picture.png"
+    Image.fromarray(natural_picture(96, 128, seed=4)).save(picture)
+    chosen = {codec: predict(picture, Settings(codecs=(codec,), weights=path)).level for codec in ("webp", "jpeg")}
+    assert chosen["webp"] == webp.levels()[-1].setting  # the head passes the most distorted level
+    assert chosen["jpeg"] != get_codec("jpeg").levels()[-1].setting

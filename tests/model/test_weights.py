@@ -129,6 +129,28 @@ def test_the_peak_calibration_travels_in_the_header(tmp_path, small_model):
     assert read_header(path).calibration == calibration
 
 
+def test_codec_heads_travel_in_the_header_beside_the_calibration(tmp_path, small_model, small_config):
+    from vpjnd_cli.model.peak import PeakCalibration
+
+    path = tmp_path / "net.safetensors"
+    shared = PeakCalibration(net_scale=0.7, bias=-13.9, peak_slope=-2.8)
+    heads = {"webp": PeakCalibration(net_scale=0.9, bias=-12.0, peak_slope=-2.5)}
+    save_weights(small_model, path, calibration=shared, codec_calibrations=heads)
+    assert read_header(path).calibration == shared and read_header(path).codec_calibrations == heads
+    with pytest.raises(ValueError, match="need the file's calibration"):
+        save_weights(small_model, path, codec_calibrations=heads)
+    other_blur = json.dumps({"webp": {**heads["webp"].to_dict(), "sigma": 5.0}})
+    for metadata in ({"codec_peak_calibrations": json.dumps({"webp": heads["webp"].to_dict()})},  # no shared one
+                     {"peak_calibration": json.dumps(shared.to_dict()), "codec_peak_calibrations": other_blur}):
+        write_raw(path, small_model, {**header_config(small_config), **metadata})
+        with pytest.raises(InputError, match="codec calibrations need the file's calibration"):
+            read_header(path)
+    write_raw(path, small_model, {**header_config(small_config), "peak_calibration": json.dumps(shared.to_dict()),
+                                  "codec_peak_calibrations": "[1, 2]"})
+    with pytest.raises(InputError, match="bad peak calibration"):
+        read_header(path)
+
+
 @pytest.mark.parametrize("record", ['{"net_scale": 1}', '[1, 2, 3]', "not json",
                                     '{"net_scale": 1, "bias": 0, "peak_slope": 0, "sigma": -1}',
                                     '{"net_scale": 1, "bias": 0, "peak_slope": 0, "sigma": 1e9}',

@@ -38,3 +38,59 @@ def test_the_fit_uses_the_training_pairs_and_keeps_the_tensors(dataset, tmp_path
     assert read_header(path) == header
     strip_calibration(path)
     assert read_header(path).calibration is None and read_header(path).training == {"epoch": 1}
+
+
+@pytest.fixture(scope="module")
+def two_codec_corpus(tmp_path_factory):
+    """JPEG (4:2:0 and 4:4:4) and WebP labels of six small photos, every tenth level."""
+    pytest.importorskip("ssimulacra2")
+    from jnd_sets import make_photos
+
+    from vpjnd_cli.cli import run
+
+    folder = tmp_path_factory.mktemp("corpus")
+    photos = make_photos(folder / "photos", count=6, height=48, width=64)
+    root = folder / "corpus"
+    assert run(["label", str(photos), "-o", str(root), "--teacher", "ssimulacra2", "--codec", "jpeg,webp",
+                "--size", "64x48", "--every", "10", "--fine", "10"]) == 0
+    return root
+
+
+def test_a_set_of_several_codecs_gets_a_head_per_codec(two_codec_corpus, tmp_path):
+    from vpjnd_cli.judges.vpjndnet import NetworkJudge
+    from vpjnd_cli.train.peak_calibration import MIN_HEAD_PAIRS
+
+    dataset = open_training_set(two_codec_corpus)
+    counts = {codec: sum(len(dataset.labels(p.id)) for p in dataset.split("train") if dataset.codec_of(p.id) == codec)
+              for codec in dataset.codecs}
+    assert min(counts.values()) >= MIN_HEAD_PAIRS  # the fixture is large enough for heads
+    torch.manual_seed(1)
+    path, output = tmp_path / "best.safetensors", tmp_path / "calibrated.safetensors"
+    save_weights(VPJNDNet(NET), path, training={"epoch": 1})
+    fit = calibrate_weights(path, dataset, torch.device("cpu"), "epc", output=output, training={"epoch": 2})
+    assert sorted(fit.heads) == ["jpeg", "webp"] and fit.heads["jpeg"] != fit.heads["webp"]
+    assert fit.pairs == sum(counts.values()) and fit.calibrated_bce <= fit.network_bce
+    header = read_header(output)
+    assert header.codec_calibrations == fit.heads and header.calibration == fit.calibration
+    assert header.training == {"epoch": 2} and read_header(path).calibration is None  # the input is untouched
+    judge = NetworkJudge(output, device="cpu")
+    assert judge.for_codec("webp").calibration == fit.heads["webp"] and judge.for_codec("avif") is judge
+
+
+def test_vpjnd_calibrate_writes_a_network_for_the_corpus_criterion(two_codec_corpus, tmp_path):
+    from vpjnd_cli.cli import run
+    from vpjnd_cli.model.locate import trained_codecs, trained_criterion
+
+    torch.manual_seed(2)
+    weights, output = tmp_path / "net.safetensors", tmp_path / "out.safetensors"
+    save_weights(VPJNDNet(NET), weights, training={"codec": "jpeg", "codecs": ["jpeg"], "epoch": 3})
+    tensors = load_file(weights)
+    assert run(["calibrate", str(weights), str(two_codec_corpus), "--codec", "webp", "-o", str(output)]) == 0
+    header = read_header(output)
+    assert trained_codecs(output) == ("webp",) and trained_criterion(output) == "paper"
+    assert header.training["epoch"] == 3 and header.training["calibrated"]["from"].startswith("net-")
+    assert header.calibration is not None and header.codec_calibrations == {}  # one codec: no heads
+    assert all(torch.equal(tensors[name], load_file(output)[name]) for name in tensors)
+    assert run(["calibrate", str(weights), str(two_codec_corpus), "-o", str(output)]) == 2  # exists
+    assert run(["calibrate", str(weights), str(two_codec_corpus), "-o", str(weights), "-f"]) == 2  # the input
+    assert load_file(weights).keys() == tensors.keys() and read_header(weights).calibration is None

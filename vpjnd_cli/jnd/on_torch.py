@@ -8,8 +8,9 @@ What still differs is rounding (float sums in another order, another atan2 and p
 levels at most on corpus photos, and Canny's edges were identical. tests/jnd/test_jnd_torch.py
 bounds both.
 
-Pictures under ``MIN_SIDE`` pixels on a side take the OpenCV path: they cost nothing, and the
-mirrored borders of the models need a few pixels to mirror.
+The kernels, tables and constants are the OpenCV modules' own (some of them private there), so
+the two paths cannot drift apart. Pictures under ``MIN_SIDE`` pixels on a side take the OpenCV
+path: they cost nothing, and the mirrored borders of the models need a few pixels to mirror.
 """
 
 from __future__ import annotations
@@ -27,12 +28,11 @@ from vpjnd_cli.jnd import epc, jnd_map, namm
 from vpjnd_cli.jnd.canny import _DERIV, _FULL_SCALE, _GAUSS, LOW_RATIO
 from vpjnd_cli.jnd.chou_li import _DIFF, _G2, _G3, _SMOOTH
 from vpjnd_cli.jnd.filters import DISK3, gaussian_1d
-from vpjnd_cli.jnd.pattern import _BIN_TABLE, _KX, _KY, ORIENTATION_STEP, SMOOTH_BIN, SMOOTH_GRADIENT
+from vpjnd_cli.jnd.pattern import _BIN_TABLE, _KX, _KY, SMOOTH_BIN, SMOOTH_GRADIENT
 
 MIN_SIDE = 16
 _DEGREES_PER_RADIAN = float(np.float32(180.0 / math.pi))  # the float32 factor pattern.py uses
 _TG22 = int(math.tan(math.pi / 8) * (1 << 15) + 0.5)  # OpenCV Canny's tan(22.5 deg) in 15-bit fixed point
-assert 180 // ORIENTATION_STEP + 1 == SMOOTH_BIN  # the bins the distinct count runs over
 
 
 def jnd_map_on(picture: np.ndarray, model: str, device: torch.device) -> np.ndarray:
@@ -70,7 +70,8 @@ def _filter2(x: Tensor, kernel: np.ndarray, border: str = "zero") -> Tensor:
 
 
 def _filter2_sep(x: Tensor, column: np.ndarray, row: np.ndarray, border: str = "zero") -> Tensor:
-    """``column * row`` as two 1-D passes, rows first, as cv2.sepFilter2D runs them."""
+    """``column * row`` (two 1-D kernels of one odd length) as two passes, rows first, as
+    cv2.sepFilter2D runs them."""
     padded = _pad(x, len(row) // 2, border)
     along_rows = F.conv2d(padded, _kernel(np.asarray(row)[None, :], x))
     return F.conv2d(along_rows, _kernel(np.asarray(column)[:, None], x))

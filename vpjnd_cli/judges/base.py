@@ -25,6 +25,11 @@ class Judge(ABC):
 
         return jnd_map(picture, model)
 
+    def for_codec(self, codec: str) -> Judge:
+        """The judge for candidates of ``codec`` (a network file may hold a calibration per codec);
+        what ``prepare`` returned serves it too."""
+        return self
+
     @abstractmethod
     def prepare(self, reference: np.ndarray, jnd_map: np.ndarray) -> Any:
         """Per-picture state from the HxWx3 uint8 reference and its float32 JND map."""

@@ -10,6 +10,7 @@ on the GPU.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,7 +60,8 @@ class NetworkJudge(Judge):
             network_scorer(path, header.config, device) if send is None else ServedScorer(header.config, send)
         )
         self.weights: Path | None = path
-        self._calibrate(header.calibration if peak_calibration else None)
+        self._calibrate(header.calibration if peak_calibration else None,
+                        header.codec_calibrations if peak_calibration else {})
         self._maths_where_the_network_runs(device)
 
     @classmethod
@@ -71,14 +73,26 @@ class NetworkJudge(Judge):
         judge = cls.__new__(cls)
         judge.scorer = PatchJudge(model, device, half=False)
         judge.weights = None
-        judge._calibrate(calibration)
+        judge._calibrate(calibration, {})
         judge._maths_where_the_network_runs(str(device))
         return judge
 
-    def _calibrate(self, calibration: PeakCalibration | None) -> None:
+    def _calibrate(self, calibration: PeakCalibration | None, heads: dict[str, PeakCalibration]) -> None:
+        """``heads``: a calibration per codec; they measure the peak as ``calibration`` does (read_header)."""
         self.calibration = calibration
+        self.codec_calibrations = heads
         self.peak: LumaPeak | TorchLumaPeak | None = None if calibration is None else calibration.statistic
         self.maths_device: torch.device | None = None
+
+    def for_codec(self, codec: str) -> NetworkJudge:
+        """This judge with the codec's own calibration when the file has one (its head); the
+        network, its engine and the prepared references are shared."""
+        head = self.codec_calibrations.get(codec)
+        if head is None or head == self.calibration:
+            return self
+        judge = copy.copy(self)
+        judge.calibration = head
+        return judge
 
     def _maths_where_the_network_runs(self, device: str) -> None:
         """On a CUDA GPU the JND map and the luma peak run there as well. A worker whose blocks a

@@ -4,7 +4,7 @@ from it and the file's ONNX graph (model/graph.py), so `vpjnd compress` never im
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ class WeightsHeader:
     training: dict[str, Any]
     ema: bool
     calibration: PeakCalibration | None = None  # None: the network's probability is the answer
+    # a codec's own calibration (its head), fitted on that codec's pairs; other codecs use ``calibration``
+    codec_calibrations: dict[str, PeakCalibration] = field(default_factory=dict)
 
 
 def read_header(path: Path) -> WeightsHeader:
@@ -48,12 +50,19 @@ def read_header(path: Path) -> WeightsHeader:
     if not isinstance(training, dict) or not isinstance(ema, bool):
         raise InputError("bad weights header: training must be an object and ema a boolean", path)
     calibration = None
-    if "peak_calibration" in metadata:
-        try:
+    heads: dict[str, PeakCalibration] = {}
+    try:
+        if "peak_calibration" in metadata:
             calibration = PeakCalibration.from_dict(json.loads(metadata["peak_calibration"]))
-        except (TypeError, ValueError) as error:
-            raise InputError(f"bad peak calibration in the weights header: {error}", path) from None
-    return WeightsHeader(config, FORMAT_VERSION, training, ema, calibration)
+        if "codec_peak_calibrations" in metadata:
+            heads = {codec: PeakCalibration.from_dict(fields)
+                     for codec, fields in json.loads(metadata["codec_peak_calibrations"]).items()}
+    except (TypeError, ValueError, AttributeError) as error:
+        raise InputError(f"bad peak calibration in the weights header: {error}", path) from None
+    if heads and (calibration is None or any(head.statistic != calibration.statistic for head in heads.values())):
+        raise InputError("bad weights header: codec calibrations need the file's calibration and must measure "
+                         "the luma peak as it does", path)
+    return WeightsHeader(config, FORMAT_VERSION, training, ema, calibration, heads)
 
 
 def open_safetensors(path: Path, framework: str) -> Any:

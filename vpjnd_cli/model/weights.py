@@ -33,9 +33,10 @@ _HEADER_ALIGNMENT = 8  # the safetensors layout pads its JSON header with spaces
 
 def save_weights(
     model: VPJNDNet, path: Path, *, training: dict[str, Any] | None = None, ema: bool = False,
-    calibration: PeakCalibration | None = None,
+    calibration: PeakCalibration | None = None, codec_calibrations: dict[str, PeakCalibration] | None = None,
 ) -> None:
-    """Write ``model`` with its config; through a .part file so a crash never leaves half a file."""
+    """Write ``model`` with its config and calibrations (``codec_calibrations``: a head per codec,
+    which needs ``calibration``); through a .part file so a crash never leaves half a file."""
     metadata = {
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),
@@ -45,6 +46,11 @@ def save_weights(
     }
     if calibration is not None:
         metadata["peak_calibration"] = dumps(calibration.to_dict(), sort_keys=True)
+    if codec_calibrations:
+        if calibration is None:
+            raise ValueError("codec calibrations need the file's calibration, the one for other codecs")
+        metadata["codec_peak_calibrations"] = dumps(
+            {codec: head.to_dict() for codec, head in codec_calibrations.items()}, sort_keys=True)
     tensors = {name: t.detach().to("cpu", torch.float32).contiguous() for name, t in model.state_dict().items()}
     part = Path(f"{path}.part")
     part.write_bytes(_safetensors_bytes(tensors, metadata))

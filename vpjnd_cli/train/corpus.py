@@ -257,6 +257,9 @@ class MixedDataset(JndDataset):
     def reference_key(self, picture: str) -> str:
         return self._part(picture)[1]
 
+    def codec_of(self, picture: str) -> str:
+        return self._part(picture)[0].codec_name
+
     def reference(self, picture: str) -> np.ndarray:
         part, inner = self._part(picture)
         return part.reference(inner)

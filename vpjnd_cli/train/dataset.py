@@ -64,6 +64,10 @@ class JndDataset(ABC):
         """The codecs whose candidates the set holds (a weights file trained on it records them)."""
         return [self.codec_name]
 
+    def codec_of(self, picture: str) -> str:
+        """The codec of a picture's candidates."""
+        return self.codec_name
+
     @property
     def criterion(self) -> str:
         """The criterion of "looks the same" its labels stand for (vpjnd_cli/criteria.py): human

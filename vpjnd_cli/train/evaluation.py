@@ -54,7 +54,8 @@ class PairScores:
 
 def pair_scores(dataset: JndDataset, judge: Judge, pictures: list[PictureInfo], jnd_model: str) -> PairScores:
     """The judge on every labelled (picture, level) of ``pictures`` (one batch per picture)."""
-    found = [_picture_pairs(dataset, judge, _prepare(judge, dataset.reference(info.id), jnd_model), info.id)
+    found = [_picture_pairs(dataset, judge.for_codec(dataset.codec_of(info.id)),
+                            _prepare(judge, dataset.reference(info.id), jnd_model), info.id)
              for info in pictures]
     return _concatenate(found)
 
@@ -225,8 +226,9 @@ def bootstrap_intervals(
 
 
 def _candidate_judge(dataset: JndDataset, judge: Judge, prepared: object, picture: str) -> Callable:
-    """The search's evaluate callback: the judge on the dataset's candidates of one picture."""
-    return lambda indices: judge.probabilities(prepared, [dataset.candidate(picture, i) for i in indices])
+    """The search's evaluate callback: the judge (for their codec) on the dataset's candidates of one picture."""
+    for_codec = judge.for_codec(dataset.codec_of(picture))
+    return lambda indices: for_codec.probabilities(prepared, [dataset.candidate(picture, i) for i in indices])
 
 
 def _mean_of_all(values: list[float | None]) -> float | None:

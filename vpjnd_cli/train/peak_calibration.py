@@ -1,4 +1,6 @@
-"""Fitting a run's luma-peak calibration (model/peak.py) on its training pairs, after training.
+"""Fitting a run's luma-peak calibration (model/peak.py) on its training pairs, after training, with a
+head per codec for a set of several codecs (``vpjnd calibrate`` fits them for a trained network on
+another corpus: one network, a head per criterion).
 
 The training pairs, not the validation ones: validation picks the epoch and must stay unseen by
 anything fitted. The fit rewrites the weights file with the same tensors and the calibration in its
@@ -8,8 +10,10 @@ finished run) gives the same calibration.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,25 +30,51 @@ from vpjnd_cli.train.evaluation import PairScores, pair_scores
 
 @dataclass(frozen=True)
 class CalibrationFit:
-    """The fitted calibration and the mean BCE on the training pairs without and with it."""
+    """The fitted calibration, a head per codec (empty for a one-codec set), and the mean BCE on the
+    training pairs of the network alone and of the calibrated judge (each pair by its codec's head)."""
 
     calibration: PeakCalibration
+    heads: dict[str, PeakCalibration]
     pairs: int
     network_bce: float
     calibrated_bce: float
 
 
-def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd_model: str) -> CalibrationFit:
-    """Fit the calibration of the network in ``path`` on ``dataset``'s train split; rewrite ``path``."""
+MIN_HEAD_PAIRS = 30  # fewer training pairs of a codec leave it to the shared calibration
+
+
+def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd_model: str, *,
+                      output: Path | None = None, training: dict[str, Any] | None = None) -> CalibrationFit:
+    """Fit the calibration of the network in ``path`` on ``dataset``'s train split, and a head per
+    codec when the set has several, and write the network with them to ``output`` (default: rewrite
+    ``path``), its training record replaced by ``training`` when given.
+
+    Why heads: the network learned one scale for every codec, but its answer runs a few levels
+    conservative on some codecs and not on others; a codec's own three numbers remove that offset
+    without touching the network.
+    """
     header = read_header(path)
     model = load_model(path, device)
     judge = _PeakRecordingJudge(NetworkJudge.from_model(model, device), LumaPeak())
-    network = pair_scores(dataset, judge, dataset.split("train"), jnd_model)
-    peaks = np.concatenate(judge.peaks)
+    pictures = dataset.split("train")
+    network = pair_scores(dataset, judge, pictures, jnd_model)
+    peaks = np.concatenate(judge.peaks) if judge.peaks else np.zeros(0)
+    codecs = np.repeat([dataset.codec_of(info.id) for info in pictures],
+                       [len(dataset.labels(info.id)) for info in pictures])
     calibration = fit_peak_calibration(network.probabilities, peaks, network.labels, judge.statistic)
-    calibrated = PairScores(network.labels, calibration.apply(network.probabilities, peaks))
-    save_weights(model, path, training=header.training, ema=header.ema, calibration=calibration)
-    return CalibrationFit(calibration, network.labels.size, network.bce(), calibrated.bce())
+    heads = {}
+    if len(dataset.codecs) > 1:
+        heads = {codec: fit_peak_calibration(network.probabilities[mine], peaks[mine], network.labels[mine],
+                                             judge.statistic)
+                 for codec in dataset.codecs if (mine := codecs == codec).sum() >= MIN_HEAD_PAIRS}
+    calibrated = network.probabilities.copy()
+    for codec in np.unique(codecs):
+        mine = codecs == codec
+        calibrated[mine] = heads.get(str(codec), calibration).apply(network.probabilities[mine], peaks[mine])
+    save_weights(model, output or path, training=header.training if training is None else training, ema=header.ema,
+                 calibration=calibration, codec_calibrations=heads)
+    return CalibrationFit(calibration, heads, network.labels.size, network.bce(),
+                          PairScores(network.labels, calibrated).bce())
 
 
 def strip_calibration(path: Path) -> None:
@@ -71,3 +101,23 @@ class _PeakRecordingJudge(Judge):
         network, luma = prepared
         self.peaks.append(self.statistic.peaks(luma, candidates))
         return self.network.probabilities(network, candidates)
+
+
+def recalibrate(weights: Path, corpus: Path, output: Path, *, codecs: list[str] | None, device: torch.device,
+                jnd_model: str) -> CalibrationFit:
+    """``vpjnd calibrate``: the network of ``weights`` with a calibration (and heads) fitted on
+    ``corpus``'s training pairs, written to ``output`` with its ONNX graph when onnx is installed.
+    The training record takes the corpus's criterion and codecs, which decide what the file judges."""
+    from vpjnd_cli.errors import ToolMissingError
+    from vpjnd_cli.model.export import export_graph
+    from vpjnd_cli.model.locate import weights_name
+    from vpjnd_cli.train.detect import open_training_set
+
+    dataset = open_training_set(corpus, codecs=codecs)
+    record = {**read_header(weights).training, "criterion": dataset.criterion, "codec": dataset.codec_name,
+              "codecs": dataset.codecs,
+              "calibrated": {"from": weights_name(weights), "data": corpus.name, "date": date.today().isoformat()}}
+    fit = calibrate_weights(weights, dataset, device, jnd_model, output=output, training=record)
+    with contextlib.suppress(ToolMissingError):  # without onnx, torch runs the file
+        export_graph(output)
+    return fit

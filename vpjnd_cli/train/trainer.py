@@ -333,8 +333,10 @@ def train(
 
 def _note_calibration(fit: CalibrationFit, display: Display) -> None:
     c = fit.calibration
+    heads = f", with a head for {', '.join(fit.heads)}" if fit.heads else ""
     display.note(f"luma-peak calibration on {fit.pairs} training pairs: logit P = {c.net_scale:.3f} logit P_net "
-         f"{c.bias:+.3f} {c.peak_slope:+.3f} ln peak; training BCE {fit.network_bce:.4f} -> {fit.calibrated_bce:.4f}")
+         f"{c.bias:+.3f} {c.peak_slope:+.3f} ln peak{heads}; training BCE {fit.network_bce:.4f} -> "
+         f"{fit.calibrated_bce:.4f}")
 
 
 def _training_info(description: str, dataset: JndDataset, config: TrainConfig, state: State,
@@ -354,5 +356,6 @@ def _write_log(run: Path, net: NetConfig, config: TrainConfig, state: State, fit
     log = {"net": net.to_dict(), "train": dataclasses.asdict(config), "epochs": state.history, "best": state.best}
     if fit is not None:
         log["peak_calibration"] = {**fit.calibration.to_dict(), "pairs": fit.pairs, "network_bce": fit.network_bce,
-                                   "calibrated_bce": fit.calibrated_bce}
+                                   "calibrated_bce": fit.calibrated_bce,
+                                   "codec_heads": {codec: head.to_dict() for codec, head in fit.heads.items()}}
     write_atomic(run / LOG, (dumps(nulled(log), indent=2) + "\n").encode(), force=True)  # a diverged loss: null

@@ -1,0 +1,52 @@
+"""`vpjnd calibrate`: fit a trained network's luma-peak calibration, with a head per codec, on a
+labelled corpus, and write the network with it. One network then judges another criterion, or
+another set of labels, without being trained again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vpjnd_cli.commands import options as opt
+from vpjnd_cli.commands.train import DatasetCodec, codec_list
+
+
+def calibrate_command(
+    weights: Annotated[Path, typer.Argument(help="A trained VP-JNDnet weights file.", metavar="WEIGHTS",
+                                            show_default=False)],
+    corpus: Annotated[Path, typer.Argument(help="A corpus from `vpjnd label`; its train split is used.",
+                                           metavar="CORPUS", show_default=False)],
+    output: opt.OutputPath,
+    codec: DatasetCodec = None,
+    device: opt.Device = "auto",
+    jnd_model: opt.JndModel = "epc",
+    force: opt.Force = False,
+) -> None:
+    """Fit the network's luma-peak calibration on CORPUS's training pairs, a head per codec, and
+    write the network with them as OUT (and OUT's ONNX graph when the onnx package is installed).
+
+    The tensors stay WEIGHTS'; the header takes the new calibration, CORPUS's criterion and codecs.
+    The shipped strict network is the paper network calibrated on strict labels this way.
+
+    Examples:
+
+    vpjnd calibrate vpjndnet.safetensors corpus-strict -o vpjndnet-strict.safetensors
+    vpjnd calibrate run/best.safetensors my-corpus --codec jpeg,webp -o mine.safetensors
+    """
+    from vpjnd_cli.console import Console
+    from vpjnd_cli.errors import OutputError, UsageError
+    from vpjnd_cli.model.device import resolve_device
+    from vpjnd_cli.train.peak_calibration import recalibrate
+
+    if output.resolve() == weights.resolve():
+        raise UsageError("OUT is WEIGHTS; write the calibrated network to another file", output)
+    if output.exists() and not force:
+        raise OutputError("exists; use --force to overwrite it", output)
+    console = Console()
+    fit = recalibrate(weights, corpus, output, codecs=codec_list(codec), device=resolve_device(device),
+                      jnd_model=jnd_model)
+    heads = f"; a head for {', '.join(fit.heads)}" if fit.heads else ""
+    console.note(f"{output}: calibrated on {fit.pairs} training pairs of {corpus}{heads}; training BCE "
+                 f"{fit.network_bce:.4f} (the network alone) -> {fit.calibrated_bce:.4f}")
