@@ -71,3 +71,21 @@ def test_importing_the_registry_loads_no_codec_library():
     code = f"import sys, vpjnd_cli.codecs; print([m for m in {heavy!r} if m in sys.modules])"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+@pytest.mark.parametrize("name", sorted(available_codecs()))
+def test_every_file_a_codec_writes_is_known_as_that_codecs_when_read_back(tmp_path, name):
+    """`vpjnd judge` picks DIST's default judge by the loaded format: HEIC and JPEG XL files were once
+    read as "HEIC/HEIF" and "JPEG XL", names the registry did not know, so they got the wrong judge."""
+    import numpy as np
+
+    from vpjnd_cli.codecs import codec_for_format
+    from vpjnd_cli.imageio import load_image
+
+    try:
+        codec = get_codec(name)
+    except ToolMissingError as error:
+        pytest.skip(str(error))
+    path = tmp_path / f"picture{registry.codec_extensions(name)[0]}"
+    path.write_bytes(codec.encode(np.full((32, 48, 3), 120, np.uint8), codec.levels()[5]))
+    assert codec_for_format(load_image(path).format) == name

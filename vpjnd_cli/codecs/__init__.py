@@ -21,16 +21,16 @@ if TYPE_CHECKING:
 class _Entry(NamedTuple):
     target: str  # "package.module:ClassName"
     extensions: tuple[str, ...]  # lower case, with the dot; the first is the default
-    formats: tuple[str, ...]  # what imageio's loader calls a file this codec wrote (Pillow's names)
+    formats: tuple[str, ...]  # what Pillow and imageio's loader (load.SUPPORTED_FORMATS) call its files
 
 
 _REGISTRY: dict[str, _Entry] = {
     "jpeg": _Entry("vpjnd_cli.codecs.jpeg:JpegCodec", (".jpg", ".jpeg", ".jpe", ".jfif"), ("JPEG", "MPO")),
     "bpg": _Entry("vpjnd_cli.codecs.bpg:BpgCodec", (".bpg",), ("BPG",)),
-    "heic": _Entry("vpjnd_cli.codecs.heic:HeicCodec", (".heic", ".heif"), ("HEIF",)),
+    "heic": _Entry("vpjnd_cli.codecs.heic:HeicCodec", (".heic", ".heif"), ("HEIF", "HEIC/HEIF")),
     "avif": _Entry("vpjnd_cli.codecs.avif:AvifCodec", (".avif",), ("AVIF",)),
     "webp": _Entry("vpjnd_cli.codecs.webp:WebpCodec", (".webp",), ("WEBP",)),
-    "jxl": _Entry("vpjnd_cli.codecs.jxl:JxlCodec", (".jxl",), ("JXL",)),
+    "jxl": _Entry("vpjnd_cli.codecs.jxl:JxlCodec", (".jxl",), ("JXL", "JPEG XL")),
 }
 
 
