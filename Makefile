@@ -62,19 +62,20 @@ model:
 	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd train $(MODEL_CORPUS) -o $(MODEL_RUN) --arch $(MODEL_ARCH) --epochs $(MODEL_EPOCHS) --device cpu $(MODEL_TRAIN_ARGS)
 	$(PY) scripts/calibrate_pjnd.py $(MODEL_CORPUS) --write
 
-# The strict criterion's network (vpjnd_cli/weights/vpjndnet-strict.safetensors, JPEG only so far):
-# the same photos labelled by the teacher calibrated to SSIMULACRA2's targets (--criterion strict),
-# JPEG 4:2:0 at every size and 4:4:4 at the two smaller ones, and the same training recipe. Most of
-# the teacher's scores are those `make model` cached when STRICT_CORPUS starts as a copy of MODEL_CORPUS.
+# The strict criterion's network (vpjnd_cli/weights/vpjndnet-strict.safetensors): the shipped paper
+# network with its luma-peak calibration fitted again, a head per codec, on the same photos labelled
+# by the teacher calibrated to SSIMULACRA2's targets (--criterion strict): JPEG, AVIF and WebP at
+# 4:2:0 at every size, JPEG 4:4:4 at the two smaller ones (`vpjnd calibrate`, weights/MODEL_CARD_STRICT.md).
+# Most of the teacher's scores are those `make model` cached when STRICT_CORPUS starts as a copy of
+# MODEL_CORPUS. `make graph` then writes its ONNX graph.
 STRICT_CORPUS ?= model-corpus-strict
-STRICT_RUN ?= model-run-strict
-STRICT_LABEL = $(VENV)/bin/vpjnd label $(MODEL_PHOTOS) -o $(STRICT_CORPUS) --teacher butteraugli --synthetic 8 --jobs 2 --codec jpeg --criterion strict
+STRICT_LABEL = $(VENV)/bin/vpjnd label $(MODEL_PHOTOS) -o $(STRICT_CORPUS) --teacher butteraugli --synthetic 8 --jobs 2 --criterion strict
 
 model-strict:
 	$(if $(MODEL_PHOTOS),,$(error set MODEL_PHOTOS to a folder of photos))
-	$(STRICT_LABEL) --chroma 420
-	$(STRICT_LABEL) --chroma 444 --size 1280x720 --size 640x480 --calibration $(STRICT_CORPUS)/calibration.json
-	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd train $(STRICT_CORPUS) -o $(STRICT_RUN) --codec jpeg --arch $(MODEL_ARCH) --epochs $(MODEL_EPOCHS) --device cpu $(MODEL_TRAIN_ARGS)
+	$(STRICT_LABEL) --codec jpeg,avif,webp --chroma 420
+	$(STRICT_LABEL) --codec jpeg --chroma 444 --size 1280x720 --size 640x480 --calibration $(STRICT_CORPUS)/calibration.json
+	$(VENV)/bin/vpjnd calibrate vpjnd_cli/weights/vpjndnet.safetensors $(STRICT_CORPUS) --codec jpeg,avif,webp --device cpu -f -o vpjnd_cli/weights/vpjndnet-strict.safetensors
 
 # The shipped networks' ONNX graphs, which the judge runs on the CPU without torch (model/graph.py),
 # written from the shipped weights and naming their SHA-256: run it whenever a shipped .safetensors

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from vpjnd_cli.cli import run
+from vpjnd_cli.codecs import get_codec
 from vpjnd_cli.jobs.marker import marker_settings
 from vpjnd_cli.judges import get_judge
 from vpjnd_cli.model import locate
@@ -44,7 +46,7 @@ def test_each_shipped_file_names_its_criterion():
         path = locate.shipped_weights_path(criterion)
         assert locate.default_weights_path(criterion) == path and path.is_file()
         assert locate.trained_criterion(path) == criterion == read_header(path).training.get("criterion", "paper")
-    assert locate.trained_codecs(locate.shipped_weights_path("strict")) == ("jpeg",)
+    assert set(locate.trained_codecs(locate.shipped_weights_path("strict")) or ()) == {"jpeg", "avif", "webp"}
 
 
 def test_strict_settings_take_its_network_and_both_samplings():
@@ -98,8 +100,8 @@ def test_judge_names_the_criterion_and_strict_is_harder_to_pass(tmp_path, capsys
 
 @pytest.mark.parametrize(("output", "args", "message"), [
     ("out.jpg", ("--judge", "pjnd"), "the pjnd rule is fitted to the paper criterion"),
-    ("out.webp", (), "network judges jpeg only; it has no judge for webp yet"),
-    ("out.jpg", ("--codec", "auto"), "it has no judge for webp, avif yet"),
+    ("out.heic", (), "it has no judge for heic yet"),
+    ("out.bpg", (), "it has no judge for bpg yet"),
     ("out.jpg", ("--weights", str(locate.shipped_weights_path("paper"))), "for the paper criterion, not strict"),
 ])
 def test_what_the_strict_criterion_cannot_judge_is_a_usage_error(tmp_path, capsys, source, output, args, message):
@@ -108,14 +110,18 @@ def test_what_the_strict_criterion_cannot_judge_is_a_usage_error(tmp_path, capsy
     assert not list(tmp_path.glob("out.*"))
 
 
-def test_a_strict_file_is_refused_for_the_paper_criterion_and_a_webp_for_strict_judging(tmp_path, capsys, source):
+def test_a_strict_file_is_refused_for_the_paper_criterion_and_a_heic_for_strict_judging(tmp_path, capsys, source):
     strict_weights = str(locate.shipped_weights_path("strict"))
     assert run(["predict", str(source), "--weights", strict_weights]) == 2
     assert "was trained for the strict criterion, not paper" in capsys.readouterr().err
+    heic = tmp_path / "in.heic"
+    codec = get_codec("heic")
+    heic.write_bytes(codec.encode(np.asarray(Image.open(source).convert("RGB")), codec.levels()[10]))
+    assert run(["judge", str(source), str(heic), *STRICT]) == 2
+    assert "no judge for heic" in capsys.readouterr().err
     webp = tmp_path / "in.webp"
-    Image.open(source).save(webp, quality=90)
-    assert run(["judge", str(source), str(webp), *STRICT]) == 2
-    assert "no judge for webp" in capsys.readouterr().err
+    Image.open(source).save(webp, quality=90)  # AVIF and WebP have their strict heads
+    assert run(["judge", str(source), str(webp), *STRICT, "--device", "cpu"]) == 0
 
 
 def test_an_unknown_criterion_is_refused_and_the_strict_file_can_be_replaced(tmp_path, monkeypatch):
