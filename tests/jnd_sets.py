@@ -64,3 +64,15 @@ def make_photos(folder: Path, count: int = 6, height: int = 72, width: int = 96)
     for index in range(count):
         Image.fromarray(natural_picture(height, width, seed=index)).save(folder / f"photo{index}.png")
     return folder
+
+
+def make_small_corpus(folder: Path, *, count: int, every: int) -> Path:
+    """A corpus from `vpjnd label`: JPEG (4:2:0 and 4:4:4) and WebP labels of ``count`` generated
+    64x48 photos, every ``every``-th level, by the SSIMULACRA2 teacher (the test must skip without it)."""
+    from vpjnd_cli.cli import run
+
+    photos = make_photos(folder / "photos", count=count, height=48, width=64)
+    root = folder / "corpus"
+    assert run(["label", str(photos), "-o", str(root), "--teacher", "ssimulacra2", "--codec", "jpeg,webp",
+                "--size", "64x48", "--every", str(every), "--fine", str(every)]) == 0
+    return root

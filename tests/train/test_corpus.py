@@ -6,7 +6,7 @@ import csv
 
 import numpy as np
 import pytest
-from jnd_sets import make_photos
+from jnd_sets import make_small_corpus
 
 from vpjnd_cli.cli import run
 from vpjnd_cli.errors import UsageError
@@ -18,12 +18,7 @@ pytest.importorskip("ssimulacra2")
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("corpus")
-    photos = make_photos(folder / "photos", count=4, height=48, width=64)
-    root = folder / "corpus"
-    assert run(["label", str(photos), "-o", str(root), "--teacher", "ssimulacra2", "--codec", "jpeg,webp",
-                "--size", "64x48", "--every", "20", "--fine", "20"]) == 0
-    return root
+    return make_small_corpus(tmp_path_factory.mktemp("corpus"), count=4, every=20)
 
 
 def test_each_codec_and_sampling_is_a_view_with_its_own_ladder(corpus):

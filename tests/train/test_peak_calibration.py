@@ -44,16 +44,9 @@ def test_the_fit_uses_the_training_pairs_and_keeps_the_tensors(dataset, tmp_path
 def two_codec_corpus(tmp_path_factory):
     """JPEG (4:2:0 and 4:4:4) and WebP labels of six small photos, every tenth level."""
     pytest.importorskip("ssimulacra2")
-    from jnd_sets import make_photos
+    from jnd_sets import make_small_corpus
 
-    from vpjnd_cli.cli import run
-
-    folder = tmp_path_factory.mktemp("corpus")
-    photos = make_photos(folder / "photos", count=6, height=48, width=64)
-    root = folder / "corpus"
-    assert run(["label", str(photos), "-o", str(root), "--teacher", "ssimulacra2", "--codec", "jpeg,webp",
-                "--size", "64x48", "--every", "10", "--fine", "10"]) == 0
-    return root
+    return make_small_corpus(tmp_path_factory.mktemp("corpus"), count=6, every=10)
 
 
 def test_a_set_of_several_codecs_gets_a_head_per_codec(two_codec_corpus, tmp_path):
