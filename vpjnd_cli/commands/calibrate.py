@@ -36,14 +36,11 @@ def calibrate_command(
     vpjnd calibrate run/best.safetensors my-corpus --codec jpeg,webp -o mine.safetensors
     """
     from vpjnd_cli.console import Console
-    from vpjnd_cli.errors import OutputError, UsageError
+    from vpjnd_cli.imageio import check_output_path
     from vpjnd_cli.model.device import resolve_device
     from vpjnd_cli.train.peak_calibration import recalibrate
 
-    if output.resolve() == weights.resolve():
-        raise UsageError("OUT is WEIGHTS; write the calibrated network to another file", output)
-    if output.exists() and not force:
-        raise OutputError("exists; use --force to overwrite it", output)
+    check_output_path(output, inputs=(weights,), force=force)  # before the fit's minutes of work
     console = Console()
     fit = recalibrate(weights, corpus, output, codecs=codec_list(codec), device=resolve_device(device),
                       jnd_model=jnd_model)
