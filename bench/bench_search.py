@@ -53,7 +53,7 @@ def line(rows: list[Row], setting: list[int], subset: str) -> str:
     for name in ("block", "spread"):
         results = [row.found[name] for row in rows]
         cells += [f"{np.mean([r.evaluations for r in results]):.1f} (max {max(r.evaluations for r in results)})",
-                  f"{np.mean([r.batches for r in results]):.2f}",
+                  f"{np.mean([r.batches for r in results]):.2f} (max {max(r.batches for r in results)})",
                   f"{np.mean([abs(chosen(row, name) - row.true_setting) for row in rows]):.2f}"]
     same = sum(row.found["spread"].chosen == row.found["block"].chosen for row in rows)
     cells.append(f"{same}/{len(rows)} = {same / len(rows):.1%}")

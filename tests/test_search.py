@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from vpjnd_cli.search import block_search, level_budget, passing_run_end, spread_search
+from vpjnd_cli.search import LOOK_BACK, block_search, level_budget, passing_run_end, spread_search
 
 
 class Judge:
@@ -121,8 +121,8 @@ def test_spread_search_finds_a_monotone_boundary_exactly_in_three_batches_or_few
         assert result.chosen == (None if boundary < 0 else boundary)
         assert result.batches == len(judge.calls) <= 3
         costs.append(result.evaluations)
-    if n_levels == 100:  # block_search needs up to 32
-        assert max(costs) <= 12
+    if n_levels == 100:  # block_search needs up to 32; a look-back adds at most LOOK_BACK to 12
+        assert max(costs) <= 12 + LOOK_BACK and np.mean(costs) <= 11
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -147,3 +147,38 @@ def test_spread_search_rejects_nonsense():
         spread_search(0, lambda levels: [1.0] * len(levels))
     with pytest.raises(ValueError, match="answers"):
         spread_search(10, lambda levels: [1.0])
+
+
+def gentle(level: int) -> float:
+    """A judge whose probability falls slowly through 0.75 (around level 44)."""
+    return 1 / (1 + math.exp((level - 50.6) / 6))
+
+
+def test_spread_search_looks_back_for_a_hidden_failure_when_the_answer_is_close_to_the_target():
+    clean = Judge(gentle)
+    answer = spread_search(100, clean, sur=0.75).chosen
+    looked_back = [level for level in clean.calls[-1] if level < answer]
+    assert looked_back, "an answer this close to the target makes the last batch look back"
+    dip = looked_back[0]  # fails narrowly, hidden between two passing probes of the earlier batches
+    probability = lambda level: 0.74 if level == dip else gentle(level)  # noqa: E731
+    result = spread_search(100, Judge(probability), sur=0.75)
+    assert result.chosen == passing_run_end({level: probability(level) for level in range(100)}, 0.75) == dip - 1
+
+
+def test_spread_search_looks_back_only_when_the_answer_is_close_to_the_target():
+    judge = Judge(lambda level: 0.9 if level <= 49 else 0.2)
+    assert spread_search(100, judge, sur=0.75).chosen == 49
+    assert all(level > 49 for level in judge.calls[-1])
+
+
+def test_spread_search_finds_the_every_level_answer_of_a_wobbling_judge_in_about_three_batches():
+    found, batches = [], []
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        crossing = rng.uniform(10, 90)
+        table = 0.6 + 0.3 / (1 + np.exp((np.arange(100) - crossing) / 8)) + rng.normal(0, 0.015, 100)
+        result = spread_search(100, Judge(lambda level, table=table: float(table[level])), sur=0.75)
+        batches.append(result.batches)
+        found.append(result.chosen == passing_run_end(dict(enumerate(table.tolist())), 0.75))
+    assert np.mean(found) >= 0.95  # 0.87 without the look-back
+    assert np.mean(batches) <= 3.05 and max(batches) <= 4

@@ -14,12 +14,12 @@ passed, never merely the last probe.
   a block passes when all of its levels do. At most ceil(log2(n_blocks + 1)) batches, i.e. at
   most block_size * (ceil(log2(ceil(n / block_size))) + 1) level evaluations (32 in 4 batches
   for JPEG's 100 levels).
-- ``spread_search`` (the default): probes spread evenly over the ladder, then over the stretch
-  where the answer can still change, until that stretch is judged whole: 11-12 evaluations in 3
-  batches for JPEG. Every level between the answer and the next evaluated one is judged, so it
-  finds a monotone judge's boundary exactly; with a noisy judge it can differ from
-  ``block_search`` where a failing level hides between two passing probes that block search
-  happened to judge around.
+- ``spread_search`` (the default): a few probes spread evenly over the ladder, then probes
+  placed where the probabilities say the answer lies, until the stretch where it can still change
+  is judged whole: about 11 evaluations in 3 batches for JPEG. Every level between the answer and
+  the next evaluated one is judged, so it finds a monotone judge's boundary exactly. A noisy judge
+  can fail a level between two passing probes; where that is likely (the answer's probability is
+  close to the target), the last batch also judges the levels just before the answer.
 """
 
 from __future__ import annotations
@@ -80,28 +80,79 @@ def block_search(n_levels: int, evaluate: Evaluate, *, sur: float = 0.75, block_
 
 
 FILL_LIMIT = 4  # unknown stretches this short are judged whole; longer ones are probed first
+NEAR_TARGET = 0.05  # an answer this close above the target may hide a failing level just before it
+LOOK_BACK = 4  # the most levels judged just before such an answer
+BATCH_BUDGET = 3  # looking back alone never adds a batch past this one
+WINDOW_SHARE = 0.6  # the share of a stretch judged at both ends that is probed, around the likely crossing
 
 
 def spread_search(n_levels: int, evaluate: Evaluate, *, sur: float = 0.75) -> SearchResult:
     """The same monotone reading as ``block_search`` with about a third of its evaluations.
 
-    Three rounds, each narrowing the stretch where the answer can still change to about its
-    cube root: the first batch spreads round(cbrt(n)) probes evenly over the ladder (5 for 100
-    levels); each later batch judges the unevaluated levels between the passing run's end and the
-    next evaluated level: all of them when there are at most FILL_LIMIT, else round(sqrt(count))
-    evenly spaced ones. JPEG's 100 levels take 11-12 evaluations in 3 batches.
+    Each batch narrows the stretch where the answer can still change: the first spreads a few
+    probes evenly over the ladder (4 for 100 levels); each later one judges the unevaluated levels
+    between the passing run's end and the next evaluated level: all of them when there are at
+    most FILL_LIMIT, else round(sqrt(count)) of them, evenly spaced around where the judged
+    probabilities say the answer lies (``_likely_window``). Most JPEG pictures take 3 batches.
+
+    A judge's probability wobbles by a few hundredths from level to level near its boundary, so
+    a level between the last two passing probes can fail where every level judged would show it.
+    When the answer's probability is within NEAR_TARGET of ``sur``, the filling batch therefore
+    also judges the unevaluated levels just before the answer (at most LOOK_BACK).
     """
     _check(n_levels, sur)
     result = SearchResult(chosen=None)
-    probes = _evenly_between(-1, n_levels, round(n_levels ** (1 / 3)))
+    probes = _evenly_between(-1, n_levels, _first_round_size(n_levels))
     while probes:
         _record(result, probes, evaluate(probes))
-        low, high = _unknown_stretch(result.probabilities, sur, n_levels)
-        unknown = high - low - 1
-        probes = list(range(low + 1, high)) if unknown <= FILL_LIMIT else _evenly_between(
-            low, high, round(math.sqrt(unknown)))
+        probes = _next_probes(result, sur, n_levels)
     result.chosen = passing_run_end(result.probabilities, sur)
     return result
+
+
+def _first_round_size(n_levels: int) -> int:
+    """One probe fewer than the ladder's cube root (4 for 100 levels, 3 for 52): the later
+    batches place their probes by the probabilities, so fewer spread ones suffice."""
+    return max(1, round(n_levels ** (1 / 3)) - 1)
+
+
+def _next_probes(result: SearchResult, sur: float, n_levels: int) -> list[int]:
+    """The levels of the next batch (none when the answer can no longer change)."""
+    probabilities = result.probabilities
+    low, high = _unknown_stretch(probabilities, sur, n_levels)
+    unknown = high - low - 1
+    if unknown > FILL_LIMIT:
+        count = round(math.sqrt(unknown))
+        return _evenly_between(*_likely_window(probabilities, low, high, sur, n_levels, count), count)
+    probes = list(range(low + 1, high))
+    if low >= 0 and probabilities[low] < sur + NEAR_TARGET and (probes or result.batches < BATCH_BUDGET):
+        previous = max((level for level in probabilities if level < low), default=-1)
+        probes += range(max(previous + 1, low - LOOK_BACK), low)
+    return sorted(probes)
+
+
+def _likely_window(probabilities: dict[int, float], low: int, high: int, sur: float, n_levels: int,
+                   count: int) -> tuple[int, int]:
+    """The bounds (exclusive) of the part of the unknown stretch (low, high) worth ``count`` probes.
+
+    When both ends were judged, the answer most likely lies where the straight line through their
+    log-odds crosses the target's: the probes go to WINDOW_SHARE of the stretch centred there
+    (at least ``count`` levels wide). A miss costs a round, but on the training pictures this saved
+    1.7 of 12 evaluations per JPEG picture. Otherwise the whole stretch.
+    """
+    if low < 0 or high >= n_levels:
+        return low, high
+    fall = _log_odds(probabilities[low]) - _log_odds(probabilities[high])
+    share = (_log_odds(probabilities[low]) - _log_odds(sur)) / fall if fall > 0 else 0.5
+    centre = low + min(max(share, 0.0), 1.0) * (high - low)
+    half = max(WINDOW_SHARE * (high - low) / 2, count)
+    start, end = max(low, round(centre - half)), min(high, round(centre + half))
+    return (start, end) if end - start - 1 >= count else (low, high)
+
+
+def _log_odds(probability: float) -> float:
+    clipped = min(max(probability, 1e-4), 1 - 1e-4)
+    return math.log(clipped / (1 - clipped))
 
 
 def _evenly_between(low: int, high: int, count: int) -> list[int]:

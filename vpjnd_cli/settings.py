@@ -42,7 +42,7 @@ class Settings:
       4:2:0 and, when no 4:2:0 level passes, the codec's finer-chroma rungs (Codec.finer_rungs:
       4:4:4, or lossless for WebP); for strict, both.
     - ``sur``: the satisfied-user ratio a level must reach, within the criterion; ``level``: skip
-      the search, use this codec setting; ``search_method``: "spread" (11-12 evaluations for
+      the search, use this codec setting; ``search_method``: "spread" (about 11 evaluations for
       JPEG) or "block", the paper's search of ``block_size`` levels per batch (up to 32);
       ``min_level``/``max_level``: the codec settings the search keeps to (inclusive, e.g. JPEG
       QF 40 to 95).

@@ -128,7 +128,7 @@ MaxLevel = Annotated[
 SearchName = Annotated[
     SearchChoice,
     typer.Option("--search", rich_help_panel=SEARCH,
-                 help="spread: probes spread over the ladder, then narrowed (11-12 evaluations for JPEG); "
+                 help="spread: probes spread over the ladder, then narrowed (about 11 evaluations for JPEG); "
                       "block: the paper's binary search over blocks of --block-size levels (up to 32)."),
 ]
 BlockSize = Annotated[
