@@ -138,7 +138,7 @@ def _likely_window(probabilities: dict[int, float], low: int, high: int, sur: fl
     When both ends were judged, the answer most likely lies where the straight line through their
     log-odds crosses the target's: the probes go to WINDOW_SHARE of the stretch centred there
     (at least ``count`` levels wide). A miss costs a round, but on the training pictures this saved
-    1.7 of 12 evaluations per JPEG picture. Otherwise the whole stretch.
+    1.5-2 of 12 evaluations per JPEG picture. Otherwise the whole stretch.
     """
     if low < 0 or high >= n_levels:
         return low, high
