@@ -22,7 +22,7 @@ from vpjnd_cli.pipeline import (
     predict,
     prepare_reference,
 )
-from vpjnd_cli.search import level_budget
+from vpjnd_cli.search import LOOK_BACK, level_budget
 from vpjnd_cli.source import Source
 
 RGB = natural_picture(96, 128, seed=4)
@@ -40,7 +40,7 @@ def test_prediction_is_the_most_distorted_passing_level(codec_name, method):
     assert all(p >= 0.75 for i, p in prediction.probabilities.items() if i <= chosen)
     after = [i for i in prediction.probabilities if i > chosen]
     assert not after or prediction.probabilities[min(after)] < 0.75  # the passing run ends at the answer
-    assert prediction.evaluations <= (12 if method == "spread" else level_budget(len(prediction.ladder), 8))
+    assert prediction.evaluations <= (12 + LOOK_BACK if method == "spread" else level_budget(len(prediction.ladder), 8))
     assert prediction.encodes == prediction.evaluations
     assert set(prediction.sizes) == set(prediction.probabilities)
 
