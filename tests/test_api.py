@@ -41,8 +41,25 @@ def test_compress_writes_the_file_and_returns_its_result(tmp_path, photo, capsys
     line = json.loads(capsys.readouterr().out)
     assert (tmp_path / "cli.jpg").read_bytes() == written.read_bytes()
     mine = result.to_dict()
-    for key in ("status", "level", "chroma", "probability", "bytes_in", "bytes_out", "saving", "probabilities"):
+    for key in ("status", "level", "chroma", "probability", "bytes_in", "bytes_out", "saving", "level_saving",
+                "probabilities"):
         assert line[key] == mine[key], key
+
+
+def test_level_saving_costs_an_encode_only_when_asked_for(tmp_path, photo, monkeypatch):
+    from vpjnd_cli.codecs.webp import WebpCodec
+
+    encoded: list[int] = []
+    encode = WebpCodec.encode
+    monkeypatch.setattr(WebpCodec, "encode", lambda self, rgb, level: encoded.append(level.setting) or encode(
+        self, rgb, level))
+    asked = compress(photo, tmp_path / "asked.webp", PJND)
+    asked_encodes, encoded[:] = list(encoded), []
+    skipped = compress(photo, tmp_path / "skipped.webp", Settings(judge="pjnd", level_saving=False))
+    assert 0 < asked.level_saving < 1 and skipped.level_saving is None
+    assert 100 in asked_encodes and 100 not in encoded  # quality 100, the least distorted level
+    assert len(encoded) == skipped.evaluations and len(asked_encodes) == asked.evaluations + 1
+    assert (tmp_path / "asked.webp").read_bytes() == (tmp_path / "skipped.webp").read_bytes()
 
 
 def test_the_format_follows_the_settings_or_the_output_name(tmp_path, photo):

@@ -51,7 +51,8 @@ class Result:
     """One picture's outcome. ``level``/``probability`` are the search's answer; ``written_*``
     describe the file written, whose level may be less distorted when its final encode was judged
     again. ``saving`` is the fraction of the input's size saved by the file written, and
-    ``level_saving`` compares the search encodes of the chosen and the least distorted levels.
+    ``level_saving`` compares the search encodes of the chosen and the least distorted levels
+    (None unless ``Settings.level_saving``; the command line measures it for ``--json``).
     ``seconds`` holds the time per stage; ``total_seconds`` the job's wall time. ``warnings`` are
     the messages shown on stderr (not part of the JSON form)."""
 

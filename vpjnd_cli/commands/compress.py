@@ -103,7 +103,7 @@ def compress_command(
         jnd_model=jnd_model, device=device, weights=weights, bpg_backend=bpg_backend, bpgenc=bpgenc, bpgdec=bpgdec,
         background=parse_colour(background), icc=icc, keep=metadata_kinds(strip, keep), max_pixels=max_pixels,
         strict=strict, min_saving=min_saving, keep_original=keep_original, force=force, skip_existing=skip_existing,
-        dry_run=dry_run, preserve_times=preserve_times,
+        dry_run=dry_run, preserve_times=preserve_times, level_saving=json_output,
     )
     inputs = Inputs(
         tuple(sources), output=target, folder=folder, template=name_template, in_place=in_place,

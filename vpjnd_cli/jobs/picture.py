@@ -224,7 +224,7 @@ class Worker:
         kind: str | None
         if keep_reason is None:
             assert chosen is not None and chosen.compressed is not None
-            _record_written(result, chosen)
+            _record_written(result, chosen, s.level_saving)
             _note_flattening(task, source, chosen.codec, result)
             if not chosen.prediction.passed:
                 least = f"{chosen.codec.setting_name} {chosen.prediction.ladder[0].label}"
@@ -440,14 +440,15 @@ def _codec_outcome(attempt: _Attempt) -> CodecOutcome:
     return CodecOutcome(level, chroma, attempt.prediction.passed, None if made is None else len(made.data))
 
 
-def _record_written(result: Result, attempt: _Attempt) -> None:
+def _record_written(result: Result, attempt: _Attempt, level_saving: bool) -> None:
     """The file that is written (its level may be less distorted than the prediction's when the
-    final encode was judged again); level_saving compares search encodes."""
+    final encode was judged again); level_saving, when asked for, compares search encodes."""
     made, candidates = attempt.compressed, attempt.candidates
     assert made is not None
     result.written_level, result.written_chroma = level_parts(attempt.prediction.ladder[made.index])
     result.written_probability, result.rejudged = made.probability, made.rejudged
-    result.level_saving = round(1 - candidates.size(made.index) / candidates.size(0), 6)
+    if level_saving:
+        result.level_saving = round(1 - candidates.size(made.index) / candidates.size(0), 6)
     result.status = Status.OK if attempt.prediction.passed else Status.NO_LEVEL_PASSED
 
 
