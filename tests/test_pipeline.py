@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+
+import cv2
 import numpy as np
 import pytest
 from pictures import natural_picture, transparent_picture
@@ -21,6 +24,7 @@ from vpjnd_cli.pipeline import (
     ladder_index,
     predict,
     prepare_reference,
+    side_by_side,
 )
 from vpjnd_cli.search import LOOK_BACK, level_budget
 from vpjnd_cli.source import Source
@@ -188,3 +192,53 @@ def test_when_no_420_level_passes_the_444_rungs_are_searched_and_written_least_d
     assert compressed.index == 0 and compressed.data == codec.encode_final(RGB, prediction.ladder[0], Metadata())
     lenient, _ = predict(SOURCE, codec, judge, SearchSettings(chroma_fallback=True))
     assert lenient.ladder == plain.ladder and lenient.chosen is not None  # a 4:2:0 level passed: no fallback
+
+
+@pytest.fixture
+def opencv_threads():
+    """Set OpenCV's thread count (this process's share of the CPUs) for one test."""
+    before = cv2.getNumThreads()
+    yield cv2.setNumThreads
+    cv2.setNumThreads(before)
+
+
+def test_side_by_side_runs_the_items_at_once_and_keeps_their_order(opencv_threads):
+    opencv_threads(2)
+    both_running = threading.Barrier(2, timeout=10)  # one at a time: it breaks after 10 s
+
+    def work(item: int) -> int:
+        both_running.wait()
+        return item * 10
+
+    assert side_by_side(work, [1, 2]) == [10, 20]
+
+
+def test_side_by_side_stays_in_this_thread_with_one_thread_to_use(opencv_threads):
+    opencv_threads(1)
+    assert side_by_side(lambda item: threading.current_thread(), [1, 2]) == [threading.current_thread()] * 2
+
+
+def test_side_by_side_raises_an_items_error(opencv_threads):
+    opencv_threads(2)
+
+    def work(item: int) -> int:
+        if item == 2:
+            raise ValueError("item 2")
+        return item
+
+    with pytest.raises(ValueError, match="item 2"):
+        side_by_side(work, [1, 2, 3])
+
+
+@pytest.mark.parametrize("codec_name", ["bpg", "avif"])
+def test_the_same_answer_and_bytes_on_one_thread_and_on_two(codec_name, opencv_threads):
+    """Candidates encoded side by side (and BPG's encoder on the process's threads) change nothing."""
+    runs = []
+    for threads in (1, 2):
+        opencv_threads(threads)
+        codec = get_codec(codec_name, CodecOptions(bpg_backend="builtin"))
+        settings = SearchSettings()
+        prediction, candidates = predict(SOURCE, codec, PjndJudge(), settings)
+        compressed = finalise(prediction, candidates, Metadata(), settings)
+        runs.append((prediction.chosen, prediction.probabilities, candidates.encoded, compressed.data))
+    assert runs[0] == runs[1]

@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
 from vpjnd_cli.codecs.base import Codec, Level
+from vpjnd_cli.cpus import process_threads
 from vpjnd_cli.errors import UsageError
 from vpjnd_cli.imageio.metadata import Metadata
 from vpjnd_cli.judges.base import Judge
 from vpjnd_cli.search import run_search
 from vpjnd_cli.source import Source
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,12 @@ class CandidateJudge:
         self.seconds = {"encode": 0.0, "decode": 0.0, "judge": 0.0}
 
     def __call__(self, indices: list[int]) -> np.ndarray:
-        decoded = [self._timed("decode", self.codec.decode, self.search_encode(index)) for index in indices]
+        """P of each level: the batch's missing encodes, then its decodes, run side by side."""
+        missing = [index for index in dict.fromkeys(indices) if index not in self.encoded]
+        made = self._timed("encode", side_by_side, self._encode, missing)
+        self.encoded.update(zip(missing, made, strict=True))
+        self.encodes += len(missing)
+        decoded = self._timed("decode", side_by_side, self.codec.decode, [self.encoded[index] for index in indices])
         return self.judge_decoded(decoded)
 
     def judge_decoded(self, decoded: list[np.ndarray]) -> np.ndarray:
@@ -162,9 +173,12 @@ class CandidateJudge:
     def search_encode(self, index: int) -> bytes:
         """A level's search encode (``codec.encode``), made once."""
         if index not in self.encoded:
-            self.encoded[index] = self._timed("encode", self.codec.encode, self.pixels, self.ladder[index])
+            self.encoded[index] = self._timed("encode", self._encode, index)
             self.encodes += 1
         return self.encoded[index]
+
+    def _encode(self, index: int) -> bytes:
+        return self.codec.encode(self.pixels, self.ladder[index])
 
     @property
     def sizes(self) -> dict[int, int]:
@@ -180,6 +194,24 @@ class CandidateJudge:
             return function(*args)
         finally:
             self.seconds[stage] += time.perf_counter() - start
+
+
+def side_by_side(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """``function`` of each item, on as many threads as this process's share of the CPUs.
+
+    A batch's encodes and decodes are independent, and the encoders and decoders run outside
+    the GIL, so one picture keeps every core busy. Each encoder keeps its own pinned thread
+    count, so the bytes do not change. With ``-j`` as large as the CPU count, each worker's
+    share is one thread: the workers fill the cores already.
+    """
+    threads = min(len(items), process_threads())
+    if threads <= 1:
+        return [function(item) for item in items]
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="vpjnd-candidate")
+    try:
+        return list(pool.map(function, items))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # an error or Ctrl-C: start no more
 
 
 def predict(

@@ -40,7 +40,8 @@ class CodecOptions:
 
     chroma: "420", "444", or "both" (both samplings as interleaved ladder rungs, where supported).
     effort: codec speed/effort knob in the codec's own units (None = the codec's default).
-    threads: encoder threads, pinned so the same input gives the same bytes.
+    threads: encoder threads, pinned so the same input gives the same bytes (the built-in BPG
+        encoder's bytes do not depend on its threads: it takes this process's share of the CPUs).
     bpg_backend: "auto" (external bpgenc/bpgdec when found, else built-in), "external", "builtin".
     """
 

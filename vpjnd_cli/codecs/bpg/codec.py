@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from typing import Protocol
 
 import numpy as np
@@ -34,7 +35,7 @@ def select_backend(options: CodecOptions) -> Backend:
     path with "auto") while a tool is missing raises ToolMissingError; plain "auto" falls back
     to the built-in back-end silently. An effort the back-end does not have raises UsageError.
     """
-    backend: Backend = BuiltinBackend(options.threads)
+    backend: Backend = BuiltinBackend()
     if options.bpg_backend != "builtin":
         bpgenc: str | None
         bpgdec: str | None
@@ -76,6 +77,7 @@ class BpgCodec(Codec):
         self.effort = DEFAULT_EFFORT if self.options.effort is None else self.options.effort
         self._cache_key: tuple[bytes, tuple[int, ...]] | None = None
         self._cache: dict[Level, bytes] = {}
+        self._cache_lock = threading.Lock()
 
     def levels(self) -> list[Level]:
         """Per QP, 4:4:4 before 4:2:0 when both are wanted (less distorted at equal QP)."""
@@ -83,13 +85,15 @@ class BpgCodec(Codec):
 
     def encode(self, rgb: np.ndarray, level: Level) -> bytes:
         """A search candidate (the back-end's fastest effort), without metadata; each level's
-        bytes are kept."""
+        bytes are kept. Candidates of one picture may be encoded on several threads at once."""
         key = (hashlib.blake2b(np.ascontiguousarray(rgb).data, digest_size=16).digest(), rgb.shape)
-        if key != self._cache_key:
-            self._cache_key, self._cache = key, {}
-        if level not in self._cache:
-            self._cache[level] = self.backend.encode(rgb, level, self.backend.fastest_effort)
-        return self._cache[level]
+        with self._cache_lock:
+            if key != self._cache_key:
+                self._cache_key, self._cache = key, {}
+            cache = self._cache
+        if level not in cache:
+            cache[level] = self.backend.encode(rgb, level, self.backend.fastest_effort)
+        return cache[level]
 
     def decode(self, data: bytes) -> np.ndarray:
         return self.backend.decode(data)
