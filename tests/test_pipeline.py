@@ -230,7 +230,7 @@ def test_side_by_side_raises_an_items_error(opencv_threads):
         side_by_side(work, [1, 2, 3])
 
 
-@pytest.mark.parametrize("codec_name", ["bpg", "avif"])
+@pytest.mark.parametrize("codec_name", ["bpg", "heic", "avif", "webp", "jpeg"])
 def test_the_same_answer_and_bytes_on_one_thread_and_on_two(codec_name, opencv_threads):
     """Candidates encoded side by side (and BPG's encoder on the process's threads) change nothing."""
     runs = []
