@@ -12,7 +12,7 @@ from safetensors import SafetensorError, safe_open
 
 from vpjnd_cli.errors import InputError
 from vpjnd_cli.model.config import NetConfig
-from vpjnd_cli.model.peak import PeakCalibration
+from vpjnd_cli.model.peak import PeakCalibration, heads_problem
 
 FORMAT = "vpjndnet"
 FORMAT_VERSION = 1
@@ -59,9 +59,9 @@ def read_header(path: Path) -> WeightsHeader:
                      for codec, fields in json.loads(metadata["codec_peak_calibrations"]).items()}
     except (TypeError, ValueError, AttributeError) as error:
         raise InputError(f"bad peak calibration in the weights header: {error}", path) from None
-    if heads and (calibration is None or any(head.statistic != calibration.statistic for head in heads.values())):
-        raise InputError("bad weights header: codec calibrations need the file's calibration and must measure "
-                         "the luma peak as it does", path)
+    problem = heads_problem(calibration, heads)
+    if problem:
+        raise InputError(f"bad weights header: {problem}", path)
     return WeightsHeader(config, FORMAT_VERSION, training, ema, calibration, heads)
 
 

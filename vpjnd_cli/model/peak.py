@@ -15,7 +15,7 @@ picture; docs/experiments.md ("The JPEG-only model") has the measurements behind
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -151,6 +151,15 @@ class PeakCalibration:
     def from_dict(cls, data: dict[str, Any]) -> PeakCalibration:
         """The inverse of to_dict; ValueError on unknown or missing fields."""
         return cls(**data)
+
+
+def heads_problem(calibration: PeakCalibration | None, heads: Mapping[str, PeakCalibration]) -> str | None:
+    """Why codec ``heads`` cannot sit beside the file's ``calibration`` (None: they can). The
+    judge measures each candidate's peak once, with the file's statistic, for whichever codec:
+    a head needs that calibration (the one for the codecs without a head) and its statistic."""
+    if heads and (calibration is None or any(head.statistic != calibration.statistic for head in heads.values())):
+        return "codec calibrations need the file's calibration and must measure the luma peak as it does"
+    return None
 
 
 def fit_peak_calibration(

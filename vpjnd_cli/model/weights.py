@@ -25,7 +25,7 @@ from vpjnd_cli.model.device import resolve_device
 from vpjnd_cli.model.header import FORMAT, FORMAT_VERSION, WeightsHeader, open_safetensors, read_header
 from vpjnd_cli.model.locate import default_weights_path, require_weights
 from vpjnd_cli.model.network import VPJNDNet
-from vpjnd_cli.model.peak import PeakCalibration
+from vpjnd_cli.model.peak import PeakCalibration, heads_problem
 
 _MAX_LISTED = 3  # mismatching tensor names quoted in a foreign-config message
 _HEADER_ALIGNMENT = 8  # the safetensors layout pads its JSON header with spaces to a multiple of 8 bytes
@@ -46,9 +46,10 @@ def save_weights(
     }
     if calibration is not None:
         metadata["peak_calibration"] = dumps(calibration.to_dict(), sort_keys=True)
+    problem = heads_problem(calibration, codec_calibrations or {})
+    if problem:
+        raise ValueError(problem)
     if codec_calibrations:
-        if calibration is None:
-            raise ValueError("codec calibrations need the file's calibration, the one for other codecs")
         metadata["codec_peak_calibrations"] = dumps(
             {codec: head.to_dict() for codec, head in codec_calibrations.items()}, sort_keys=True)
     tensors = {name: t.detach().to("cpu", torch.float32).contiguous() for name, t in model.state_dict().items()}
