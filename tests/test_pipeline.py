@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 
 import cv2
 import numpy as np
 import pytest
 from pictures import natural_picture, transparent_picture
+from PIL import Image
 
 from vpjnd_cli.codecs import get_codec
 from vpjnd_cli.codecs.base import CodecOptions
@@ -242,3 +245,19 @@ def test_the_same_answer_and_bytes_on_one_thread_and_on_two(codec_name, opencv_t
         compressed = finalise(prediction, candidates, Metadata(), settings)
         runs.append((prediction.chosen, prediction.probabilities, candidates.encoded, compressed.data))
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("extension", ["bpg", "heic"])
+def test_a_fresh_process_writes_the_same_file_on_one_thread_and_on_two(extension, tmp_path):
+    """In a new process the first batch's x265 encoders start up at the same time, on two threads."""
+    picture = tmp_path / "in.png"
+    Image.fromarray(RGB).save(picture)
+    written = []
+    for threads in (1, 2):
+        output = tmp_path / f"{threads}.{extension}"
+        child = (f"import cv2, sys; cv2.setNumThreads({threads}); from vpjnd_cli.cli import run; "
+                 f"sys.exit(run(['compress', {str(picture)!r}, '-o', {str(output)!r}, '--judge', 'pjnd', '-q']))")
+        done = subprocess.run([sys.executable, "-c", child], check=False, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        written.append(output.read_bytes())
+    assert written[0] == written[1]

@@ -140,8 +140,8 @@ def test_codec_heads_travel_in_the_header_beside_the_calibration(tmp_path, small
     with pytest.raises(ValueError, match="need the file's calibration"):
         save_weights(small_model, path, codec_calibrations=heads)
     with pytest.raises(ValueError, match="must measure the luma peak as it does"):
-        save_weights(small_model, path, calibration=shared,
-                     codec_calibrations={"webp": PeakCalibration(net_scale=0.9, bias=-12.0, peak_slope=-2.5, sigma=5.0)})
+        other_statistic = PeakCalibration(net_scale=0.9, bias=-12.0, peak_slope=-2.5, sigma=5.0)
+        save_weights(small_model, path, calibration=shared, codec_calibrations={"webp": other_statistic})
     other_blur = json.dumps({"webp": {**heads["webp"].to_dict(), "sigma": 5.0}})
     for metadata in ({"codec_peak_calibrations": json.dumps({"webp": heads["webp"].to_dict()})},  # no shared one
                      {"peak_calibration": json.dumps(shared.to_dict()), "codec_peak_calibrations": other_blur}):
