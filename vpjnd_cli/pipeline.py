@@ -200,8 +200,8 @@ def side_by_side(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
     """``function`` of each item, on as many threads as this process's share of the CPUs.
 
     A batch's encodes and decodes are independent, and the encoders and decoders run outside
-    the GIL, so one picture keeps every core busy. Each encoder keeps its own pinned thread
-    count, so the bytes do not change. With ``-j`` as large as the CPU count, each worker's
+    the GIL, so one picture keeps every core busy. Each encoder runs with the thread count it
+    has alone, so the bytes do not change. With ``-j`` as large as the CPU count, each worker's
     share is one thread: the workers fill the cores already.
     """
     threads = min(len(items), process_threads())
