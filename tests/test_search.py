@@ -7,7 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from vpjnd_cli.search import LOOK_BACK, block_search, level_budget, passing_run_end, spread_search
+from vpjnd_cli.search import (
+    LAST_FILL_LIMIT,
+    LOOK_BACK,
+    block_search,
+    level_budget,
+    passing_run_end,
+    spread_search,
+)
 
 
 class Judge:
@@ -171,6 +178,15 @@ def test_spread_search_looks_back_only_when_the_answer_is_close_to_the_target():
     assert all(level > 49 for level in judge.calls[-1])
 
 
+def test_spread_search_judges_what_a_missed_window_leaves_in_the_third_batch():
+    """A sharp step far from where the probabilities' straight line crosses the target: every probe
+    of the second round passes, and the 7 levels left are judged whole (a fourth batch before)."""
+    judge = Judge(lambda level: 0.99 if level <= 35 else 0.01)
+    result = spread_search(100, judge, sur=0.75)
+    assert result.chosen == 35 and result.batches == 3
+    assert 4 < len(judge.calls[-1]) <= LAST_FILL_LIMIT
+
+
 def test_spread_search_finds_the_every_level_answer_of_a_wobbling_judge_in_about_three_batches():
     found, batches = [], []
     for seed in range(200):
@@ -181,4 +197,4 @@ def test_spread_search_finds_the_every_level_answer_of_a_wobbling_judge_in_about
         batches.append(result.batches)
         found.append(result.chosen == passing_run_end(dict(enumerate(table.tolist())), 0.75))
     assert np.mean(found) >= 0.95  # 0.87 without the look-back
-    assert np.mean(batches) <= 3.05 and max(batches) <= 4
+    assert np.mean(batches) <= 3.05 and max(batches) <= 3  # 2 of them took 4 before LAST_FILL_LIMIT

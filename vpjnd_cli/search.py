@@ -80,6 +80,7 @@ def block_search(n_levels: int, evaluate: Evaluate, *, sur: float = 0.75, block_
 
 
 FILL_LIMIT = 4  # unknown stretches this short are judged whole; longer ones are probed first
+LAST_FILL_LIMIT = 12  # in the BATCH_BUDGET-th batch, stretches this short are judged whole
 NEAR_TARGET = 0.05  # an answer this close above the target may hide a failing level just before it
 LOOK_BACK = 4  # the most levels judged just before such an answer
 BATCH_BUDGET = 3  # looking back alone never adds a batch past this one
@@ -92,8 +93,10 @@ def spread_search(n_levels: int, evaluate: Evaluate, *, sur: float = 0.75) -> Se
     Each batch narrows the stretch where the answer can still change: the first spreads a few
     probes evenly over the ladder (4 for 100 levels); each later one judges the unevaluated levels
     between the passing run's end and the next evaluated level: all of them when there are at
-    most FILL_LIMIT, else round(sqrt(count)) of them, evenly spaced around where the judged
-    probabilities say the answer lies (``_likely_window``). Most JPEG pictures take 3 batches.
+    most FILL_LIMIT (LAST_FILL_LIMIT in the third batch, so that a second round whose probes
+    missed does not cost a fourth), else round(sqrt(count)) of them, evenly spaced around where
+    the judged probabilities say the answer lies (``_likely_window``). Most pictures take 3
+    batches; a fourth comes only when a judge's wobble moves the answer in the third.
 
     A judge's probability wobbles by a few hundredths from level to level near its boundary, so
     a level between the last two passing probes can fail where every level judged would show it.
@@ -121,7 +124,7 @@ def _next_probes(result: SearchResult, sur: float, n_levels: int) -> list[int]:
     probabilities = result.probabilities
     low, high = _unknown_stretch(probabilities, sur, n_levels)
     unknown = high - low - 1
-    if unknown > FILL_LIMIT:
+    if unknown > (LAST_FILL_LIMIT if result.batches == BATCH_BUDGET - 1 else FILL_LIMIT):
         count = round(math.sqrt(unknown))
         return _evenly_between(*_likely_window(probabilities, low, high, sur, n_levels, count), count)
     probes = list(range(low + 1, high))
