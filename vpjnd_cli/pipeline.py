@@ -152,10 +152,7 @@ class CandidateJudge:
 
     def __call__(self, indices: list[int]) -> np.ndarray:
         """P of each level: the batch's missing encodes, then its decodes, run side by side."""
-        missing = [index for index in dict.fromkeys(indices) if index not in self.encoded]
-        made = self._timed("encode", side_by_side, self._encode, missing)
-        self.encoded.update(zip(missing, made, strict=True))
-        self.encodes += len(missing)
+        self._encode_missing(indices)
         decoded = self._timed("decode", side_by_side, self.codec.decode, [self.encoded[index] for index in indices])
         return self.judge_decoded(decoded)
 
@@ -172,10 +169,16 @@ class CandidateJudge:
 
     def search_encode(self, index: int) -> bytes:
         """A level's search encode (``codec.encode``), made once."""
-        if index not in self.encoded:
-            self.encoded[index] = self._timed("encode", self._encode, index)
-            self.encodes += 1
+        self._encode_missing([index])
         return self.encoded[index]
+
+    def _encode_missing(self, indices: list[int]) -> None:
+        """The search encodes of those levels not made yet, side by side, counted and timed."""
+        missing = [index for index in dict.fromkeys(indices) if index not in self.encoded]
+        if missing:
+            made = self._timed("encode", side_by_side, self._encode, missing)
+            self.encoded.update(zip(missing, made, strict=True))
+            self.encodes += len(missing)
 
     def _encode(self, index: int) -> bytes:
         return self.codec.encode(self.pixels, self.ladder[index])
