@@ -38,8 +38,10 @@ def main() -> None:
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--codec", default="jpeg,avif,heic,bpg,webp")
     parser.add_argument("--split", default="test")
-    parser.add_argument("args", nargs="*", help="more `vpjnd compress` options, after --")
-    args = parser.parse_args()
+    argv = sys.argv[1:]
+    cut = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:cut])  # argparse drops "--" but leaves what follows unparsed
+    args.args = argv[cut + 1:]  # more `vpjnd compress` options
     rows = read_manifest(args.corpus)
     pictures = sorted({row.picture for row in rows if row.split == args.split and row.kind != "photo"})
     by_codec: dict[str, list[dict]] = {}

@@ -87,3 +87,62 @@ def test_vpjnd_calibrate_writes_a_network_for_the_corpus_criterion(two_codec_cor
     assert run(["calibrate", str(weights), str(two_codec_corpus), "-o", str(output)]) == 2  # exists
     assert run(["calibrate", str(weights), str(two_codec_corpus), "-o", str(weights), "-f"]) == 2  # the input
     assert load_file(weights).keys() == tensors.keys() and read_header(weights).calibration is None
+
+
+def test_heads_only_adds_a_head_and_moves_no_other_codec(two_codec_corpus, tmp_path):
+    from vpjnd_cli.cli import run
+    from vpjnd_cli.judges.vpjndnet import NetworkJudge
+    from vpjnd_cli.model.locate import trained_codecs
+    from vpjnd_cli.model.peak import PeakCalibration
+
+    torch.manual_seed(3)
+    weights, output = tmp_path / "net.safetensors", tmp_path / "out.safetensors"
+    shared, avif = PeakCalibration(1.2, -3.0, -1.5), PeakCalibration(0.9, -2.0, -1.0)
+    record = {"codec": "jpeg+avif", "codecs": ["jpeg", "avif"], "criterion": "paper", "epoch": 3}
+    save_weights(VPJNDNet(NET), weights, training=record, calibration=shared, codec_calibrations={"avif": avif})
+    assert run(["calibrate", str(weights), str(two_codec_corpus), "--codec", "webp", "--heads-only",
+                "-o", str(output)]) == 0
+    header = read_header(output)
+    assert header.calibration == shared and header.codec_calibrations["avif"] == avif
+    assert sorted(header.codec_calibrations) == ["avif", "webp"] and header.codec_calibrations["webp"] != shared
+    assert trained_codecs(output) == ("jpeg", "avif", "webp") and header.training["epoch"] == 3
+    assert header.training["heads"]["webp"]["data"] == two_codec_corpus.name
+    judge = NetworkJudge(output, device="cpu")
+    assert judge.for_codec("jpeg") is judge and judge.calibration == shared  # JPEG's answers stay
+    assert judge.for_codec("webp").calibration == header.codec_calibrations["webp"]
+
+
+def test_heads_only_refuses_a_file_it_cannot_extend(two_codec_corpus, tmp_path, capsys):
+    from vpjnd_cli.cli import run
+    from vpjnd_cli.model.peak import PeakCalibration
+
+    bare, strict, output = tmp_path / "bare.safetensors", tmp_path / "strict.safetensors", tmp_path / "out.safetensors"
+    save_weights(VPJNDNet(NET), bare, training={"codecs": ["jpeg"]})
+    save_weights(VPJNDNet(NET), strict, training={"codecs": ["jpeg"], "criterion": "strict"},
+                 calibration=PeakCalibration(1.0, 0.0, -1.0))
+    assert run(["calibrate", str(bare), str(two_codec_corpus), "--codec", "webp", "--heads-only", "-o",
+                str(output)]) == 2
+    assert "no calibration to keep" in capsys.readouterr().err
+    assert run(["calibrate", str(strict), str(two_codec_corpus), "--codec", "webp", "--heads-only", "-o",
+                str(output)]) == 2
+    assert "criterion" in capsys.readouterr().err and not output.exists()
+
+
+def test_heads_names_the_codecs_that_get_one(two_codec_corpus, tmp_path):
+    from vpjnd_cli.cli import run
+
+    torch.manual_seed(4)
+    weights = tmp_path / "net.safetensors"
+    save_weights(VPJNDNet(NET), weights, training={"codecs": ["jpeg"]})
+    every, webp, none = (tmp_path / f"{name}.safetensors" for name in ("every", "webp", "none"))
+    assert run(["calibrate", str(weights), str(two_codec_corpus), "-o", str(every)]) == 0
+    assert run(["calibrate", str(weights), str(two_codec_corpus), "--heads", "webp", "-o", str(webp)]) == 0
+    assert run(["calibrate", str(weights), str(two_codec_corpus), "--heads", "none", "-o", str(none)]) == 0
+    shared = read_header(every).calibration
+    assert sorted(read_header(every).codec_calibrations) == ["jpeg", "webp"]
+    assert read_header(webp).calibration == shared and read_header(none).calibration == shared
+    assert read_header(webp).codec_calibrations == {"webp": read_header(every).codec_calibrations["webp"]}
+    assert read_header(none).codec_calibrations == {}
+    assert run(["calibrate", str(weights), str(two_codec_corpus), "--heads", "avif", "-o", str(tmp_path / "x")]) == 2
+    assert run(["calibrate", str(weights), str(two_codec_corpus), "--heads", "webp", "--heads-only", "-o",
+                str(tmp_path / "y")]) == 2

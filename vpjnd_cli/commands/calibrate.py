@@ -22,9 +22,16 @@ def calibrate_command(
     codec: DatasetCodec = None,
     device: opt.Device = "auto",
     jnd_model: opt.JndModel = "epc",
+    heads: Annotated[str | None, typer.Option("--heads", metavar="CODECS", show_default=False,
+                                              help="The codecs that get a head of their own, comma-separated, or "
+                                              "none (default: every codec, when CORPUS holds several); the others "
+                                              "share the calibration.")] = None,
+    heads_only: Annotated[bool, typer.Option("--heads-only", help="Keep WEIGHTS' calibration and heads and add "
+                                             "a head for each codec of CORPUS (--codec), fitted on its pairs alone; "
+                                             "the other codecs' answers do not move.")] = False,
     force: opt.Force = False,
 ) -> None:
-    """Fit the network's luma-peak calibration on CORPUS's training pairs, a head per codec, and
+    """Fit the network's luma-peak calibration on CORPUS's training pairs, with heads per codec, and
     write the network with them as OUT (and OUT's ONNX graph when the onnx package is installed).
 
     The tensors stay WEIGHTS'; the header takes the new calibration, CORPUS's criterion and codecs.
@@ -34,16 +41,22 @@ def calibrate_command(
 
     vpjnd calibrate vpjndnet.safetensors corpus-strict -o vpjndnet-strict.safetensors
     vpjnd calibrate run/best.safetensors my-corpus --codec jpeg,webp -o mine.safetensors
+    vpjnd calibrate run/best.safetensors corpus --heads webp -o shipped.safetensors
+    vpjnd calibrate vpjndnet.safetensors webp-corpus --codec webp --heads-only -o mine.safetensors
     """
     from vpjnd_cli.console import Console
+    from vpjnd_cli.errors import UsageError
     from vpjnd_cli.imageio import check_output_path
     from vpjnd_cli.model.device import resolve_device
     from vpjnd_cli.train.peak_calibration import recalibrate
 
     check_output_path(output, inputs=(weights,), force=force)  # before the fit's minutes of work
     console = Console()
+    if heads is not None and heads_only:
+        raise UsageError("--heads-only fits a head for each --codec; drop --heads")
+    chosen = [] if heads is not None and heads.strip().lower() == "none" else codec_list(heads)
     fit = recalibrate(weights, corpus, output, codecs=codec_list(codec), device=resolve_device(device),
-                      jnd_model=jnd_model)
-    heads = f"; a head for {', '.join(fit.heads)}" if fit.heads else ""
-    console.note(f"{output}: calibrated on {fit.pairs} training pairs of {corpus}{heads}; training BCE "
+                      jnd_model=jnd_model, heads=chosen, heads_only=heads_only)
+    named = f"; a head for {', '.join(fit.heads)}" if fit.heads else ""
+    console.note(f"{output}: calibrated on {fit.pairs} training pairs of {corpus}{named}; training BCE "
                  f"{fit.network_bce:.4f} (the network alone) -> {fit.calibrated_bce:.4f}")

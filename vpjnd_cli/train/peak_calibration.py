@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from vpjnd_cli.errors import UsageError
 from vpjnd_cli.judges.base import Judge
 from vpjnd_cli.judges.vpjndnet import NetworkJudge
 from vpjnd_cli.model.peak import LumaPeak, PeakCalibration, fit_peak_calibration
@@ -44,36 +45,50 @@ MIN_HEAD_PAIRS = 30  # fewer training pairs of a codec leave it to the shared ca
 
 
 def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd_model: str, *,
-                      output: Path | None = None, training: dict[str, Any] | None = None) -> CalibrationFit:
-    """Fit the calibration of the network in ``path`` on ``dataset``'s train split, and a head per
-    codec when the set has several, and write the network with them to ``output`` (default: rewrite
-    ``path``), its training record replaced by ``training`` when given.
+                      output: Path | None = None, training: dict[str, Any] | None = None,
+                      heads: list[str] | None = None, heads_only: bool = False) -> CalibrationFit:
+    """Fit the calibration of the network in ``path`` on ``dataset``'s train split, and a head for
+    each codec of ``heads`` (default: every codec, when the set has several), and write the network
+    with them to ``output`` (default: rewrite ``path``), its training record replaced by
+    ``training`` when given. With ``heads_only``, the file's calibration and heads stay and a head
+    is fitted for each of the set's codecs, even one.
 
     Why heads: the network learned one scale for every codec, but its answer runs a few levels
     conservative on some codecs and not on others; a codec's own three numbers remove that offset
-    without touching the network.
+    without touching the network. Why some codecs only: a head measured to help one codec can be
+    added without moving the answers of the codecs it does not help.
     """
     header = read_header(path)
-    model = load_model(path, device)
-    judge = _PeakRecordingJudge(NetworkJudge.from_model(model, device), LumaPeak())
+    kept = header.calibration if heads_only else None
+    if heads_only and kept is None:
+        raise UsageError("no calibration to keep beside new heads: calibrate the file whole first", path)
     pictures = dataset.split("train")
-    network = pair_scores(dataset, judge, pictures, jnd_model)
-    peaks = np.concatenate(judge.peaks) if judge.peaks else np.zeros(0)
     codecs = np.repeat([dataset.codec_of(info.id) for info in pictures],
                        [len(dataset.labels(info.id)) for info in pictures])
-    calibration = fit_peak_calibration(network.probabilities, peaks, network.labels, judge.statistic)
-    heads = {}
-    if len(dataset.codecs) > 1:
-        heads = {codec: fit_peak_calibration(network.probabilities[mine], peaks[mine], network.labels[mine],
-                                             judge.statistic)
-                 for codec in dataset.codecs if (mine := codecs == codec).sum() >= MIN_HEAD_PAIRS}
+    chosen = dataset.codecs if heads_only else heads
+    if chosen is None:
+        chosen = dataset.codecs if len(dataset.codecs) > 1 else []
+    elif few := [codec for codec in chosen if (codecs == codec).sum() < MIN_HEAD_PAIRS]:
+        raise UsageError(f"{few[0]} has fewer than {MIN_HEAD_PAIRS} training pairs, too few for a head")
+    model = load_model(path, device)
+    statistic = kept.statistic if kept else LumaPeak()
+    judge = _PeakRecordingJudge(NetworkJudge.from_model(model, device), statistic)
+    network = pair_scores(dataset, judge, pictures, jnd_model)
+    peaks = np.concatenate(judge.peaks) if judge.peaks else np.zeros(0)
+
+    def fit(mine: np.ndarray) -> PeakCalibration:
+        return fit_peak_calibration(network.probabilities[mine], peaks[mine], network.labels[mine], statistic)
+
+    calibration = kept or fit(np.ones(codecs.size, bool))
+    fitted = dict(header.codec_calibrations) if kept else {}
+    fitted |= {codec: fit(codecs == codec) for codec in chosen if (codecs == codec).sum() >= MIN_HEAD_PAIRS}
     calibrated = network.probabilities.copy()
     for codec in np.unique(codecs):
         mine = codecs == codec
-        calibrated[mine] = heads.get(str(codec), calibration).apply(network.probabilities[mine], peaks[mine])
+        calibrated[mine] = fitted.get(str(codec), calibration).apply(network.probabilities[mine], peaks[mine])
     save_weights(model, output or path, training=header.training if training is None else training, ema=header.ema,
-                 calibration=calibration, codec_calibrations=heads)
-    return CalibrationFit(calibration, heads, network.labels.size, network.bce(),
+                 calibration=calibration, codec_calibrations=fitted)
+    return CalibrationFit(calibration, fitted, network.labels.size, network.bce(),
                           PairScores(network.labels, calibrated).bce())
 
 
@@ -104,20 +119,35 @@ class _PeakRecordingJudge(Judge):
 
 
 def recalibrate(weights: Path, corpus: Path, output: Path, *, codecs: list[str] | None, device: torch.device,
-                jnd_model: str) -> CalibrationFit:
+                jnd_model: str, heads: list[str] | None = None, heads_only: bool = False) -> CalibrationFit:
     """``vpjnd calibrate``: the network of ``weights`` with a calibration (and heads) fitted on
-    ``corpus``'s training pairs, written to ``output`` with its ONNX graph when onnx is installed.
-    The training record takes the corpus's criterion and codecs, which decide what the file judges."""
+    ``corpus``'s training pairs (heads: ``calibrate_weights``), written to ``output`` with its ONNX
+    graph when onnx is installed.
+    The training record takes the corpus's criterion and codecs, which decide what the file judges;
+    with ``heads_only`` it keeps the file's, adds the corpus's codecs and records where each new head
+    came from."""
     from vpjnd_cli.errors import ToolMissingError
     from vpjnd_cli.model.export import export_graph
     from vpjnd_cli.model.locate import weights_name
     from vpjnd_cli.train.detect import open_training_set
 
     dataset = open_training_set(corpus, codecs=codecs)
-    record = {**read_header(weights).training, "criterion": dataset.criterion, "codec": dataset.codec_name,
-              "codecs": dataset.codecs,
-              "calibrated": {"from": weights_name(weights), "data": corpus.name, "date": date.today().isoformat()}}
-    fit = calibrate_weights(weights, dataset, device, jnd_model, output=output, training=record)
+    training = read_header(weights).training
+    source = {"from": weights_name(weights), "data": corpus.name, "date": date.today().isoformat()}
+    if not heads_only:
+        record = {**training, "criterion": dataset.criterion, "codec": dataset.codec_name, "codecs": dataset.codecs,
+                  "calibrated": source}
+    elif dataset.criterion != training.get("criterion", "paper"):
+        raise UsageError(f"{corpus} holds {dataset.criterion} labels and the file judges the "
+                         f"{training.get('criterion', 'paper')} criterion: a head must share its file's criterion",
+                         weights)
+    else:
+        known = list(training.get("codecs") or [])
+        judged = known + [codec for codec in dataset.codecs if codec not in known]
+        record = {**training, "codec": "+".join(judged), "codecs": judged,
+                  "heads": {**training.get("heads", {}), **dict.fromkeys(dataset.codecs, source)}}
+    fit = calibrate_weights(weights, dataset, device, jnd_model, output=output, training=record, heads=heads,
+                            heads_only=heads_only)
     with contextlib.suppress(ToolMissingError):  # without onnx, torch runs the file
         export_graph(output)
     return fit
