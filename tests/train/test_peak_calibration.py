@@ -110,6 +110,10 @@ def test_heads_only_adds_a_head_and_moves_no_other_codec(two_codec_corpus, tmp_p
     judge = NetworkJudge(output, device="cpu")
     assert judge.for_codec("jpeg") is judge and judge.calibration == shared  # JPEG's answers stay
     assert judge.for_codec("webp").calibration == header.codec_calibrations["webp"]
+    save_weights(VPJNDNet(NET), weights, training={"codec": "jpeg"}, calibration=shared)  # before the codec list
+    assert run(["calibrate", str(weights), str(two_codec_corpus), "--codec", "webp", "--heads-only", "-f",
+                "-o", str(output)]) == 0
+    assert trained_codecs(output) == ("jpeg", "webp")
 
 
 def test_heads_only_refuses_a_file_it_cannot_extend(two_codec_corpus, tmp_path, capsys):

@@ -142,7 +142,8 @@ def recalibrate(weights: Path, corpus: Path, output: Path, *, codecs: list[str] 
                          f"{training.get('criterion', 'paper')} criterion: a head must share its file's criterion",
                          weights)
     else:
-        known = list(training.get("codecs") or [])
+        legacy = training.get("codec")  # files from before the codec list name "jpeg" or "jpeg+webp"
+        known = list(training.get("codecs") or (legacy.split("+") if isinstance(legacy, str) else []))
         judged = known + [codec for codec in dataset.codecs if codec not in known]
         record = {**training, "codec": "+".join(judged), "codecs": judged,
                   "heads": {**training.get("heads", {}), **dict.fromkeys(dataset.codecs, source)}}
