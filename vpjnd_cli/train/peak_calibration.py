@@ -65,13 +65,14 @@ def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd
     pictures = dataset.split("train")
     codecs = np.repeat([dataset.codec_of(info.id) for info in pictures],
                        [len(dataset.labels(info.id)) for info in pictures])
+    pairs = {codec: int((codecs == codec).sum()) for codec in dataset.codecs}
     chosen = dataset.codecs if heads_only else heads
-    if chosen is None:
-        chosen = dataset.codecs if len(dataset.codecs) > 1 else []
-    elif few := [codec for codec in chosen if (codecs == codec).sum() < MIN_HEAD_PAIRS]:
+    if chosen is None:  # the default: every codec with pairs enough, when the set has several
+        chosen = [codec for codec in dataset.codecs if pairs[codec] >= MIN_HEAD_PAIRS] if len(pairs) > 1 else []
+    elif few := [codec for codec in chosen if pairs.get(codec, 0) < MIN_HEAD_PAIRS]:
         raise UsageError(f"{few[0]} has fewer than {MIN_HEAD_PAIRS} training pairs, too few for a head")
     model = load_model(path, device)
-    statistic = kept.statistic if kept else LumaPeak()
+    statistic = kept.statistic if kept is not None else LumaPeak()
     judge = _PeakRecordingJudge(NetworkJudge.from_model(model, device), statistic)
     network = pair_scores(dataset, judge, pictures, jnd_model)
     peaks = np.concatenate(judge.peaks) if judge.peaks else np.zeros(0)
@@ -79,9 +80,9 @@ def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd
     def fit(mine: np.ndarray) -> PeakCalibration:
         return fit_peak_calibration(network.probabilities[mine], peaks[mine], network.labels[mine], statistic)
 
-    calibration = kept or fit(np.ones(codecs.size, bool))
-    fitted = dict(header.codec_calibrations) if kept else {}
-    fitted |= {codec: fit(codecs == codec) for codec in chosen if (codecs == codec).sum() >= MIN_HEAD_PAIRS}
+    calibration = kept if kept is not None else fit(np.ones(codecs.size, bool))
+    fitted = dict(header.codec_calibrations) if kept is not None else {}
+    fitted |= {codec: fit(codecs == codec) for codec in chosen}
     calibrated = network.probabilities.copy()
     for codec in np.unique(codecs):
         mine = codecs == codec
