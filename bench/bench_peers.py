@@ -15,7 +15,7 @@ start-up included, as a user would see it):
 - ``vpjnd-jpeg``    ``vpjnd compress IN -o OUT.jpg`` with the default judge (also webp, avif, jxl; bpg
                     with --bpg, heic with --heic); ``vpjnd-jpeg-pjnd`` the same with ``--judge pjnd``, the weight-free rule;
                     ``vpjnd-jpeg-strict`` with ``--criterion strict`` (1:1 viewing; 4:4:4 and 4:2:0 rungs),
-                    ``vpjnd-jpeg-strict-50`` and ``-90`` the same at ``--sur 0.5`` and ``0.9``
+                    ``vpjnd-jpeg-strict-50``, ``-79`` and ``-90`` the same at ``--sur 0.5``, ``0.79`` and ``0.9``
 - ``guetzli``       ``guetzli IN.png OUT.jpg`` (default quality 95)
 - ``cjxl-d1``       ``cjxl -d 1 IN.png OUT.jxl`` (decoded with djxl for scoring)
 - ``jpegoptim-85``  ``jpegoptim --max=85 --stdout Q100.jpg``: jpegoptim recompresses a JPEG, so it is
@@ -246,6 +246,7 @@ def tools(args: argparse.Namespace, skipped: dict[str, str]) -> list[tuple[str, 
             ("vpjnd-jpeg", ".jpg", vp), ("vpjnd-jpeg-pjnd", ".jpg", [*vp, "--judge", "pjnd"]),
             ("vpjnd-jpeg-strict", ".jpg", [*vp, "--criterion", "strict"]),
             ("vpjnd-jpeg-strict-50", ".jpg", [*vp, "--criterion", "strict", "--sur", "0.5"]),
+            ("vpjnd-jpeg-strict-79", ".jpg", [*vp, "--criterion", "strict", "--sur", "0.79"]),
             ("vpjnd-jpeg-strict-90", ".jpg", [*vp, "--criterion", "strict", "--sur", "0.9"]),
             ("vpjnd-webp", ".webp", vp), ("vpjnd-avif", ".avif", vp), ("vpjnd-jxl", ".jxl", vp)]
     if args.bpg:
