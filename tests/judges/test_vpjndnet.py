@@ -210,3 +210,32 @@ def test_a_codec_head_decides_for_its_codec_and_the_shared_calibration_for_the_o
     chosen = {codec: predict(picture, Settings(codecs=(codec,), weights=path)).level for codec in ("webp", "jpeg")}
     assert chosen["webp"] == webp.levels()[-1].setting  # the head passes the most distorted level
     assert chosen["jpeg"] != get_codec("jpeg").levels()[-1].setting
+
+
+def test_a_head_with_a_norm_of_its_own_measures_the_error_its_way(tmp_path):
+    """A head that reduces the luma error by its 3-norm: its codec's answer is that head applied
+    to the network and the 3-norm, on the reference prepared once for every codec."""
+    import torch
+
+    from vpjnd_cli.judges.vpjndnet import NetworkJudge
+    from vpjnd_cli.model.peak import LumaPeak, PeakCalibration
+    from vpjnd_cli.model.weights import load_model, save_weights
+
+    shared = PeakCalibration(net_scale=0.7, bias=-13.9, peak_slope=-2.8)
+    head = PeakCalibration(net_scale=1.1, bias=-14.0, peak_slope=-3.1, norm=3.0)
+    path = tmp_path / "norm-head.safetensors"
+    save_weights(load_model(SHIPPED, "cpu"), path, calibration=shared, codec_calibrations={"avif": head})
+    reference = natural_picture(64, 96, seed=3)
+    avif = get_codec("avif")
+    candidates = [avif.decode(avif.encode(reference, level)) for level in avif.levels()[::20]]
+    alone = NetworkJudge(path, device="cpu", peak_calibration=False)
+    network = alone.probabilities(alone.prepare(reference, jnd_map(reference, "epc")), candidates)
+    judge = NetworkJudge(path, device="cpu")
+    prepared = judge.prepare(reference, jnd_map(reference, "epc"))
+    three_norm = LumaPeak(norm=3.0)
+    expected = head.apply(network, three_norm.peaks(three_norm.reference(reference), candidates))
+    np.testing.assert_allclose(judge.for_codec("avif").probabilities(prepared, candidates), expected, rtol=1e-9)
+    on_torch = NetworkJudge(path, device="cpu")
+    on_torch.run_maths_on(torch.device("cpu"))  # the GPU path, on the CPU
+    np.testing.assert_allclose(on_torch.for_codec("avif").probabilities(on_torch.prepare(reference, jnd_map(
+        reference, "epc")), candidates), expected, rtol=1e-4)

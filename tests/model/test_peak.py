@@ -69,7 +69,9 @@ def test_an_identical_candidate_passes_and_a_larger_peak_never_raises_p():
                                     {"net_scale": float("nan"), "bias": 0, "peak_slope": 0},
                                     {"net_scale": 1, "bias": 0, "peak_slope": 0, "quantile": 1.5},
                                     {"net_scale": "1", "bias": 0, "peak_slope": 0},
-                                    {"net_scale": 1, "bias": 0, "peak_slope": 0, "downscale": 1.5}])
+                                    {"net_scale": 1, "bias": 0, "peak_slope": 0, "downscale": 1.5},
+                                    {"net_scale": 1, "bias": 0, "peak_slope": 0, "norm": -3},
+                                    {"net_scale": 1, "bias": 0, "peak_slope": 0, "norm": 100}])
 def test_bad_records_are_refused(fields):
     with pytest.raises((TypeError, ValueError)):
         PeakCalibration.from_dict(fields)
@@ -92,6 +94,23 @@ def test_the_fast_paths_match_the_textbook_formulas():
         full_size = LumaPeak(quantile=q, downscale=1)
         peak = full_size.peaks(full_size.reference(rgb), [candidate])[0]
         assert peak == pytest.approx(np.quantile(error, q), rel=1e-6)
+    for p in (1.0, 3.0):
+        full_size = LumaPeak(downscale=1, norm=p)
+        norm = full_size.peaks(full_size.reference(rgb), [candidate])[0]
+        assert norm == pytest.approx(np.mean(error.astype(np.float64) ** p) ** (1 / p), rel=1e-6)
+
+
+def test_the_3_norm_counts_a_spread_error_the_quantile_misses():
+    """A faint error over half the picture, away from a blotch: the blotch sets the 99.9th
+    percentile either way, the 3-norm grows with the spread error."""
+    reference = np.full((80, 120, 3), 128, np.uint8)
+    blotch = reference.copy()
+    blotch[8:18, 8:18] = 160
+    spread = blotch.copy()
+    spread[40:] += 4
+    quantile, norm = (statistic.peaks(statistic.reference(reference), [blotch, spread])
+                      for statistic in (LumaPeak(), LumaPeak(norm=3.0)))
+    assert quantile[1] == quantile[0] and norm[1] > 1.05 * norm[0]
 
 
 def test_the_downscaled_peak_follows_the_full_size_one():

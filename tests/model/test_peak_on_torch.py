@@ -24,8 +24,9 @@ def _candidates(reference: np.ndarray) -> list[np.ndarray]:
 
 @pytest.mark.parametrize(
     "statistic",
-    [LumaPeak(), LumaPeak(downscale=1), LumaPeak(sigma=5.0, quantile=0.5, downscale=3), LumaPeak(quantile=0.9999)],
-    ids=["shipped", "full-size", "median", "top-rank"],
+    [LumaPeak(), LumaPeak(downscale=1), LumaPeak(sigma=5.0, quantile=0.5, downscale=3), LumaPeak(quantile=0.9999),
+     LumaPeak(norm=3.0)],
+    ids=["shipped", "full-size", "median", "top-rank", "3-norm"],
 )
 @pytest.mark.parametrize("size", [(96, 128), (75, 101)], ids=["even", "odd"])
 def test_the_torch_peaks_are_lumapeaks(statistic: LumaPeak, size: tuple[int, int]) -> None:

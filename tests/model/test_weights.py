@@ -139,12 +139,15 @@ def test_codec_heads_travel_in_the_header_beside_the_calibration(tmp_path, small
     assert read_header(path).calibration == shared and read_header(path).codec_calibrations == heads
     with pytest.raises(ValueError, match="need the file's calibration"):
         save_weights(small_model, path, codec_calibrations=heads)
-    with pytest.raises(ValueError, match="must measure the luma peak as it does"):
-        other_statistic = PeakCalibration(net_scale=0.9, bias=-12.0, peak_slope=-2.5, sigma=5.0)
-        save_weights(small_model, path, calibration=shared, codec_calibrations={"webp": other_statistic})
-    other_blur = json.dumps({"webp": {**heads["webp"].to_dict(), "sigma": 5.0}})
+    with pytest.raises(ValueError, match="must measure the luma at its downscale"):
+        other_scale = PeakCalibration(net_scale=0.9, bias=-12.0, peak_slope=-2.5, downscale=1)
+        save_weights(small_model, path, calibration=shared, codec_calibrations={"webp": other_scale})
+    own_reduction = {"webp": PeakCalibration(net_scale=0.9, bias=-12.0, peak_slope=-2.5, sigma=5.0, norm=3.0)}
+    save_weights(small_model, path, calibration=shared, codec_calibrations=own_reduction)  # the luma is shared
+    assert read_header(path).codec_calibrations == own_reduction
+    other_scale_json = json.dumps({"webp": {**heads["webp"].to_dict(), "downscale": 1}})
     for metadata in ({"codec_peak_calibrations": json.dumps({"webp": heads["webp"].to_dict()})},  # no shared one
-                     {"peak_calibration": json.dumps(shared.to_dict()), "codec_peak_calibrations": other_blur}):
+                     {"peak_calibration": json.dumps(shared.to_dict()), "codec_peak_calibrations": other_scale_json}):
         write_raw(path, small_model, {**header_config(small_config), **metadata})
         with pytest.raises(InputError, match="codec calibrations need the file's calibration"):
             read_header(path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 from jnd_sets import make_mcl_jci
@@ -110,6 +112,12 @@ def test_heads_only_adds_a_head_and_moves_no_other_codec(two_codec_corpus, tmp_p
     judge = NetworkJudge(output, device="cpu")
     assert judge.for_codec("jpeg") is judge and judge.calibration == shared  # JPEG's answers stay
     assert judge.for_codec("webp").calibration == header.codec_calibrations["webp"]
+    normed = tmp_path / "normed.safetensors"
+    assert run(["calibrate", str(weights), str(two_codec_corpus), "--codec", "webp", "--heads-only", "--peak-norm",
+                "3", "-o", str(normed)]) == 0
+    webp = read_header(normed).codec_calibrations["webp"]
+    assert webp.norm == 3.0 and webp.statistic == replace(shared.statistic, norm=3.0)  # its own reduction
+    assert read_header(normed).calibration == shared and webp != header.codec_calibrations["webp"]
     save_weights(VPJNDNet(NET), weights, training={"codec": "jpeg"}, calibration=shared)  # before the codec list
     assert run(["calibrate", str(weights), str(two_codec_corpus), "--codec", "webp", "--heads-only", "-f",
                 "-o", str(output)]) == 0
@@ -150,3 +158,5 @@ def test_heads_names_the_codecs_that_get_one(two_codec_corpus, tmp_path):
     assert run(["calibrate", str(weights), str(two_codec_corpus), "--heads", "avif", "-o", str(tmp_path / "x")]) == 2
     assert run(["calibrate", str(weights), str(two_codec_corpus), "--heads", "webp", "--heads-only", "-o",
                 str(tmp_path / "y")]) == 2
+    assert run(["calibrate", str(weights), str(two_codec_corpus), "--peak-norm", "3", "-o", str(tmp_path / "z")]) == 2
+    assert not any((tmp_path / name).exists() for name in "xyz")

@@ -29,6 +29,10 @@ def calibrate_command(
     heads_only: Annotated[bool, typer.Option("--heads-only", help="Keep WEIGHTS' calibration and heads and add "
                                              "a head for each codec of CORPUS (--codec), fitted on its pairs alone; "
                                              "the other codecs' answers do not move.")] = False,
+    norm: Annotated[float | None, typer.Option("--peak-norm", metavar="P", min=1.0, max=16.0, show_default=False,
+                                               help="With --heads-only: the new heads measure the luma error by "
+                                               "its P-norm (3: as butteraugli's 3-norm) instead of the file's "
+                                               "99.9th percentile.")] = None,
     force: opt.Force = False,
 ) -> None:
     """Fit the network's luma-peak calibration on CORPUS's training pairs, with heads per codec, and
@@ -43,6 +47,7 @@ def calibrate_command(
     vpjnd calibrate run/best.safetensors my-corpus --codec jpeg,webp -o mine.safetensors
     vpjnd calibrate run/best.safetensors corpus --heads webp -o shipped.safetensors
     vpjnd calibrate vpjndnet.safetensors webp-corpus --codec webp --heads-only -o mine.safetensors
+    vpjnd calibrate vpjndnet.safetensors corpus --codec avif --heads-only --peak-norm 3 -o mine.safetensors
     """
     from vpjnd_cli.console import Console
     from vpjnd_cli.errors import UsageError
@@ -54,9 +59,11 @@ def calibrate_command(
     console = Console()
     if heads is not None and heads_only:
         raise UsageError("--heads-only fits a head for each --codec; drop --heads")
+    if norm is not None and not heads_only:
+        raise UsageError("--peak-norm sets the norm of the heads that --heads-only adds; add --heads-only")
     chosen = [] if heads is not None and heads.strip().lower() == "none" else codec_list(heads)
     fit = recalibrate(weights, corpus, output, codecs=codec_list(codec), device=resolve_device(device),
-                      jnd_model=jnd_model, heads=chosen, heads_only=heads_only)
+                      jnd_model=jnd_model, heads=chosen, heads_only=heads_only, norm=norm)
     named = f"; a head for {', '.join(fit.heads)}" if fit.heads else ""
     console.note(f"{output}: calibrated on {fit.pairs} training pairs of {corpus}{named}; training BCE "
                  f"{fit.network_bce:.4f} (the network alone) -> {fit.calibrated_bce:.4f}")

@@ -85,13 +85,16 @@ class NetworkJudge(Judge):
         self.maths_device: torch.device | None = None
 
     def for_codec(self, codec: str) -> NetworkJudge:
-        """This judge with the codec's own calibration when the file has one (its head); the
-        network, its engine and the prepared references are shared."""
+        """This judge with the codec's own calibration when the file has one (its head), which
+        may reduce the luma error its own way; the network, its engine and the prepared references
+        (whose luma every head shares: model/peak.py, heads_problem) are shared."""
         head = self.codec_calibrations.get(codec)
-        if head is None or head == self.calibration:
+        if head is None or head == self.calibration or self.calibration is None:
             return self
         judge = copy.copy(self)
         judge.calibration = head
+        if head.statistic != self.calibration.statistic:
+            judge.peak = self._peak_for(head.statistic)
         return judge
 
     def _maths_where_the_network_runs(self, device: str) -> None:
@@ -112,13 +115,19 @@ class NetworkJudge(Judge):
         tests also choose the CPU, to check them against the OpenCV path)."""
         import torch
 
-        from vpjnd_cli.model.peak_on_torch import TorchLumaPeak
-
         if device.type == "cuda":  # the same convolution algorithms in every process, as PatchJudge chooses
             torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = False, True
         self.maths_device = device
         if self.calibration is not None:
-            self.peak = TorchLumaPeak(self.calibration.statistic, device)
+            self.peak = self._peak_for(self.calibration.statistic)
+
+    def _peak_for(self, statistic: LumaPeak) -> LumaPeak | TorchLumaPeak:
+        """``statistic`` measured where this judge's maths run."""
+        if self.maths_device is None:
+            return statistic
+        from vpjnd_cli.model.peak_on_torch import TorchLumaPeak
+
+        return TorchLumaPeak(statistic, self.maths_device)
 
     def jnd_map(self, picture: np.ndarray, model: str) -> np.ndarray:
         if self.maths_device is None:

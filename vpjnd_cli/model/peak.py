@@ -39,6 +39,7 @@ _P_CLIP = 1e-6  # the network's probability is clipped before its logit
 _Z_CLIP = 500.0  # keeps exp below float64's overflow (709); P there is within 1e-217 of 0 or 1
 MAX_SIGMA = 64.0  # px: a wider blur costs seconds per candidate and measures nothing local
 MAX_DOWNSCALE = 64
+MAX_NORM = 16.0  # beyond it the p-norm is the maximum, which the quantile already covers
 
 
 def opsin_luma(rgb: np.ndarray) -> np.ndarray:
@@ -63,7 +64,12 @@ def opsin_luma(rgb: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class LumaPeak:
-    """The ``quantile`` of |Gaussian blur (``sigma`` px) of the candidate's opsin luma minus the reference's|.
+    """The ``quantile`` of |Gaussian blur (``sigma`` px) of the candidate's opsin luma minus the reference's|,
+    or with ``norm`` p > 0 its p-norm, (mean |blurred error|^p)^(1/p), instead.
+
+    Why a norm: the quantile sees the worst blotch only; the 3-norm also counts an error spread
+    thin over the picture (blur, banding), as butteraugli's 3-norm, the labels' teacher, does. It
+    serves the heads of codecs whose damage spreads (docs/experiments.md).
 
     Both pictures are first area-averaged by ``downscale`` (blur sigma / downscale there): every
     candidate of a search needs the statistic, and at full size it cost 24 ms per 1920x1080
@@ -74,6 +80,7 @@ class LumaPeak:
     sigma: float = DEFAULT_SIGMA
     quantile: float = DEFAULT_QUANTILE
     downscale: int = DEFAULT_DOWNSCALE
+    norm: float = 0.0  # 0: the quantile
 
     def reference(self, rgb: np.ndarray) -> np.ndarray:
         """The reference's luma, computed once per picture."""
@@ -84,8 +91,8 @@ class LumaPeak:
         for i, candidate in enumerate(candidates):
             error = opsin_luma(self.shrink(candidate))
             error -= reference_luma
-            blurred = cv2.GaussianBlur(error, (0, 0), self.sigma / self.downscale)
-            peaks[i] = _quantile(np.abs(blurred).ravel(), self.quantile)
+            blurred = np.abs(cv2.GaussianBlur(error, (0, 0), self.sigma / self.downscale)).ravel()
+            peaks[i] = p_norm(blurred, self.norm) if self.norm else _quantile(blurred, self.quantile)
         return peaks
 
     def shrink(self, rgb: np.ndarray) -> np.ndarray:
@@ -103,6 +110,11 @@ def _quantile(values: np.ndarray, q: float) -> float:
     return interpolate(ordered[low], ordered[high], fraction)
 
 
+def p_norm(values: np.ndarray, p: float) -> float:
+    """(mean values^p)^(1/p) of non-negative float32 values, summed in float64 (as the GPU path does)."""
+    return float(np.mean(np.power(values, p, dtype=np.float64)) ** (1 / p))
+
+
 def quantile_ranks(size: int, q: float) -> tuple[int, int, float]:
     """The two ascending ranks (0-based) the linear ``q`` quantile of ``size`` values lies between, and how far."""
     position = q * (size - 1)
@@ -117,7 +129,7 @@ def interpolate(lower: np.float32, upper: np.float32, fraction: float) -> float:
 
 @dataclass(frozen=True)
 class PeakCalibration:
-    """logit P = net_scale * logit(P_net) + bias + peak_slope * ln(LumaPeak(sigma, quantile, downscale))."""
+    """logit P = net_scale * logit(P_net) + bias + peak_slope * ln(LumaPeak(sigma, quantile, downscale, norm))."""
 
     net_scale: float
     bias: float
@@ -125,6 +137,7 @@ class PeakCalibration:
     sigma: float = DEFAULT_SIGMA
     quantile: float = DEFAULT_QUANTILE
     downscale: int = DEFAULT_DOWNSCALE
+    norm: float = 0.0
 
     def __post_init__(self) -> None:
         values = asdict(self).values()
@@ -134,10 +147,12 @@ class PeakCalibration:
             raise ValueError(f"peak calibration: sigma must be in (0, {MAX_SIGMA:g}] and quantile within (0, 1)")
         if not isinstance(self.downscale, int) or not 1 <= self.downscale <= MAX_DOWNSCALE:
             raise ValueError(f"peak calibration: downscale must be an integer from 1 to {MAX_DOWNSCALE}")
+        if not 0 <= self.norm <= MAX_NORM:
+            raise ValueError(f"peak calibration: norm must be 0 (the quantile) or a power up to {MAX_NORM:g}")
 
     @property
     def statistic(self) -> LumaPeak:
-        return LumaPeak(self.sigma, self.quantile, self.downscale)
+        return LumaPeak(self.sigma, self.quantile, self.downscale, self.norm)
 
     def apply(self, net_probabilities: np.ndarray, peaks: np.ndarray) -> np.ndarray:
         """Calibrated P(perceptually lossless), float64 like the network's."""
@@ -155,10 +170,11 @@ class PeakCalibration:
 
 def heads_problem(calibration: PeakCalibration | None, heads: Mapping[str, PeakCalibration]) -> str | None:
     """Why codec ``heads`` cannot sit beside the file's ``calibration`` (None: they can). The
-    judge measures each candidate's peak once, with the file's statistic, for whichever codec:
-    a head needs that calibration (the one for the codecs without a head) and its statistic."""
-    if heads and (calibration is None or any(head.statistic != calibration.statistic for head in heads.values())):
-        return "codec calibrations need the file's calibration and must measure the luma peak as it does"
+    judge prepares each reference's luma once, at the file's downscale, for whichever codec: a head
+    needs that calibration (the one for the codecs without a head) and its downscale; its blur and
+    reduction (quantile or norm) may be its own."""
+    if heads and (calibration is None or any(head.downscale != calibration.downscale for head in heads.values())):
+        return "codec calibrations need the file's calibration and must measure the luma at its downscale"
     return None
 
 

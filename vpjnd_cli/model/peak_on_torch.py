@@ -4,8 +4,8 @@ Why: every candidate of a search needs the peak, 6-7 ms of one CPU core per 1920
 0.2 s of a JPEG search, while the network's whole block takes a few ms on a GPU. The area
 shrink stays on the CPU: OpenCV's uint8 average is exact and takes 0.6 ms, and it leaves a
 quarter of the bytes to send. The opsin tables, the blur and the two order statistics of the
-quantile are the CPU path's own, so peaks agree with ``LumaPeak.peaks`` to float rounding
-(tests/model/test_peak_on_torch.py).
+quantile (or the p-norm, summed in float64) are the CPU path's own, so peaks agree with
+``LumaPeak.peaks`` to float rounding (tests/model/test_peak_on_torch.py).
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ class TorchLumaPeak:
             error = F.pad(error, (pad,) * 4, mode="reflect")  # cv2's default border, gfedcb|abcdefgh
             error = F.conv2d(error, self._blur[None, None, None, :])
             error = F.conv2d(error, self._blur[None, None, :, None]).abs().flatten(1)
+            if self.statistic.norm:
+                power = self.statistic.norm
+                return error.double().pow(power).mean(dim=1).pow(1 / power).cpu().numpy()
             low, high, fraction = quantile_ranks(error.shape[1], self.statistic.quantile)
             lower, upper = (error.kthvalue(rank + 1, dim=1).values.cpu().numpy() for rank in (low, high))
         return np.array([interpolate(a, b, fraction) for a, b in zip(lower, upper, strict=True)])

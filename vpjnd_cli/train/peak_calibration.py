@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -46,12 +46,14 @@ MIN_HEAD_PAIRS = 30  # fewer training pairs of a codec leave it to the shared ca
 
 def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd_model: str, *,
                       output: Path | None = None, training: dict[str, Any] | None = None,
-                      heads: list[str] | None = None, heads_only: bool = False) -> CalibrationFit:
+                      heads: list[str] | None = None, heads_only: bool = False,
+                      norm: float | None = None) -> CalibrationFit:
     """Fit the calibration of the network in ``path`` on ``dataset``'s train split, and a head for
     each codec of ``heads`` (default: every codec, when the set has several), and write the network
     with them to ``output`` (default: rewrite ``path``), its training record replaced by
     ``training`` when given. With ``heads_only``, the file's calibration and heads stay and a head
-    is fitted for each of the set's codecs, even one.
+    is fitted for each of the set's codecs, even one; ``norm`` (heads_only only) makes those heads
+    measure the luma error by its p-norm instead of the file's quantile (LumaPeak).
 
     Why heads: the network learned one scale for every codec, but its answer runs a few levels
     conservative on some codecs and not on others; a codec's own three numbers remove that offset
@@ -62,6 +64,8 @@ def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd
     kept = header.calibration if heads_only else None
     if heads_only and kept is None:
         raise UsageError("no calibration to keep beside new heads: calibrate the file whole first", path)
+    if norm is not None and not heads_only:
+        raise UsageError("a norm of its own is for the heads that --heads-only adds")
     pictures = dataset.split("train")
     codecs = np.repeat([dataset.codec_of(info.id) for info in pictures],
                        [len(dataset.labels(info.id)) for info in pictures])
@@ -73,6 +77,8 @@ def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd
         raise UsageError(f"{few[0]} has fewer than {MIN_HEAD_PAIRS} training pairs, too few for a head")
     model = load_model(path, device)
     statistic = kept.statistic if kept is not None else LumaPeak()
+    if norm is not None:
+        statistic = replace(statistic, norm=norm)
     judge = _PeakRecordingJudge(NetworkJudge.from_model(model, device), statistic)
     network = pair_scores(dataset, judge, pictures, jnd_model)
     peaks = np.concatenate(judge.peaks) if judge.peaks else np.zeros(0)
@@ -120,7 +126,8 @@ class _PeakRecordingJudge(Judge):
 
 
 def recalibrate(weights: Path, corpus: Path, output: Path, *, codecs: list[str] | None, device: torch.device,
-                jnd_model: str, heads: list[str] | None = None, heads_only: bool = False) -> CalibrationFit:
+                jnd_model: str, heads: list[str] | None = None, heads_only: bool = False,
+                norm: float | None = None) -> CalibrationFit:
     """``vpjnd calibrate``: the network of ``weights`` with a calibration (and heads) fitted on
     ``corpus``'s training pairs (heads: ``calibrate_weights``), written to ``output`` with its ONNX
     graph when onnx is installed.
@@ -149,7 +156,7 @@ def recalibrate(weights: Path, corpus: Path, output: Path, *, codecs: list[str] 
         record = {**training, "codec": "+".join(judged), "codecs": judged,
                   "heads": {**training.get("heads", {}), **dict.fromkeys(dataset.codecs, source)}}
     fit = calibrate_weights(weights, dataset, device, jnd_model, output=output, training=record, heads=heads,
-                            heads_only=heads_only)
+                            heads_only=heads_only, norm=norm)
     with contextlib.suppress(ToolMissingError):  # without onnx, torch runs the file
         export_graph(output)
     return fit
