@@ -68,8 +68,9 @@ class LumaPeak:
     or with ``norm`` p > 0 its p-norm, (mean |blurred error|^p)^(1/p), instead.
 
     Why a norm: the quantile sees the worst blotch only; the 3-norm also counts an error spread
-    thin over the picture (blur, banding), as butteraugli's 3-norm, the labels' teacher, does. It
-    serves the heads of codecs whose damage spreads (docs/experiments.md).
+    thin over the picture (blur, banding), as butteraugli's 3-norm, the labels' teacher, does, and
+    dilutes a few broken edges on a flat picture. A codec's head may read it (`vpjnd calibrate
+    --peak-norm`); docs/experiments.md has what it did for AVIF.
 
     Both pictures are first area-averaged by ``downscale`` (blur sigma / downscale there): every
     candidate of a search needs the statistic, and at full size it cost 24 ms per 1920x1080
