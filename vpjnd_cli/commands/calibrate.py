@@ -59,8 +59,6 @@ def calibrate_command(
     console = Console()
     if heads is not None and heads_only:
         raise UsageError("--heads-only fits a head for each --codec; drop --heads")
-    if norm is not None and not heads_only:
-        raise UsageError("--peak-norm sets the norm of the heads that --heads-only adds; add --heads-only")
     chosen = [] if heads is not None and heads.strip().lower() == "none" else codec_list(heads)
     fit = recalibrate(weights, corpus, output, codecs=codec_list(codec), device=resolve_device(device),
                       jnd_model=jnd_model, heads=chosen, heads_only=heads_only, norm=norm)

@@ -65,7 +65,7 @@ def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd
     if heads_only and kept is None:
         raise UsageError("no calibration to keep beside new heads: calibrate the file whole first", path)
     if norm is not None and not heads_only:
-        raise UsageError("a norm of its own is for the heads that --heads-only adds")
+        raise UsageError("--peak-norm sets the norm of the heads that --heads-only adds; add --heads-only")
     pictures = dataset.split("train")
     codecs = np.repeat([dataset.codec_of(info.id) for info in pictures],
                        [len(dataset.labels(info.id)) for info in pictures])
