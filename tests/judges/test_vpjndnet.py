@@ -60,10 +60,12 @@ def test_the_default_judge_follows_the_codecs_the_weights_learned(tmp_path, monk
     torch.manual_seed(0)
     model = VPJNDNet(NetConfig(channels=(4, 8), attention=("channel", "nonlocal"), reduction=2, hidden=8,
                                patch_size=16, patches_per_picture=4))
-    listed, older = tmp_path / "listed.safetensors", tmp_path / "older.safetensors"
+    listed, older, older_two = (tmp_path / f"{name}.safetensors" for name in ("listed", "older", "older-two"))
     save_weights(model, listed, training={"codec": "jpeg+webp", "codecs": ["jpeg", "webp"]})
     save_weights(model, older, training={"codec": "jpeg"})  # files from before the codec list
+    save_weights(model, older_two, training={"codec": "jpeg+webp"})
     assert locate.trained_codecs(listed) == ("jpeg", "webp") and locate.trained_codecs(older) == ("jpeg",)
+    assert locate.trained_codecs(older_two) == ("jpeg", "webp")  # as calibrate --heads-only reads it
     monkeypatch.setenv(locate.ENV_VARS["paper"], str(listed))
     assert default_judge(("webp",)) == default_judge(("jpeg", "webp")) == default_judge(None) == "vpjndnet"
     assert default_judge(("avif",)) == default_judge(("jpeg", "avif")) == "pjnd"
@@ -213,8 +215,8 @@ def test_a_codec_head_decides_for_its_codec_and_the_shared_calibration_for_the_o
 
 
 def test_a_head_with_a_norm_of_its_own_measures_the_error_its_way(tmp_path):
-    """A head that reduces the luma error by its 3-norm: its codec's answer is that head applied
-    to the network and the 3-norm, on the reference prepared once for every codec."""
+    """A head that reads the luma error's 3-norm beside its peak: its codec's answer is that head
+    applied to the network, the peak and the 3-norm, on the reference prepared once for every codec."""
     import torch
 
     from vpjnd_cli.judges.vpjndnet import NetworkJudge
@@ -222,7 +224,7 @@ def test_a_head_with_a_norm_of_its_own_measures_the_error_its_way(tmp_path):
     from vpjnd_cli.model.weights import load_model, save_weights
 
     shared = PeakCalibration(net_scale=0.7, bias=-13.9, peak_slope=-2.8)
-    head = PeakCalibration(net_scale=1.1, bias=-14.0, peak_slope=-3.1, norm=3.0)
+    head = PeakCalibration(net_scale=1.1, bias=-14.0, peak_slope=-1.9, norm=3.0, norm_slope=-1.2)
     path = tmp_path / "norm-head.safetensors"
     save_weights(load_model(SHIPPED, "cpu"), path, calibration=shared, codec_calibrations={"avif": head})
     reference = natural_picture(64, 96, seed=3)
@@ -233,7 +235,10 @@ def test_a_head_with_a_norm_of_its_own_measures_the_error_its_way(tmp_path):
     judge = NetworkJudge(path, device="cpu")
     prepared = judge.prepare(reference, jnd_map(reference, "epc"))
     three_norm = LumaPeak(norm=3.0)
-    expected = head.apply(network, three_norm.peaks(three_norm.reference(reference), candidates))
+    measured = three_norm.measure(three_norm.reference(reference), candidates)
+    expected = head.apply(network, measured)
+    without_norm = PeakCalibration(net_scale=1.1, bias=-14.0, peak_slope=-1.9).apply(network, measured[:, 0])
+    assert np.max(np.abs(expected - without_norm)) > 0.01  # the second term counts
     np.testing.assert_allclose(judge.for_codec("avif").probabilities(prepared, candidates), expected, rtol=1e-9)
     on_torch = NetworkJudge(path, device="cpu")
     on_torch.run_maths_on(torch.device("cpu"))  # the GPU path, on the CPU

@@ -51,6 +51,25 @@ def test_the_fit_recovers_known_coefficients():
     assert fit_peak_calibration(net, peaks, labels) == fitted  # deterministic
 
 
+def test_the_fit_recovers_a_second_term_for_the_norm():
+    rng = np.random.default_rng(5)
+    net = rng.uniform(0.01, 0.99, 3000)
+    measured = np.exp(rng.uniform(-6, -1, (3000, 2)))
+    truth = PeakCalibration(net_scale=1.3, bias=-30.0, peak_slope=-1.5, norm=3.0, norm_slope=-3.0)
+    fitted = fit_peak_calibration(net, measured, truth.apply(net, measured), LumaPeak(norm=3.0))
+    assert fitted.norm == 3.0 and fitted.norm_slope == pytest.approx(-3.0, abs=1e-3)
+    assert fitted.peak_slope == pytest.approx(-1.5, abs=1e-3) and fitted.bias == pytest.approx(-30.0, abs=1e-2)
+    with pytest.raises(ValueError, match="p-norm measured beside"):
+        fit_peak_calibration(net, measured[:, 0], truth.apply(net, measured), LumaPeak(norm=3.0))
+
+
+def test_a_head_written_before_norm_slope_keeps_its_meaning():
+    """Such a head read the p-norm instead of the peak: its one slope is the norm's."""
+    legacy = PeakCalibration.from_dict({"net_scale": 1.3, "bias": -31.4, "peak_slope": -4.4, "norm": 3.0})
+    assert (legacy.peak_slope, legacy.norm_slope) == (0.0, -4.4)
+    assert PeakCalibration.from_dict(legacy.to_dict()) == legacy
+
+
 def test_separable_pairs_give_finite_coefficients():
     net, peaks = np.array([0.9, 0.8, 0.2, 0.1]), np.array([0.001, 0.002, 0.2, 0.3])
     fitted = fit_peak_calibration(net, peaks, np.array([1.0, 1.0, 0.0, 0.0]))
@@ -71,7 +90,8 @@ def test_an_identical_candidate_passes_and_a_larger_peak_never_raises_p():
                                     {"net_scale": "1", "bias": 0, "peak_slope": 0},
                                     {"net_scale": 1, "bias": 0, "peak_slope": 0, "downscale": 1.5},
                                     {"net_scale": 1, "bias": 0, "peak_slope": 0, "norm": -3},
-                                    {"net_scale": 1, "bias": 0, "peak_slope": 0, "norm": 100}])
+                                    {"net_scale": 1, "bias": 0, "peak_slope": 0, "norm": 100},
+                                    {"net_scale": 1, "bias": 0, "peak_slope": 0, "norm_slope": -2}])
 def test_bad_records_are_refused(fields):
     with pytest.raises((TypeError, ValueError)):
         PeakCalibration.from_dict(fields)
@@ -96,8 +116,10 @@ def test_the_fast_paths_match_the_textbook_formulas():
         assert peak == pytest.approx(np.quantile(error, q), rel=1e-6)
     for p in (1.0, 3.0):
         full_size = LumaPeak(downscale=1, norm=p)
-        norm = full_size.peaks(full_size.reference(rgb), [candidate])[0]
+        peak, norm = full_size.measure(full_size.reference(rgb), [candidate])[0]
+        assert peak == pytest.approx(np.quantile(error, 0.999), rel=1e-6)  # the quantile stays beside it
         assert norm == pytest.approx(np.mean(error.astype(np.float64) ** p) ** (1 / p), rel=1e-6)
+        assert full_size.peaks(full_size.reference(rgb), [candidate])[0] == peak
 
 
 def test_the_3_norm_counts_a_spread_error_the_quantile_misses():
@@ -108,8 +130,8 @@ def test_the_3_norm_counts_a_spread_error_the_quantile_misses():
     blotch[8:18, 8:18] = 160
     spread = blotch.copy()
     spread[40:] += 4
-    quantile, norm = (statistic.peaks(statistic.reference(reference), [blotch, spread])
-                      for statistic in (LumaPeak(), LumaPeak(norm=3.0)))
+    statistic = LumaPeak(norm=3.0)
+    quantile, norm = statistic.measure(statistic.reference(reference), [blotch, spread]).T
     assert quantile[1] == quantile[0] and norm[1] > 1.05 * norm[0]
 
 

@@ -32,14 +32,16 @@ def _candidates(reference: np.ndarray) -> list[np.ndarray]:
 def test_the_torch_peaks_are_lumapeaks(statistic: LumaPeak, size: tuple[int, int]) -> None:
     reference = natural_picture(*size, seed=4)
     candidates = _candidates(reference)
-    expected = statistic.peaks(statistic.reference(reference), candidates)
+    expected = statistic.measure(statistic.reference(reference), candidates)
     on_torch = TorchLumaPeak(statistic, CPU)
-    got = on_torch.peaks(on_torch.reference(reference), candidates)
-    assert expected[0] == 0.0 and expected[4] > expected[2]  # the reference itself; QF 10 is worse than 95
+    got = on_torch.measure(on_torch.reference(reference), candidates)
+    assert expected.shape == (len(candidates), statistic.columns)
+    assert np.all(expected[0] == 0.0) and np.all(expected[4] > expected[2])  # the reference; QF 10 is worse than 95
     # rtol: float rounding; atol: torch's vectorised pow rounds a few values 1 ulp apart from its
     # scalar one, so the reference itself can score 1e-8, far below the peak's floor (peak.log_peak)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-7)
-    assert on_torch.peaks(on_torch.reference(reference), []).shape == (0,)
+    np.testing.assert_array_equal(on_torch.peaks(on_torch.reference(reference), candidates), got[:, 0])
+    assert on_torch.measure(on_torch.reference(reference), []).shape == (0, statistic.columns)
 
 
 def test_pictures_too_small_for_the_blur_take_the_cpu_path() -> None:

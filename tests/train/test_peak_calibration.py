@@ -116,7 +116,8 @@ def test_heads_only_adds_a_head_and_moves_no_other_codec(two_codec_corpus, tmp_p
     assert run(["calibrate", str(weights), str(two_codec_corpus), "--codec", "webp", "--heads-only", "--peak-norm",
                 "3", "-o", str(normed)]) == 0
     webp = read_header(normed).codec_calibrations["webp"]
-    assert webp.norm == 3.0 and webp.statistic == replace(shared.statistic, norm=3.0)  # its own reduction
+    assert webp.norm == 3.0 and webp.statistic == replace(shared.statistic, norm=3.0)  # the 3-norm beside the peak
+    assert webp.norm_slope != 0 and webp.peak_slope != 0
     assert read_header(normed).calibration == shared and webp != header.codec_calibrations["webp"]
     save_weights(VPJNDNet(NET), weights, training={"codec": "jpeg"}, calibration=shared)  # before the codec list
     assert run(["calibrate", str(weights), str(two_codec_corpus), "--codec", "webp", "--heads-only", "-f",

@@ -30,9 +30,9 @@ def calibrate_command(
                                              "a head for each codec of CORPUS (--codec), fitted on its pairs alone; "
                                              "the other codecs' answers do not move.")] = False,
     norm: Annotated[float | None, typer.Option("--peak-norm", metavar="P", min=1.0, max=16.0, show_default=False,
-                                               help="With --heads-only: the new heads measure the luma error by "
-                                               "its P-norm (3: as butteraugli's 3-norm) instead of the file's "
-                                               "99.9th percentile.")] = None,
+                                               help="With --heads-only: the new heads also read the luma error's "
+                                               "P-norm (3: as butteraugli's 3-norm), beside the file's 99.9th "
+                                               "percentile, as a second term.")] = None,
     force: opt.Force = False,
 ) -> None:
     """Fit the network's luma-peak calibration on CORPUS's training pairs, with heads per codec, and

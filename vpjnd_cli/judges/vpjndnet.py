@@ -144,7 +144,7 @@ class NetworkJudge(Judge):
         """P per candidate; a weights file whose finite values still overflow to NaN is an InputError."""
         answer = self.scorer.probabilities(prepared.network, candidates)  # type: ignore[arg-type]
         if self.calibration is not None and self.peak is not None and prepared.luma is not None:
-            answer = self.calibration.apply(answer, self.peak.peaks(prepared.luma, candidates))
+            answer = self.calibration.apply(answer, self.peak.measure(prepared.luma, candidates))
         if self.weights is not None and not np.all(np.isfinite(answer)):
             raise InputError("the network's answer is not a number (its values overflow): unusable weights",
                              self.weights)

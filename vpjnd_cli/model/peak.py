@@ -6,17 +6,18 @@ how visible a picture's worst spot is. A statistic over every pixel does (``Luma
 percentile of the blurred luma error in an opsin (cone-response, cube-root) space, the space
 butteraugli and JPEG XL measure in. ``PeakCalibration`` combines the two by logistic regression,
 
-    logit P = net_scale * logit(P_net) + bias + peak_slope * ln(peak),
+    logit P = net_scale * logit(P_net) + bias + peak_slope * ln(peak) [+ norm_slope * ln(p-norm)],
 
 fitted after training on the training pairs (``fit_peak_calibration``), so it needs no held-out
-picture; docs/experiments.md ("The JPEG-only model") has the measurements behind the choice of statistic.
+picture; docs/experiments.md ("The JPEG-only model") has the measurements behind the choice of
+statistic. A codec's head may add the error's p-norm as a second term (``norm``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import cv2
@@ -65,12 +66,13 @@ def opsin_luma(rgb: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class LumaPeak:
     """The ``quantile`` of |Gaussian blur (``sigma`` px) of the candidate's opsin luma minus the reference's|,
-    or with ``norm`` p > 0 its p-norm, (mean |blurred error|^p)^(1/p), instead.
+    and with ``norm`` p > 0 also its p-norm, (mean |blurred error|^p)^(1/p) (``measure``).
 
-    Why a norm: the quantile sees the worst blotch only; the 3-norm also counts an error spread
-    thin over the picture (blur, banding), as butteraugli's 3-norm, the labels' teacher, does, and
-    dilutes a few broken edges on a flat picture. A codec's head may read it (`vpjnd calibrate
-    --peak-norm`); docs/experiments.md has what it did for AVIF.
+    Why a norm beside the peak: the quantile sees the worst blotch only; the 3-norm also counts an
+    error spread thin over the picture (blur, banding), as butteraugli's 3-norm, the labels'
+    teacher, does. Alone it dilutes a few broken edges on a flat picture, which the peak keeps.
+    A codec's head may read both (`vpjnd calibrate --peak-norm`); docs/experiments.md has what
+    they did for WebP and AVIF.
 
     Both pictures are first area-averaged by ``downscale`` (blur sigma / downscale there): every
     candidate of a search needs the statistic, and at full size it cost 24 ms per 1920x1080
@@ -87,14 +89,26 @@ class LumaPeak:
         """The reference's luma, computed once per picture."""
         return opsin_luma(self.shrink(rgb))
 
-    def peaks(self, reference_luma: np.ndarray, candidates: Sequence[np.ndarray]) -> np.ndarray:
-        peaks = np.empty(len(candidates))
+    @property
+    def columns(self) -> int:
+        """How many statistics ``measure`` gives per candidate: the quantile, and the p-norm when ``norm``."""
+        return 2 if self.norm else 1
+
+    def measure(self, reference_luma: np.ndarray, candidates: Sequence[np.ndarray]) -> np.ndarray:
+        """[N, columns]: each candidate's quantile, then its p-norm when ``norm``, from one blur."""
+        measured = np.empty((len(candidates), self.columns))
         for i, candidate in enumerate(candidates):
             error = opsin_luma(self.shrink(candidate))
             error -= reference_luma
             blurred = np.abs(cv2.GaussianBlur(error, (0, 0), self.sigma / self.downscale)).ravel()
-            peaks[i] = p_norm(blurred, self.norm) if self.norm else _quantile(blurred, self.quantile)
-        return peaks
+            measured[i, 0] = _quantile(blurred, self.quantile)
+            if self.norm:
+                measured[i, 1] = p_norm(blurred, self.norm)
+        return measured
+
+    def peaks(self, reference_luma: np.ndarray, candidates: Sequence[np.ndarray]) -> np.ndarray:
+        """[N]: each candidate's quantile alone."""
+        return replace(self, norm=0.0).measure(reference_luma, candidates)[:, 0]
 
     def shrink(self, rgb: np.ndarray) -> np.ndarray:
         """The picture area-averaged by ``downscale`` (unchanged when it is too small to shrink)."""
@@ -130,7 +144,9 @@ def interpolate(lower: np.float32, upper: np.float32, fraction: float) -> float:
 
 @dataclass(frozen=True)
 class PeakCalibration:
-    """logit P = net_scale * logit(P_net) + bias + peak_slope * ln(LumaPeak(sigma, quantile, downscale, norm))."""
+    """logit P = net_scale * logit(P_net) + bias + peak_slope * ln(peak) + norm_slope * ln(p-norm), the
+    peak and the p-norm measured by LumaPeak(sigma, quantile, downscale, norm); without ``norm``
+    (0) there is no p-norm term."""
 
     net_scale: float
     bias: float
@@ -139,6 +155,7 @@ class PeakCalibration:
     quantile: float = DEFAULT_QUANTILE
     downscale: int = DEFAULT_DOWNSCALE
     norm: float = 0.0
+    norm_slope: float = 0.0
 
     def __post_init__(self) -> None:
         values = asdict(self).values()
@@ -149,15 +166,21 @@ class PeakCalibration:
         if not isinstance(self.downscale, int) or not 1 <= self.downscale <= MAX_DOWNSCALE:
             raise ValueError(f"peak calibration: downscale must be an integer from 1 to {MAX_DOWNSCALE}")
         if not 0 <= self.norm <= MAX_NORM:
-            raise ValueError(f"peak calibration: norm must be 0 (the quantile) or a power up to {MAX_NORM:g}")
+            raise ValueError(f"peak calibration: norm must be 0 (the quantile alone) or a power up to {MAX_NORM:g}")
+        if self.norm_slope and not self.norm:
+            raise ValueError("peak calibration: a norm_slope needs the norm it weighs")
 
     @property
     def statistic(self) -> LumaPeak:
         return LumaPeak(self.sigma, self.quantile, self.downscale, self.norm)
 
-    def apply(self, net_probabilities: np.ndarray, peaks: np.ndarray) -> np.ndarray:
-        """Calibrated P(perceptually lossless), float64 like the network's."""
-        z = self.net_scale * _logit(net_probabilities) + self.bias + self.peak_slope * log_peak(peaks)
+    def apply(self, net_probabilities: np.ndarray, measured: np.ndarray) -> np.ndarray:
+        """Calibrated P(perceptually lossless), float64 like the network's; ``measured``: ``statistic.measure``'s
+        [N, columns] (or the peaks alone, [N], without a norm)."""
+        logs = log_peak(measured).reshape(len(net_probabilities), -1)
+        z = self.net_scale * _logit(net_probabilities) + self.bias + self.peak_slope * logs[:, 0]
+        if self.norm:
+            z += self.norm_slope * logs[:, 1]
         return 1.0 / (1.0 + np.exp(-np.clip(z, -_Z_CLIP, _Z_CLIP)))
 
     def to_dict(self) -> dict[str, Any]:
@@ -165,7 +188,10 @@ class PeakCalibration:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PeakCalibration:
-        """The inverse of to_dict; ValueError on unknown or missing fields."""
+        """The inverse of to_dict; ValueError on unknown or missing fields. A head written before
+        ``norm_slope`` existed read its p-norm instead of the peak: its slope is the norm's."""
+        if data.get("norm") and "norm_slope" not in data and "peak_slope" in data:
+            data = {**data, "peak_slope": 0.0, "norm_slope": data["peak_slope"]}
         return cls(**data)
 
 
@@ -180,29 +206,33 @@ def heads_problem(calibration: PeakCalibration | None, heads: Mapping[str, PeakC
 
 
 def fit_peak_calibration(
-    net_probabilities: np.ndarray, peaks: np.ndarray, labels: np.ndarray, statistic: LumaPeak = LumaPeak(),
+    net_probabilities: np.ndarray, measured: np.ndarray, labels: np.ndarray, statistic: LumaPeak = LumaPeak(),
     *, iterations: int = 50,
 ) -> PeakCalibration:
-    """Maximum-likelihood logistic regression of the (soft) labels on [logit P_net, 1, ln peak];
-    ``peaks`` must have been measured with ``statistic``.
+    """Maximum-likelihood logistic regression of the (soft) labels on [logit P_net, 1, ln peak] (and
+    ln p-norm when ``statistic`` has a norm); ``measured`` must be ``statistic.measure``'s.
 
     Newton's method (IRLS) in float64 from zero: the problem is convex, so it converges to the one
     optimum whatever the data order, and the answer is deterministic. A tiny ridge keeps it finite
     when the pairs are separable.
     """
-    if not len(labels) == len(peaks) == len(net_probabilities) or len(labels) < 3:
+    if not len(labels) == len(measured) == len(net_probabilities) or len(labels) < 3:
         raise ValueError("peak calibration needs at least 3 pairs with a probability, a peak and a label each")
-    x = np.column_stack([_logit(net_probabilities), np.ones(len(labels)), log_peak(peaks)])
+    logs = log_peak(measured).reshape(len(labels), -1)[:, :statistic.columns]
+    if logs.shape[1] != statistic.columns:
+        raise ValueError("peak calibration: a norm needs the p-norm measured beside each peak")
+    x = np.column_stack([_logit(net_probabilities), np.ones(len(labels)), logs])
     y = np.asarray(labels, np.float64)
-    ridge = 1e-9 * len(y) * np.eye(3)
-    coef = np.zeros(3)
+    ridge = 1e-9 * len(y) * np.eye(x.shape[1])
+    coef = np.zeros(x.shape[1])
     for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-(x @ coef)))
         step = np.linalg.solve(x.T @ (x * (p * (1 - p))[:, None]) + ridge, x.T @ (y - p) - ridge @ coef)
         coef += step
         if np.max(np.abs(step)) < 1e-10:
             break
-    return PeakCalibration(float(coef[0]), float(coef[1]), float(coef[2]), **asdict(statistic))
+    norm_slope = float(coef[3]) if statistic.norm else 0.0
+    return PeakCalibration(float(coef[0]), float(coef[1]), float(coef[2]), **asdict(statistic), norm_slope=norm_slope)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

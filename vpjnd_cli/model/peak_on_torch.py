@@ -38,23 +38,31 @@ class TorchLumaPeak:
         """The reference's opsin luma on the device, computed once per picture."""
         return self._opsin_luma([rgb])[0]
 
-    def peaks(self, reference_luma: Tensor, candidates: Sequence[np.ndarray]) -> np.ndarray:
+    def measure(self, reference_luma: Tensor, candidates: Sequence[np.ndarray]) -> np.ndarray:
+        """``LumaPeak.measure``: [N, columns], the quantile and, with a norm, the p-norm."""
+        columns = self.statistic.columns
         if not candidates:
-            return np.empty(0)
+            return np.empty((0, columns))
         pad = len(self._blur) // 2
         if min(reference_luma.shape) <= pad:  # too small to mirror the blur's border: the CPU path
-            return self.statistic.peaks(reference_luma.cpu().numpy(), candidates)
+            return self.statistic.measure(reference_luma.cpu().numpy(), candidates)
         with torch.inference_mode():
             error = (self._opsin_luma(candidates) - reference_luma)[:, None]
             error = F.pad(error, (pad,) * 4, mode="reflect")  # cv2's default border, gfedcb|abcdefgh
             error = F.conv2d(error, self._blur[None, None, None, :])
             error = F.conv2d(error, self._blur[None, None, :, None]).abs().flatten(1)
-            if self.statistic.norm:
-                power = self.statistic.norm
-                return error.double().pow(power).mean(dim=1).pow(1 / power).cpu().numpy()
             low, high, fraction = quantile_ranks(error.shape[1], self.statistic.quantile)
             lower, upper = (error.kthvalue(rank + 1, dim=1).values.cpu().numpy() for rank in (low, high))
-        return np.array([interpolate(a, b, fraction) for a, b in zip(lower, upper, strict=True)])
+            measured = np.empty((len(candidates), columns))
+            measured[:, 0] = [interpolate(a, b, fraction) for a, b in zip(lower, upper, strict=True)]
+            if self.statistic.norm:
+                power = self.statistic.norm
+                measured[:, 1] = error.double().pow(power).mean(dim=1).pow(1 / power).cpu().numpy()
+        return measured
+
+    def peaks(self, reference_luma: Tensor, candidates: Sequence[np.ndarray]) -> np.ndarray:
+        """[N]: each candidate's quantile (``LumaPeak.peaks``)."""
+        return self.measure(reference_luma, candidates)[:, 0]
 
     def _opsin_luma(self, pictures: Sequence[np.ndarray]) -> Tensor:
         """``peak.opsin_luma`` of the shrunk pictures, [N, H, W] float32 on the device."""

@@ -52,8 +52,8 @@ def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd
     each codec of ``heads`` (default: every codec, when the set has several), and write the network
     with them to ``output`` (default: rewrite ``path``), its training record replaced by
     ``training`` when given. With ``heads_only``, the file's calibration and heads stay and a head
-    is fitted for each of the set's codecs, even one; ``norm`` (heads_only only) makes those heads
-    measure the luma error by its p-norm instead of the file's quantile (LumaPeak).
+    is fitted for each of the set's codecs, even one; ``norm`` (heads_only only) gives those heads
+    a second term, the luma error's p-norm beside the file's quantile (LumaPeak).
 
     Why heads: the network learned one scale for every codec, but its answer runs a few levels
     conservative on some codecs and not on others; a codec's own three numbers remove that offset
@@ -81,7 +81,7 @@ def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd
         statistic = replace(statistic, norm=norm)
     judge = _PeakRecordingJudge(NetworkJudge.from_model(model, device), statistic)
     network = pair_scores(dataset, judge, pictures, jnd_model)
-    peaks = np.concatenate(judge.peaks) if judge.peaks else np.zeros(0)
+    peaks = np.concatenate(judge.peaks) if judge.peaks else np.zeros((0, statistic.columns))
 
     def fit(mine: np.ndarray) -> PeakCalibration:
         return fit_peak_calibration(network.probabilities[mine], peaks[mine], network.labels[mine], statistic)
@@ -121,7 +121,7 @@ class _PeakRecordingJudge(Judge):
 
     def probabilities(self, prepared: tuple[Any, np.ndarray], candidates: Sequence[np.ndarray]) -> np.ndarray:
         network, luma = prepared
-        self.peaks.append(self.statistic.peaks(luma, candidates))
+        self.peaks.append(self.statistic.measure(luma, candidates))
         return self.network.probabilities(network, candidates)
 
 
@@ -136,7 +136,7 @@ def recalibrate(weights: Path, corpus: Path, output: Path, *, codecs: list[str] 
     came from."""
     from vpjnd_cli.errors import ToolMissingError
     from vpjnd_cli.model.export import export_graph
-    from vpjnd_cli.model.locate import weights_name
+    from vpjnd_cli.model.locate import recorded_codecs, weights_name
     from vpjnd_cli.train.detect import open_training_set
 
     dataset = open_training_set(corpus, codecs=codecs)
@@ -150,8 +150,7 @@ def recalibrate(weights: Path, corpus: Path, output: Path, *, codecs: list[str] 
                          f"{training.get('criterion', 'paper')} criterion: a head must share its file's criterion",
                          weights)
     else:
-        legacy = training.get("codec")  # files from before the codec list name "jpeg" or "jpeg+webp"
-        known = list(training.get("codecs") or (legacy.split("+") if isinstance(legacy, str) else []))
+        known = list(recorded_codecs(training) or ())
         judged = known + [codec for codec in dataset.codecs if codec not in known]
         record = {**training, "codec": "+".join(judged), "codecs": judged,
                   "heads": {**training.get("heads", {}), **dict.fromkeys(dataset.codecs, source)}}
