@@ -13,6 +13,7 @@ import json
 import os
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from vpjnd_cli.errors import ToolMissingError
 
@@ -78,13 +79,17 @@ def trained_codecs(path: Path) -> tuple[str, ...] | None:
     """The codecs a weights file was trained on (its header's training record), read without torch;
     None when the file is unreadable or does not say (loading it reports what is wrong)."""
     training = _training_record(path)
-    if training is None:
-        return None
+    return None if training is None else recorded_codecs(training)
+
+
+def recorded_codecs(training: dict[str, Any]) -> tuple[str, ...] | None:
+    """The codecs a training record names: its codec list, or in a file from before that list its
+    ``codec``, "jpeg" or "jpeg+webp"; None when it names none."""
     codecs = training.get("codecs")
     if isinstance(codecs, list) and codecs and all(isinstance(codec, str) for codec in codecs):
         return tuple(codecs)
-    codec = training.get("codec")  # files from before the codec list
-    return (codec,) if isinstance(codec, str) else None
+    codec = training.get("codec")
+    return tuple(codec.split("+")) if isinstance(codec, str) and codec else None
 
 
 def weights_name(path: Path) -> str:
