@@ -83,7 +83,7 @@ class LumaPeak:
     sigma: float = DEFAULT_SIGMA
     quantile: float = DEFAULT_QUANTILE
     downscale: int = DEFAULT_DOWNSCALE
-    norm: float = 0.0  # 0: the quantile
+    norm: float = 0.0  # 0: the quantile alone, no p-norm
 
     def reference(self, rgb: np.ndarray) -> np.ndarray:
         """The reference's luma, computed once per picture."""

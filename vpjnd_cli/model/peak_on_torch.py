@@ -4,8 +4,8 @@ Why: every candidate of a search needs the peak, 6-7 ms of one CPU core per 1920
 0.2 s of a JPEG search, while the network's whole block takes a few ms on a GPU. The area
 shrink stays on the CPU: OpenCV's uint8 average is exact and takes 0.6 ms, and it leaves a
 quarter of the bytes to send. The opsin tables, the blur and the two order statistics of the
-quantile (or the p-norm, summed in float64) are the CPU path's own, so peaks agree with
-``LumaPeak.peaks`` to float rounding (tests/model/test_peak_on_torch.py).
+quantile (and the p-norm, summed in float64) are the CPU path's own, so the statistics agree with
+``LumaPeak.measure`` to float rounding (tests/model/test_peak_on_torch.py).
 """
 
 from __future__ import annotations

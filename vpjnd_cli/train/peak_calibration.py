@@ -81,10 +81,10 @@ def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd
         statistic = replace(statistic, norm=norm)
     judge = _PeakRecordingJudge(NetworkJudge.from_model(model, device), statistic)
     network = pair_scores(dataset, judge, pictures, jnd_model)
-    peaks = np.concatenate(judge.peaks) if judge.peaks else np.zeros((0, statistic.columns))
+    measured = np.concatenate(judge.measured) if judge.measured else np.zeros((0, statistic.columns))
 
     def fit(mine: np.ndarray) -> PeakCalibration:
-        return fit_peak_calibration(network.probabilities[mine], peaks[mine], network.labels[mine], statistic)
+        return fit_peak_calibration(network.probabilities[mine], measured[mine], network.labels[mine], statistic)
 
     calibration = kept if kept is not None else fit(np.ones(codecs.size, bool))
     fitted = dict(header.codec_calibrations) if kept is not None else {}
@@ -92,7 +92,7 @@ def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd
     calibrated = network.probabilities.copy()
     for codec in np.unique(codecs):
         mine = codecs == codec
-        calibrated[mine] = fitted.get(str(codec), calibration).apply(network.probabilities[mine], peaks[mine])
+        calibrated[mine] = fitted.get(str(codec), calibration).apply(network.probabilities[mine], measured[mine])
     save_weights(model, output or path, training=header.training if training is None else training, ema=header.ema,
                  calibration=calibration, codec_calibrations=fitted)
     return CalibrationFit(calibration, fitted, network.labels.size, network.bce(),
@@ -107,21 +107,21 @@ def strip_calibration(path: Path) -> None:
 
 
 class _PeakRecordingJudge(Judge):
-    """The network alone, recording each candidate's luma peak as it goes, in pair_scores' order:
+    """The network alone, recording each candidate's luma statistics as it goes, in pair_scores' order:
     one decode of the candidates serves both (decoding the 1,200 training pairs again took 8 s)."""
 
     name = "vpjndnet"
 
     def __init__(self, network: NetworkJudge, statistic: LumaPeak) -> None:
         self.network, self.statistic = network, statistic
-        self.peaks: list[np.ndarray] = []
+        self.measured: list[np.ndarray] = []
 
     def prepare(self, reference: np.ndarray, jnd_map: np.ndarray) -> tuple[Any, np.ndarray]:
         return self.network.prepare(reference, jnd_map), self.statistic.reference(reference)
 
     def probabilities(self, prepared: tuple[Any, np.ndarray], candidates: Sequence[np.ndarray]) -> np.ndarray:
         network, luma = prepared
-        self.peaks.append(self.statistic.measure(luma, candidates))
+        self.measured.append(self.statistic.measure(luma, candidates))
         return self.network.probabilities(network, candidates)
 
 
