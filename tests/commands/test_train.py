@@ -21,13 +21,13 @@ def test_label_train_evaluate(tmp_path, capsys):
     photos = make_photos(tmp_path / "photos")
     assert run(["label", str(photos), "-o", str(corpus), "--teacher", "ssimulacra2", "--size", "96x72",
                 "--every", "10", "--fine", "10", "--chroma", "420"]) == 0
-    assert run(["train", str(corpus), "-o", str(runs), "--epochs", "1", *TINY_NET]) == 0
+    assert run(["train", str(corpus), "-o", str(runs), "--epochs", "1", "--orient-patches", *TINY_NET]) == 0
     captured = capsys.readouterr()
     assert "epoch 1/1" in captured.err and "best.safetensors" in captured.out
     header = read_header(runs / "best.safetensors")
     assert header.ema and header.config.channels == (4, 8) and header.config.weight_activation == "softplus"
     # the default variant, with the fields the options change: its name and its other choices stay
-    assert header.config.name == "vpjndnet-small" and not header.config.flip_average
+    assert header.config.name == "vpjndnet-small" and not header.config.flip_average and header.config.orient_patches
     assert header.config.difference_gain == 100.0 and header.config.reduction == 2
     assert header.training["data"].startswith("corpus") and header.training["epoch"] == 1
     assert header.calibration is not None and "luma-peak calibration" in captured.err

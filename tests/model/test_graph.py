@@ -86,9 +86,10 @@ def judged_both_ways(weights, reference, candidates, **options):
 @pytest.mark.parametrize("changes", [
     {},  # channel attention, non-local block, mean/std pooling, figure heads, ReLU vote
     {"flip_average": True, "weight_activation": "softplus"},
+    {"orient_patches": True},
     {"pooling": "none", "weight_head_input": "released", "jnd_divisor": 255.0, "jnd_offset": 0.5},
     {"attention": ("none", "channel", "nonlocal", "nonlocal"), "share_jnd_extractor": True, "jnd_channels": 3},
-], ids=["default", "flips-softplus", "released-heads", "shared-extractor"])
+], ids=["default", "flips-softplus", "oriented", "released-heads", "shared-extractor"])
 def test_the_graph_answers_as_torch_does_for_every_part_of_the_network(tmp_path, small_config, changes):
     model = discriminating(seeded_model(dataclasses.replace(small_config, **{"difference_gain": 100.0, **changes})))
     weights = tmp_path / "w.safetensors"

@@ -90,6 +90,10 @@ FlipAverage = Annotated[bool | None, typer.Option(
     "--flip-average/--no-flip-average", show_default=False,
     help="Judge by the mean logit of the patches and their mirror images (twice the network's work; stored in the "
     "weights)" + VARIANT + " (off in both).")]
+OrientPatches = Annotated[bool | None, typer.Option(
+    "--orient-patches/--no-orient-patches", show_default=False,
+    help="Mirror each patch whose reference leans right, so that a picture and its mirror image get the same "
+    "answer (no extra work; stored in the weights)" + VARIANT + " (off in both).")]
 # The judge it trains for.
 PeakCalibrate = Annotated[bool, typer.Option("--peak-calibration/--no-peak-calibration",
                                                help="After training, fit the luma-peak calibration on the training "
@@ -130,6 +134,7 @@ def train_command(
     flips: Flips = True,
     monotone: Monotone = 0.0,
     flip_average: FlipAverage = None,
+    orient_patches: OrientPatches = None,
     checkpoint_minutes: Annotated[float, typer.Option("--checkpoint-minutes", min=0.0, metavar="MIN",
                                                       help="Checkpoint period within an epoch.")] = 5.0,
     codec: DatasetCodec = None,
@@ -156,7 +161,8 @@ def train_command(
     if not output.parent.is_dir():
         raise OutputError("the run folder's parent does not exist", output)
     changes = {"hidden": hidden, "patch_size": patch_size, "patches_per_picture": inference_patches,
-               "difference_gain": difference_gain, "weight_activation": weight_activation, "flip_average": flip_average}
+               "difference_gain": difference_gain, "weight_activation": weight_activation, "flip_average": flip_average,
+               "orient_patches": orient_patches}
     try:
         net = get_variant(arch, _channels(channels), **{k: v for k, v in changes.items() if v is not None})
     except ValueError as error:

@@ -64,6 +64,11 @@ class NetConfig:
       (twice the network's work) [ours]. A picture and its mirror image then get the same answer, and
       the noise of a patch's answer, which spikes the probability along a codec's ladder, is halved.
       False (the default, and what older weights files imply): the patches alone.
+    - ``orient_patches``: at inference, mirror every patch whose reference leans right (its
+      horizontal first moment of the pixel values is positive), the candidates' and the JND map's
+      patches with it [ours]. The grid is left-right symmetric, so a picture and its mirror image then
+      feed the network the same patches, for no extra work (the network was trained on both
+      orientations). False (the default, and what older weights files imply): as cut.
 
     Every field is bounded (``LIMITS``, ``MAX_MAP_VALUES``, ``MAX_NONLOCAL_POSITIONS``; numbers must
     be finite), since a config read from a weights file decides what is built before anything else.
@@ -91,6 +96,7 @@ class NetConfig:
     difference_gain: float = 1.0
     weight_activation: str = "relu"
     flip_average: bool = False
+    orient_patches: bool = False
 
     def __post_init__(self) -> None:
         for name in ("channels", "attention"):

@@ -7,7 +7,9 @@ per call of the heads: a call's shape then never depends on which candidates sha
 do its sums (a block of 5 candidates gave other last bits than the same candidates alone). The
 streams take at most ``max_patches_per_chunk`` patches per call, which bounds memory whatever the
 patch count. With the config's ``flip_average`` every step
-runs on the patches and on their mirror images, and the logits of both views are averaged. A
+runs on the patches and on their mirror images, and the logits of both views are averaged; with
+its ``orient_patches`` each patch enters in the orientation its reference patch chooses
+(``leaning_right``), the same one for every candidate. A
 subclass runs the network: torch (model/inference.py, for training and GPUs) or its ONNX graph on
 the CPU (model/graph.py).
 
@@ -43,6 +45,7 @@ class PreparedPicture:
 
     grid: PatchGrid
     views: list[tuple[Any, Any]]  # (reference features, JND features) [P, F] per view
+    flips: np.ndarray | None = None  # bool [P]: patches mirrored in the first view (orient_patches)
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,9 @@ class PatchScorer(ABC):
         their streams once."""
         grid = plan_reference(self.config, self.patches_per_picture, reference_rgb, jnd_map)
         jnd = jnd_map.astype(np.float32, copy=False)
-        return PreparedPicture(grid, self._views(grid.cut(reference_rgb), grid.cut(jnd)))
+        patches = grid.cut(reference_rgb)
+        flips = self._flips(patches)
+        return PreparedPicture(grid, self._views(patches, grid.cut(jnd), flips), flips)
 
     def probabilities(self, prepared: PreparedPicture, candidates: Sequence[np.ndarray]) -> np.ndarray:
         """P(perceptually lossless) of each HxWx3 uint8 candidate, float64 [N]."""
@@ -96,7 +101,7 @@ class PatchScorer(ABC):
 
         def f_dist(view: int, start: int, stop: int) -> Any:
             patches = np.concatenate([grid.cut(candidate) for candidate in candidates[start:stop]])
-            return self._features("features", _view(patches, self.mirrored_views[view]))
+            return self._features("features", _view(patches, self.mirrored_views[view], prepared.flips))
 
         return self._score(prepared.views, f_dist, len(candidates), len(grid))
 
@@ -107,8 +112,15 @@ class PatchScorer(ABC):
             return [self._score_alone(request) for request in requests]
         pixels = np.concatenate([part for request in requests for part in (request.reference, request.candidates)])
         jnd = np.concatenate([request.jnd for request in requests])
-        streams = [(self._features("features", _view(pixels, mirrored)),
-                    self._features("jnd_features", _view(jnd, mirrored))) for mirrored in self.mirrored_views]
+        pixel_flips = jnd_flips = None
+        if self.config.orient_patches:  # each request's mask, for its reference and each candidate
+            flips = [leaning_right(request.reference) for request in requests]
+            pixel_flips = np.concatenate([np.tile(f, 1 + request.count)
+                                          for f, request in zip(flips, requests, strict=True)])
+            jnd_flips = np.concatenate(flips)
+        streams = [(self._features("features", _view(pixels, mirrored, pixel_flips)),
+                    self._features("jnd_features", _view(jnd, mirrored, jnd_flips)))
+                   for mirrored in self.mirrored_views]
         answers, first = [], 0
         for index, request in enumerate(requests):
             p = len(request.reference)
@@ -125,12 +137,13 @@ class PatchScorer(ABC):
     def _score_alone(self, request: PatchRequest) -> np.ndarray:
         """One request with the very calls ``prepare`` and ``probabilities`` make for its block."""
         p = len(request.reference)
+        flips = self._flips(request.reference)
 
         def f_dist(view: int, start: int, stop: int) -> Any:
             return self._features("features", _view(request.candidates[start * p : stop * p],
-                                                    self.mirrored_views[view]))
+                                                    self.mirrored_views[view], flips))
 
-        return self._score(self._views(request.reference, request.jnd), f_dist, request.count, p)
+        return self._score(self._views(request.reference, request.jnd, flips), f_dist, request.count, p)
 
     def _score(self, views: list[tuple[Any, Any]], f_dist: Callable[[int, int, int], Any], count: int,
                per_picture: int) -> np.ndarray:
@@ -150,10 +163,14 @@ class PatchScorer(ABC):
         # between batch shapes, then rounds away instead of showing in the answer
         return (1.0 / (1.0 + np.exp(-mean))).astype(np.float32).astype(np.float64)
 
-    def _views(self, pixels: np.ndarray, jnd: np.ndarray) -> list[tuple[Any, Any]]:
+    def _views(self, pixels: np.ndarray, jnd: np.ndarray, flips: np.ndarray | None) -> list[tuple[Any, Any]]:
         """The reference's and JND map's features per view."""
-        return [(self._features("features", _view(pixels, mirrored)),
-                 self._features("jnd_features", _view(jnd, mirrored))) for mirrored in self.mirrored_views]
+        return [(self._features("features", _view(pixels, mirrored, flips)),
+                 self._features("jnd_features", _view(jnd, mirrored, flips))) for mirrored in self.mirrored_views]
+
+    def _flips(self, reference_patches: np.ndarray) -> np.ndarray | None:
+        """Which patches to mirror (``orient_patches``), None to take them as cut."""
+        return leaning_right(reference_patches) if self.config.orient_patches else None
 
     def _chunks(self, patches: np.ndarray) -> Iterator[np.ndarray]:
         """``patches`` [n, ...] in runs of at most ``max_patches_per_chunk``."""
@@ -171,9 +188,29 @@ class PatchScorer(ABC):
         (candidate-major) and the reference's and JND map's [P, F] (from ``_features``)."""
 
 
-def _view(patches: np.ndarray, mirrored: bool) -> np.ndarray:
-    """Patches [n, C, S, S], left-right mirrored when ``mirrored``."""
-    return np.ascontiguousarray(patches[..., ::-1]) if mirrored else patches
+def _view(patches: np.ndarray, mirrored: bool, flips: np.ndarray | None = None) -> np.ndarray:
+    """Patches [n, C, S, S], left-right mirrored when ``mirrored``; with ``flips`` (bool, one per
+    patch of one picture, repeated over the candidates that follow it), those patches the other way."""
+    if flips is None:
+        return np.ascontiguousarray(patches[..., ::-1]) if mirrored else patches
+    mask = np.tile(flips, len(patches) // len(flips)) != mirrored
+    out = patches.copy()
+    out[mask] = patches[mask][..., ::-1]
+    return out
+
+
+def leaning_right(patches: np.ndarray) -> np.ndarray:
+    """bool [n]: the patches [n, C, S, S] whose pixel values, summed over channels and rows, weigh
+    more right of the centre than left of it (a positive horizontal first moment).
+
+    Mirroring a patch negates its moment, in exact integer arithmetic, so mirroring these (and only
+    these) gives a patch and its mirror image the same orientation; a moment of exactly 0 (a flat
+    or symmetric patch) keeps the patch as cut.
+    """
+    size = patches.shape[-1]
+    columns = patches.sum(axis=(1, 2), dtype=np.int64)  # [n, S]
+    moments = columns @ (2 * np.arange(size, dtype=np.int64) - (size - 1))
+    return moments > 0
 
 
 def plan_reference(config: NetConfig, count: Count, reference_rgb: np.ndarray, jnd_map: np.ndarray) -> PatchGrid:

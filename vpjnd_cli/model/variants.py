@@ -12,9 +12,9 @@ before a field existed imply (model/config.py).
   512 hidden units; 8 patches per picture cover the same area as the small variant's 32.
 
 Both read the distortion with ``difference_gain`` 100 and vote with softplus weights; they judge the
-patches without their mirror images (``flip_average`` off: on the JPEG model it left the answers'
-inversions and mirror-image shifts as they were, for twice the network's work). NetConfig explains
-each choice.
+patches without their mirror images (``flip_average`` off: twice the network's work) and as cut
+(``orient_patches`` off, as the shipped file was trained and measured). NetConfig explains each
+choice.
 """
 
 from __future__ import annotations
