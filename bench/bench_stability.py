@@ -2,7 +2,7 @@
 teacher's own answer on the same pictures.
 
     .venv/bin/python bench/bench_stability.py CORPUS --cache DIR [--codec jpeg] [--split test]
-        [--min-width 1280] [--weights A.safetensors ...] [--judge vpjndnet|pjnd]
+        [--min-width 1280] [--weights A.safetensors ...] [--judge vpjndnet|pjnd] [--pictures-from CODEC]
 
 For each held-out photo picture at least ``--min-width`` wide: the level `compress` would choose
 (pipeline.predict, the block search at SUR 0.75) for the picture, its left-right mirror image, and
@@ -45,12 +45,15 @@ def main() -> None:
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--cache", type=Path, required=True, help="folder for the teacher's scores of the variants")
     parser.add_argument("--codec", default="jpeg")
+    parser.add_argument("--pictures-from", metavar="CODEC",
+                        help="the corpus view whose pictures to use (default: --codec's): the teacher labels every "
+                        "variant anew, so a corpus labelled for another codec serves")
     parser.add_argument("--split", default="test")
     parser.add_argument("--min-width", type=int, default=1280)
     parser.add_argument("--judge", default="vpjndnet")
     parser.add_argument("--weights", type=Path, action="append", default=None)
     args = parser.parse_args()
-    dataset = CorpusDataset(args.corpus, args.codec)
+    dataset = CorpusDataset(args.corpus, args.pictures_from or args.codec)
     calibration = Calibration.from_dict(json.loads((args.corpus / "calibration.json").read_text()))
     teacher = get_teacher(dataset.rows[0].teacher)
     (args.cache / "pictures").mkdir(parents=True, exist_ok=True)
