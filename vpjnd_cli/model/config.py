@@ -66,9 +66,10 @@ class NetConfig:
       False (the default, and what older weights files imply): the patches alone.
     - ``orient_patches``: at inference, mirror every patch whose reference leans right (its
       horizontal first moment of the pixel values is positive), the candidates' and the JND map's
-      patches with it [ours]. The grid is left-right symmetric, so a picture and its mirror image then
-      feed the network the same patches, for no extra work (the network was trained on both
-      orientations). False (the default, and what older weights files imply): as cut.
+      patches with it [ours]. The grid is left-right symmetric (to a pixel where its spacing
+      rounds at a half), so a picture and its mirror image then feed the network the same patches,
+      for no extra work (the network was trained on both orientations). False (the default, and
+      what older weights files imply): as cut.
 
     Every field is bounded (``LIMITS``, ``MAX_MAP_VALUES``, ``MAX_NONLOCAL_POSITIONS``; numbers must
     be finite), since a config read from a weights file decides what is built before anything else.

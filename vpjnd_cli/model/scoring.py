@@ -189,8 +189,9 @@ class PatchScorer(ABC):
 
 
 def _view(patches: np.ndarray, mirrored: bool, flips: np.ndarray | None = None) -> np.ndarray:
-    """Patches [n, C, S, S], left-right mirrored when ``mirrored``; with ``flips`` (bool, one per
-    patch of one picture, repeated over the candidates that follow it), those patches the other way."""
+    """Patches [n, C, S, S], left-right mirrored when ``mirrored``; with ``flips`` (bool per patch,
+    repeated to cover ``patches`` when they hold several candidates' grids), those patches the
+    other way."""
     if flips is None:
         return np.ascontiguousarray(patches[..., ::-1]) if mirrored else patches
     mask = np.tile(flips, len(patches) // len(flips)) != mirrored
