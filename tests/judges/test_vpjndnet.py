@@ -244,3 +244,41 @@ def test_a_head_with_a_norm_of_its_own_measures_the_error_its_way(tmp_path):
     on_torch.run_maths_on(torch.device("cpu"))  # the GPU path, on the CPU
     np.testing.assert_allclose(on_torch.for_codec("avif").probabilities(on_torch.prepare(reference, jnd_map(
         reference, "epc")), candidates), expected, rtol=1e-4)
+
+
+def test_a_head_with_a_full_size_term_reads_the_luma_at_full_size(tmp_path):
+    """A head that also reads the luma error's peak at full size: the reference is prepared once,
+    with its full-size luma because one head reads it, and serves the codecs with and without."""
+    import torch
+
+    from vpjnd_cli.judges.vpjndnet import NetworkJudge
+    from vpjnd_cli.model.peak import LumaPeak, PeakCalibration
+    from vpjnd_cli.model.weights import load_model, save_weights
+
+    shared = PeakCalibration(net_scale=0.7, bias=-13.9, peak_slope=-2.8)
+    head = PeakCalibration(net_scale=1.0, bias=-20.0, peak_slope=-1.5, full_size_quantile=0.9999, full_size_slope=-1.8)
+    path = tmp_path / "full-size-head.safetensors"
+    save_weights(load_model(SHIPPED, "cpu"), path, calibration=shared, codec_calibrations={"heic": head})
+    reference = natural_picture(64, 96, seed=5)
+    heic = get_codec("heic")
+    candidates = [heic.decode(heic.encode(reference, level)) for level in heic.levels()[::12]]
+    alone = NetworkJudge(path, device="cpu", peak_calibration=False)
+    network = alone.probabilities(alone.prepare(reference, jnd_map(reference, "epc")), candidates)
+    peaks = LumaPeak().peaks(LumaPeak().reference(reference), candidates)
+    full_size = LumaPeak(sigma=1.0, quantile=0.9999, downscale=1)
+    full_size_peaks = full_size.peaks(full_size.reference(reference), candidates)
+    expected = head.apply(network, np.column_stack([peaks, full_size_peaks]))
+    without = PeakCalibration(net_scale=1.0, bias=-20.0, peak_slope=-1.5).apply(network, peaks)
+    assert np.max(np.abs(expected - without)) > 0.01  # the full-size term counts
+    for maths_on_torch in (False, True):  # the GPU path, on the CPU
+        judge = NetworkJudge(path, device="cpu")
+        if maths_on_torch:
+            judge.run_maths_on(torch.device("cpu"))
+        prepared = judge.prepare(reference, jnd_map(reference, "epc"))
+        assert prepared.full_size_luma is not None
+        np.testing.assert_allclose(judge.for_codec("heic").probabilities(prepared, candidates), expected, rtol=1e-4)
+        np.testing.assert_allclose(judge.probabilities(prepared, candidates), shared.apply(network, peaks), rtol=1e-4)
+    plain = tmp_path / "plain.safetensors"
+    save_weights(load_model(SHIPPED, "cpu"), plain, calibration=shared)
+    plain_judge = NetworkJudge(plain, device="cpu")  # no term reads it: no full-size luma is made
+    assert plain_judge.prepare(reference, jnd_map(reference, "epc")).full_size_luma is None

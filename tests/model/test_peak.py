@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -59,8 +61,32 @@ def test_the_fit_recovers_a_second_term_for_the_norm():
     fitted = fit_peak_calibration(net, measured, truth.apply(net, measured), LumaPeak(norm=3.0))
     assert fitted.norm == 3.0 and fitted.norm_slope == pytest.approx(-3.0, abs=1e-3)
     assert fitted.peak_slope == pytest.approx(-1.5, abs=1e-3) and fitted.bias == pytest.approx(-30.0, abs=1e-2)
-    with pytest.raises(ValueError, match="p-norm measured beside"):
+    with pytest.raises(ValueError, match="statistic measured beside"):
         fit_peak_calibration(net, measured[:, 0], truth.apply(net, measured), LumaPeak(norm=3.0))
+
+
+def test_the_fit_recovers_a_full_size_term_after_the_norm():
+    """The full-size peak is the last column, after the p-norm, in the fit as in apply."""
+    rng = np.random.default_rng(6)
+    net = rng.uniform(0.01, 0.99, 3000)
+    measured = np.exp(rng.uniform(-6, -1, (3000, 3)))
+    full_size = LumaPeak(sigma=1.0, quantile=0.9999, downscale=1)
+    truth = PeakCalibration(net_scale=1.2, bias=-25.0, peak_slope=-1.0, norm=3.0, norm_slope=-2.0,
+                            full_size_quantile=0.9999, full_size_slope=-1.5)
+    assert truth.full_size == full_size
+    fitted = fit_peak_calibration(net, measured, truth.apply(net, measured), LumaPeak(norm=3.0), full_size=full_size)
+    assert (fitted.full_size_quantile, fitted.full_size_sigma) == (0.9999, 1.0)
+    assert fitted.full_size_slope == pytest.approx(-1.5, abs=1e-3)
+    assert fitted.norm_slope == pytest.approx(-2.0, abs=1e-3) and fitted.peak_slope == pytest.approx(-1.0, abs=1e-3)
+    assert PeakCalibration.from_dict(fitted.to_dict()) == fitted
+    without_norm = replace(truth, norm=0.0, norm_slope=0.0)  # the full-size column is then the second
+    logit = np.log(net / (1 - net))
+    z = 1.2 * logit - 25.0 - 1.0 * np.log(measured[:, 0]) - 1.5 * np.log(measured[:, 2])
+    np.testing.assert_allclose(without_norm.apply(net, measured[:, [0, 2]]), 1 / (1 + np.exp(-z)), rtol=1e-12)
+    with pytest.raises(ValueError, match="statistic measured beside"):
+        fit_peak_calibration(net, measured[:, :2], truth.apply(net, measured), LumaPeak(norm=3.0), full_size=full_size)
+    with pytest.raises(ValueError, match="downscale 1"):
+        fit_peak_calibration(net, measured, truth.apply(net, measured), LumaPeak(norm=3.0), full_size=LumaPeak())
 
 
 def test_a_head_written_before_norm_slope_keeps_its_meaning():
@@ -91,7 +117,11 @@ def test_an_identical_candidate_passes_and_a_larger_peak_never_raises_p():
                                     {"net_scale": 1, "bias": 0, "peak_slope": 0, "downscale": 1.5},
                                     {"net_scale": 1, "bias": 0, "peak_slope": 0, "norm": -3},
                                     {"net_scale": 1, "bias": 0, "peak_slope": 0, "norm": 100},
-                                    {"net_scale": 1, "bias": 0, "peak_slope": 0, "norm_slope": -2}])
+                                    {"net_scale": 1, "bias": 0, "peak_slope": 0, "norm_slope": -2},
+                                    {"net_scale": 1, "bias": 0, "peak_slope": 0, "full_size_slope": -2},
+                                    {"net_scale": 1, "bias": 0, "peak_slope": 0, "full_size_quantile": 1.0},
+                                    {"net_scale": 1, "bias": 0, "peak_slope": 0, "full_size_quantile": 0.9999,
+                                     "full_size_sigma": 0.0}])
 def test_bad_records_are_refused(fields):
     with pytest.raises((TypeError, ValueError)):
         PeakCalibration.from_dict(fields)

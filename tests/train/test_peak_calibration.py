@@ -95,7 +95,7 @@ def test_heads_only_adds_a_head_and_moves_no_other_codec(two_codec_corpus, tmp_p
     from vpjnd_cli.cli import run
     from vpjnd_cli.judges.vpjndnet import NetworkJudge
     from vpjnd_cli.model.locate import trained_codecs
-    from vpjnd_cli.model.peak import PeakCalibration
+    from vpjnd_cli.model.peak import LumaPeak, PeakCalibration
 
     torch.manual_seed(3)
     weights, output = tmp_path / "net.safetensors", tmp_path / "out.safetensors"
@@ -119,6 +119,12 @@ def test_heads_only_adds_a_head_and_moves_no_other_codec(two_codec_corpus, tmp_p
     assert webp.norm == 3.0 and webp.statistic == replace(shared.statistic, norm=3.0)  # the 3-norm beside the peak
     assert webp.norm_slope != 0 and webp.peak_slope != 0
     assert read_header(normed).calibration == shared and webp != header.codec_calibrations["webp"]
+    full = tmp_path / "full-size.safetensors"
+    assert run(["calibrate", str(weights), str(two_codec_corpus), "--codec", "webp", "--heads-only",
+                "--full-size-quantile", "0.9999", "-o", str(full)]) == 0
+    webp = read_header(full).codec_calibrations["webp"]
+    assert webp.full_size == LumaPeak(sigma=1.0, quantile=0.9999, downscale=1) and webp.full_size_slope != 0
+    assert webp.statistic == shared.statistic and read_header(full).calibration == shared
     save_weights(VPJNDNet(NET), weights, training={"codec": "jpeg"}, calibration=shared)  # before the codec list
     assert run(["calibrate", str(weights), str(two_codec_corpus), "--codec", "webp", "--heads-only", "-f",
                 "-o", str(output)]) == 0
@@ -160,4 +166,6 @@ def test_heads_names_the_codecs_that_get_one(two_codec_corpus, tmp_path):
     assert run(["calibrate", str(weights), str(two_codec_corpus), "--heads", "webp", "--heads-only", "-o",
                 str(tmp_path / "y")]) == 2
     assert run(["calibrate", str(weights), str(two_codec_corpus), "--peak-norm", "3", "-o", str(tmp_path / "z")]) == 2
-    assert not any((tmp_path / name).exists() for name in "xyz")
+    assert run(["calibrate", str(weights), str(two_codec_corpus), "--full-size-quantile", "0.9999", "-o",
+                str(tmp_path / "w")]) == 2
+    assert not any((tmp_path / name).exists() for name in "xyzw")

@@ -33,6 +33,11 @@ def calibrate_command(
                                                help="With --heads-only: the new heads also read the luma error's "
                                                "P-norm (3: as butteraugli's 3-norm), beside the file's 99.9th "
                                                "percentile, as a second term.")] = None,
+    full_size_quantile: Annotated[float | None, typer.Option(
+        "--full-size-quantile", metavar="Q", min=0.5, max=0.99999, show_default=False,
+        help="With --heads-only: the new heads also read this quantile (0.9999: the top 0.01 %) of the luma "
+        "error measured at full size, blurred 1 px, where 4:2:0's thin lines along saturated edges show, as "
+        "one more term.")] = None,
     force: opt.Force = False,
 ) -> None:
     """Fit the network's luma-peak calibration on CORPUS's training pairs, with heads per codec, and
@@ -48,6 +53,7 @@ def calibrate_command(
     vpjnd calibrate run/best.safetensors corpus --heads webp -o shipped.safetensors
     vpjnd calibrate vpjndnet.safetensors webp-corpus --codec webp --heads-only -o mine.safetensors
     vpjnd calibrate vpjndnet.safetensors corpus --codec avif --heads-only --peak-norm 3 -o mine.safetensors
+    vpjnd calibrate vpjndnet.safetensors corpus --codec heic --heads-only --full-size-quantile 0.9999 -o out.safetensors
     """
     from vpjnd_cli.console import Console
     from vpjnd_cli.errors import UsageError
@@ -61,7 +67,8 @@ def calibrate_command(
         raise UsageError("--heads-only fits a head for each --codec; drop --heads")
     chosen = [] if heads is not None and heads.strip().lower() == "none" else codec_list(heads)
     fit = recalibrate(weights, corpus, output, codecs=codec_list(codec), device=resolve_device(device),
-                      jnd_model=jnd_model, heads=chosen, heads_only=heads_only, norm=norm)
+                      jnd_model=jnd_model, heads=chosen, heads_only=heads_only, norm=norm,
+                      full_size_quantile=full_size_quantile)
     named = f"; a head for {', '.join(fit.heads)}" if fit.heads else ""
     console.note(f"{output}: calibrated on {fit.pairs} training pairs of {corpus}{named}; training BCE "
                  f"{fit.network_bce:.4f} (the network alone) -> {fit.calibrated_bce:.4f}")

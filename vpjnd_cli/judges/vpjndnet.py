@@ -36,10 +36,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PreparedReference:
-    """The network's prepared picture and, when the judge is calibrated, the reference's luma for the peak."""
+    """The network's prepared picture and, when the judge is calibrated, the reference's luma for the
+    peak, and its luma at full size when a calibration of the file has a full-size term."""
 
     network: PreparedPicture | PatchedPicture
     luma: Any  # LumaPeak.reference's array, TorchLumaPeak.reference's tensor, or None
+    full_size_luma: Any = None
 
 
 class NetworkJudge(Judge):
@@ -81,8 +83,20 @@ class NetworkJudge(Judge):
         """``heads``: a calibration per codec; they measure the peak as ``calibration`` does (read_header)."""
         self.calibration = calibration
         self.codec_calibrations = heads
-        self.peak: LumaPeak | TorchLumaPeak | None = None if calibration is None else calibration.statistic
         self.maths_device: torch.device | None = None
+        self._place_statistics()
+
+    def _place_statistics(self) -> None:
+        """The calibration's statistics where this judge's maths run, and the full-size reference
+        luma's (``full_size_reference``) when any calibration of the file reads it, so that a
+        prepared reference serves every codec's head."""
+        calibration = self.calibration
+        self.peak: LumaPeak | TorchLumaPeak | None = None if calibration is None else self._peak_for(
+            calibration.statistic)
+        full_size = None if calibration is None else calibration.full_size
+        self.full_size_peak = None if full_size is None else self._peak_for(full_size)
+        read = [c for c in (calibration, *self.codec_calibrations.values()) if c is not None and c.full_size]
+        self.full_size_reference = self._peak_for(LumaPeak(downscale=1)) if read else None
 
     def for_codec(self, codec: str) -> NetworkJudge:
         """This judge with the codec's own calibration when the file has one (its head), which
@@ -93,8 +107,7 @@ class NetworkJudge(Judge):
             return self
         judge = copy.copy(self)
         judge.calibration = head
-        if head.statistic != self.calibration.statistic:
-            judge.peak = self._peak_for(head.statistic)
+        judge._place_statistics()
         return judge
 
     def _maths_where_the_network_runs(self, device: str) -> None:
@@ -118,8 +131,7 @@ class NetworkJudge(Judge):
         if device.type == "cuda":  # the same convolution algorithms in every process, as PatchJudge chooses
             torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = False, True
         self.maths_device = device
-        if self.calibration is not None:
-            self.peak = self._peak_for(self.calibration.statistic)
+        self._place_statistics()
 
     def _peak_for(self, statistic: LumaPeak) -> LumaPeak | TorchLumaPeak:
         """``statistic`` measured where this judge's maths run."""
@@ -138,17 +150,27 @@ class NetworkJudge(Judge):
 
     def prepare(self, reference: np.ndarray, jnd_map: np.ndarray) -> PreparedReference:
         luma = None if self.peak is None else self.peak.reference(reference)
-        return PreparedReference(self.scorer.prepare(reference, jnd_map), luma)
+        full_size = None if self.full_size_reference is None else self.full_size_reference.reference(reference)
+        return PreparedReference(self.scorer.prepare(reference, jnd_map), luma, full_size)
 
     def probabilities(self, prepared: PreparedReference, candidates: Sequence[np.ndarray]) -> np.ndarray:
         """P per candidate; a weights file whose finite values still overflow to NaN is an InputError."""
         answer = self.scorer.probabilities(prepared.network, candidates)  # type: ignore[arg-type]
         if self.calibration is not None and self.peak is not None and prepared.luma is not None:
-            answer = self.calibration.apply(answer, self.peak.measure(prepared.luma, candidates))
+            answer = self.calibration.apply(answer, self.measure(prepared, candidates))
         if self.weights is not None and not np.all(np.isfinite(answer)):
             raise InputError("the network's answer is not a number (its values overflow): unusable weights",
                              self.weights)
         return answer
+
+
+    def measure(self, prepared: PreparedReference, candidates: Sequence[np.ndarray]) -> np.ndarray:
+        """The calibration's statistics of each candidate, in PeakCalibration.apply's columns."""
+        assert self.peak is not None
+        measured = self.peak.measure(prepared.luma, candidates)
+        if self.full_size_peak is None:
+            return measured
+        return np.column_stack([measured, self.full_size_peak.peaks(prepared.full_size_luma, candidates)])
 
 
 def network_scorer(weights: Path, config: NetConfig, device: str) -> PatchScorer:

@@ -6,11 +6,13 @@ how visible a picture's worst spot is. A statistic over every pixel does (``Luma
 percentile of the blurred luma error in an opsin (cone-response, cube-root) space, the space
 butteraugli and JPEG XL measure in. ``PeakCalibration`` combines the two by logistic regression,
 
-    logit P = net_scale * logit(P_net) + bias + peak_slope * ln(peak) [+ norm_slope * ln(p-norm)],
+    logit P = net_scale * logit(P_net) + bias + peak_slope * ln(peak)
+              [+ norm_slope * ln(p-norm)] [+ full_size_slope * ln(full-size peak)],
 
 fitted after training on the training pairs (``fit_peak_calibration``), so it needs no held-out
 picture; docs/experiments.md ("The JPEG-only model") has the measurements behind the choice of
-statistic. A codec's head may add the error's p-norm as a second term (``norm``).
+statistic. A codec's head may add the error's p-norm (``norm``) and the peak of the error measured
+at the picture's own size (``full_size_quantile``) as further terms.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ _THIRD = np.float32(1 / 3)
 DEFAULT_SIGMA = 3.0  # px of the full picture: the blur that turns ringing into a blotch's strength
 DEFAULT_QUANTILE = 0.999  # 2,000 pixels of a 1920x1080 picture: one small blotch is enough
 DEFAULT_DOWNSCALE = 2  # measured on the picture area-averaged 2x2: 4x less work, see LumaPeak
+FULL_SIZE_SIGMA = 1.0  # px: the full-size term's blur, narrow enough to keep 4:2:0's one- or two-pixel lines
 _PEAK_FLOOR = 1e-6  # ln(0) guard: an identical candidate gets a very large, finite ln(peak) step
 _P_CLIP = 1e-6  # the network's probability is clipped before its logit
 _Z_CLIP = 500.0  # keeps exp below float64's overflow (709); P there is within 1e-217 of 0 or 1
@@ -144,9 +147,15 @@ def interpolate(lower: np.float32, upper: np.float32, fraction: float) -> float:
 
 @dataclass(frozen=True)
 class PeakCalibration:
-    """logit P = net_scale * logit(P_net) + bias + peak_slope * ln(peak) + norm_slope * ln(p-norm), the
-    peak and the p-norm measured by LumaPeak(sigma, quantile, downscale, norm); without ``norm``
-    (0) there is no p-norm term."""
+    """logit P = net_scale * logit(P_net) + bias + peak_slope * ln(peak) + norm_slope * ln(p-norm)
+    + full_size_slope * ln(full-size peak), the peak and the p-norm measured by LumaPeak(sigma,
+    quantile, downscale, norm), the full-size peak by LumaPeak(full_size_sigma, full_size_quantile,
+    downscale 1); without ``norm`` (0) there is no p-norm term, without ``full_size_quantile`` (0)
+    no full-size term.
+
+    Why a full-size term: averaging a saturated colour's chroma (4:2:0) changes its luminance along
+    its edges, in lines one or two pixels wide, which the 2x2 area average under the peak cancels;
+    measured at full size they show (docs/experiments.md, HEIC's saturated graphic)."""
 
     net_scale: float
     bias: float
@@ -156,6 +165,9 @@ class PeakCalibration:
     downscale: int = DEFAULT_DOWNSCALE
     norm: float = 0.0
     norm_slope: float = 0.0
+    full_size_quantile: float = 0.0
+    full_size_sigma: float = FULL_SIZE_SIGMA
+    full_size_slope: float = 0.0
 
     def __post_init__(self) -> None:
         values = asdict(self).values()
@@ -169,18 +181,31 @@ class PeakCalibration:
             raise ValueError(f"peak calibration: norm must be 0 (the quantile alone) or a power up to {MAX_NORM:g}")
         if self.norm_slope and not self.norm:
             raise ValueError("peak calibration: a norm_slope needs the norm it weighs")
+        if not 0 < self.full_size_sigma <= MAX_SIGMA or not 0 <= self.full_size_quantile < 1:
+            raise ValueError(f"peak calibration: full_size_sigma must be in (0, {MAX_SIGMA:g}] and "
+                             "full_size_quantile 0 (no full-size term) or within (0, 1)")
+        if self.full_size_slope and not self.full_size_quantile:
+            raise ValueError("peak calibration: a full_size_slope needs the full_size_quantile it weighs")
 
     @property
     def statistic(self) -> LumaPeak:
         return LumaPeak(self.sigma, self.quantile, self.downscale, self.norm)
 
+    @property
+    def full_size(self) -> LumaPeak | None:
+        """The full-size term's statistic (its peaks are ``apply``'s last column), None without one."""
+        return LumaPeak(self.full_size_sigma, self.full_size_quantile, downscale=1) if self.full_size_quantile else None
+
     def apply(self, net_probabilities: np.ndarray, measured: np.ndarray) -> np.ndarray:
         """Calibrated P(perceptually lossless), float64 like the network's; ``measured``: ``statistic.measure``'s
-        [N, columns] (or the peaks alone, [N], without a norm)."""
+        [N, columns], then the ``full_size`` peaks as one more column when there is a full-size term
+        (or the peaks alone, [N], without either)."""
         logs = log_peak(measured).reshape(len(net_probabilities), -1)
         z = self.net_scale * _logit(net_probabilities) + self.bias + self.peak_slope * logs[:, 0]
         if self.norm:
             z += self.norm_slope * logs[:, 1]
+        if self.full_size_quantile:
+            z += self.full_size_slope * logs[:, self.statistic.columns]
         return 1.0 / (1.0 + np.exp(-np.clip(z, -_Z_CLIP, _Z_CLIP)))
 
     def to_dict(self) -> dict[str, Any]:
@@ -198,8 +223,9 @@ class PeakCalibration:
 def heads_problem(calibration: PeakCalibration | None, heads: Mapping[str, PeakCalibration]) -> str | None:
     """Why codec ``heads`` cannot sit beside the file's ``calibration`` (None: they can). The
     judge prepares each reference's luma once, at the file's downscale, for whichever codec: a head
-    needs that calibration (the one for the codecs without a head) and its downscale; its blur and
-    reduction (quantile or norm) may be its own."""
+    needs that calibration (the one for the codecs without a head) and its downscale; its blur,
+    reduction (quantile or norm) and full-size term may be its own (the judge prepares the full-size
+    luma too when any head reads it)."""
     if heads and (calibration is None or any(head.downscale != calibration.downscale for head in heads.values())):
         return "codec calibrations need the file's calibration and must measure the luma at its downscale"
     return None
@@ -207,10 +233,11 @@ def heads_problem(calibration: PeakCalibration | None, heads: Mapping[str, PeakC
 
 def fit_peak_calibration(
     net_probabilities: np.ndarray, measured: np.ndarray, labels: np.ndarray, statistic: LumaPeak = LumaPeak(),
-    *, iterations: int = 50,
+    *, full_size: LumaPeak | None = None, iterations: int = 50,
 ) -> PeakCalibration:
     """Maximum-likelihood logistic regression of the (soft) labels on [logit P_net, 1, ln peak] (and
-    ln p-norm when ``statistic`` has a norm); ``measured`` must be ``statistic.measure``'s.
+    ln p-norm when ``statistic`` has a norm, ln full-size peak with ``full_size``); ``measured`` must be
+    ``statistic.measure``'s, then ``full_size.peaks`` as one more column (PeakCalibration.apply).
 
     Newton's method (IRLS) in float64 from zero: the problem is convex, so it converges to the one
     optimum whatever the data order, and the answer is deterministic. A tiny ridge keeps it finite
@@ -218,9 +245,12 @@ def fit_peak_calibration(
     """
     if not len(labels) == len(measured) == len(net_probabilities) or len(labels) < 3:
         raise ValueError("peak calibration needs at least 3 pairs with a probability, a peak and a label each")
-    logs = log_peak(measured).reshape(len(labels), -1)[:, :statistic.columns]
-    if logs.shape[1] != statistic.columns:
-        raise ValueError("peak calibration: a norm needs the p-norm measured beside each peak")
+    if full_size is not None and full_size.downscale != 1:
+        raise ValueError("peak calibration: the full-size term is measured at downscale 1")
+    columns = statistic.columns + (full_size is not None)
+    logs = log_peak(measured).reshape(len(labels), -1)[:, :columns]
+    if logs.shape[1] != columns:
+        raise ValueError("peak calibration: a norm or a full-size term needs its statistic measured beside each peak")
     x = np.column_stack([_logit(net_probabilities), np.ones(len(labels)), logs])
     y = np.asarray(labels, np.float64)
     ridge = 1e-9 * len(y) * np.eye(x.shape[1])
@@ -231,8 +261,12 @@ def fit_peak_calibration(
         coef += step
         if np.max(np.abs(step)) < 1e-10:
             break
-    norm_slope = float(coef[3]) if statistic.norm else 0.0
-    return PeakCalibration(float(coef[0]), float(coef[1]), float(coef[2]), **asdict(statistic), norm_slope=norm_slope)
+    fitted = PeakCalibration(float(coef[0]), float(coef[1]), float(coef[2]), **asdict(statistic),
+                             norm_slope=float(coef[3]) if statistic.norm else 0.0)
+    if full_size is None:
+        return fitted
+    return replace(fitted, full_size_quantile=full_size.quantile, full_size_sigma=full_size.sigma,
+                   full_size_slope=float(coef[-1]))
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ import torch
 from vpjnd_cli.errors import UsageError
 from vpjnd_cli.judges.base import Judge
 from vpjnd_cli.judges.vpjndnet import NetworkJudge
-from vpjnd_cli.model.peak import LumaPeak, PeakCalibration, fit_peak_calibration
+from vpjnd_cli.model.peak import FULL_SIZE_SIGMA, LumaPeak, PeakCalibration, fit_peak_calibration
 from vpjnd_cli.model.weights import load_model, read_header, save_weights
 from vpjnd_cli.train.dataset import JndDataset
 from vpjnd_cli.train.evaluation import PairScores, pair_scores
@@ -47,13 +47,15 @@ MIN_HEAD_PAIRS = 30  # fewer training pairs of a codec leave it to the shared ca
 def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd_model: str, *,
                       output: Path | None = None, training: dict[str, Any] | None = None,
                       heads: list[str] | None = None, heads_only: bool = False,
-                      norm: float | None = None) -> CalibrationFit:
+                      norm: float | None = None, full_size_quantile: float | None = None) -> CalibrationFit:
     """Fit the calibration of the network in ``path`` on ``dataset``'s train split, and a head for
     each codec of ``heads`` (default: every codec, when the set has several), and write the network
     with them to ``output`` (default: rewrite ``path``), its training record replaced by
     ``training`` when given. With ``heads_only``, the file's calibration and heads stay and a head
     is fitted for each of the set's codecs, even one; ``norm`` (heads_only only) gives those heads
-    a second term, the luma error's p-norm beside the file's quantile (LumaPeak).
+    a second term, the luma error's p-norm beside the file's quantile (LumaPeak), and
+    ``full_size_quantile`` (heads_only only) one more, that quantile of the error at full size
+    (PeakCalibration.full_size).
 
     Why heads: the network learned one scale for every codec, but its answer runs a few levels
     conservative on some codecs and not on others; a codec's own three numbers remove that offset
@@ -64,8 +66,9 @@ def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd
     kept = header.calibration if heads_only else None
     if heads_only and kept is None:
         raise UsageError("no calibration to keep beside new heads: calibrate the file whole first", path)
-    if norm is not None and not heads_only:
-        raise UsageError("--peak-norm sets the norm of the heads that --heads-only adds; add --heads-only")
+    if (norm is not None or full_size_quantile is not None) and not heads_only:
+        raise UsageError("--peak-norm and --full-size-quantile shape the heads that --heads-only adds; "
+                         "add --heads-only")
     pictures = dataset.split("train")
     codecs = np.repeat([dataset.codec_of(info.id) for info in pictures],
                        [len(dataset.labels(info.id)) for info in pictures])
@@ -79,12 +82,15 @@ def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd
     statistic = kept.statistic if kept is not None else LumaPeak()
     if norm is not None:
         statistic = replace(statistic, norm=norm)
-    judge = _PeakRecordingJudge(NetworkJudge.from_model(model, device), statistic)
+    full_size = None if full_size_quantile is None else LumaPeak(FULL_SIZE_SIGMA, full_size_quantile, downscale=1)
+    judge = _PeakRecordingJudge(NetworkJudge.from_model(model, device), statistic, full_size)
     network = pair_scores(dataset, judge, pictures, jnd_model)
-    measured = np.concatenate(judge.measured) if judge.measured else np.zeros((0, statistic.columns))
+    columns = statistic.columns + (full_size is not None)
+    measured = np.concatenate(judge.measured) if judge.measured else np.zeros((0, columns))
 
     def fit(mine: np.ndarray) -> PeakCalibration:
-        return fit_peak_calibration(network.probabilities[mine], measured[mine], network.labels[mine], statistic)
+        return fit_peak_calibration(network.probabilities[mine], measured[mine], network.labels[mine], statistic,
+                                    full_size=full_size)
 
     calibration = kept if kept is not None else fit(np.ones(codecs.size, bool))
     fitted = dict(header.codec_calibrations) if kept is not None else {}
@@ -107,27 +113,33 @@ def strip_calibration(path: Path) -> None:
 
 
 class _PeakRecordingJudge(Judge):
-    """The network alone, recording each candidate's luma statistics as it goes, in pair_scores' order:
-    one decode of the candidates serves both (decoding the 1,200 training pairs again took 8 s)."""
+    """The network alone, recording each candidate's luma statistics as it goes (PeakCalibration.apply's
+    columns), in pair_scores' order: one decode of the candidates serves both (decoding the 1,200
+    training pairs again took 8 s)."""
 
     name = "vpjndnet"
 
-    def __init__(self, network: NetworkJudge, statistic: LumaPeak) -> None:
-        self.network, self.statistic = network, statistic
+    def __init__(self, network: NetworkJudge, statistic: LumaPeak, full_size: LumaPeak | None) -> None:
+        self.network, self.statistic, self.full_size = network, statistic, full_size
         self.measured: list[np.ndarray] = []
 
-    def prepare(self, reference: np.ndarray, jnd_map: np.ndarray) -> tuple[Any, np.ndarray]:
-        return self.network.prepare(reference, jnd_map), self.statistic.reference(reference)
+    def prepare(self, reference: np.ndarray, jnd_map: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray | None]:
+        full_size = None if self.full_size is None else self.full_size.reference(reference)
+        return self.network.prepare(reference, jnd_map), self.statistic.reference(reference), full_size
 
-    def probabilities(self, prepared: tuple[Any, np.ndarray], candidates: Sequence[np.ndarray]) -> np.ndarray:
-        network, luma = prepared
-        self.measured.append(self.statistic.measure(luma, candidates))
+    def probabilities(self, prepared: tuple[Any, np.ndarray, np.ndarray | None],
+                      candidates: Sequence[np.ndarray]) -> np.ndarray:
+        network, luma, full_size_luma = prepared
+        measured = self.statistic.measure(luma, candidates)
+        if self.full_size is not None and full_size_luma is not None:
+            measured = np.column_stack([measured, self.full_size.peaks(full_size_luma, candidates)])
+        self.measured.append(measured)
         return self.network.probabilities(network, candidates)
 
 
 def recalibrate(weights: Path, corpus: Path, output: Path, *, codecs: list[str] | None, device: torch.device,
                 jnd_model: str, heads: list[str] | None = None, heads_only: bool = False,
-                norm: float | None = None) -> CalibrationFit:
+                norm: float | None = None, full_size_quantile: float | None = None) -> CalibrationFit:
     """``vpjnd calibrate``: the network of ``weights`` with a calibration (and heads) fitted on
     ``corpus``'s training pairs (heads: ``calibrate_weights``), written to ``output`` with its ONNX
     graph when onnx is installed.
@@ -155,7 +167,7 @@ def recalibrate(weights: Path, corpus: Path, output: Path, *, codecs: list[str] 
         record = {**training, "codec": "+".join(judged), "codecs": judged,
                   "heads": {**training.get("heads", {}), **dict.fromkeys(dataset.codecs, source)}}
     fit = calibrate_weights(weights, dataset, device, jnd_model, output=output, training=record, heads=heads,
-                            heads_only=heads_only, norm=norm)
+                            heads_only=heads_only, norm=norm, full_size_quantile=full_size_quantile)
     with contextlib.suppress(ToolMissingError):  # without onnx, torch runs the file
         export_graph(output)
     return fit
