@@ -24,7 +24,7 @@ from vpjnd_cli.model.config import NetConfig
 from vpjnd_cli.model.graph import accelerator_visible, graph_judge
 from vpjnd_cli.model.header import read_header
 from vpjnd_cli.model.locate import require_weights
-from vpjnd_cli.model.peak import LumaPeak, PeakCalibration
+from vpjnd_cli.model.peak import LumaPeak, PeakCalibration, calibration_columns
 from vpjnd_cli.model.scoring import PatchScorer, PreparedPicture
 from vpjnd_cli.model.served import PatchedPicture, Send, ServedScorer
 
@@ -157,20 +157,13 @@ class NetworkJudge(Judge):
         """P per candidate; a weights file whose finite values still overflow to NaN is an InputError."""
         answer = self.scorer.probabilities(prepared.network, candidates)  # type: ignore[arg-type]
         if self.calibration is not None and self.peak is not None and prepared.luma is not None:
-            answer = self.calibration.apply(answer, self.measure(prepared, candidates))
+            measured = calibration_columns(self.peak, self.full_size_peak, prepared.luma, prepared.full_size_luma,
+                                           candidates)
+            answer = self.calibration.apply(answer, measured)
         if self.weights is not None and not np.all(np.isfinite(answer)):
             raise InputError("the network's answer is not a number (its values overflow): unusable weights",
                              self.weights)
         return answer
-
-
-    def measure(self, prepared: PreparedReference, candidates: Sequence[np.ndarray]) -> np.ndarray:
-        """The calibration's statistics of each candidate, in PeakCalibration.apply's columns."""
-        assert self.peak is not None
-        measured = self.peak.measure(prepared.luma, candidates)
-        if self.full_size_peak is None:
-            return measured
-        return np.column_stack([measured, self.full_size_peak.peaks(prepared.full_size_luma, candidates)])
 
 
 def network_scorer(weights: Path, config: NetConfig, device: str) -> PatchScorer:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -119,6 +119,24 @@ class LumaPeak:
         if self.downscale == 1 or min(height, width) < 1:
             return rgb
         return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
+
+
+class LumaStatistic(Protocol):
+    """LumaPeak, or TorchLumaPeak with its maths on a torch device."""
+
+    def measure(self, reference_luma: Any, candidates: Sequence[np.ndarray]) -> np.ndarray: ...
+
+    def peaks(self, reference_luma: Any, candidates: Sequence[np.ndarray]) -> np.ndarray: ...
+
+
+def calibration_columns(statistic: LumaStatistic, full_size: LumaStatistic | None, luma: Any, full_size_luma: Any,
+                        candidates: Sequence[np.ndarray]) -> np.ndarray:
+    """PeakCalibration.apply's [N, columns]: ``statistic.measure``'s, then the ``full_size`` peaks
+    (measured on ``full_size_luma``, the reference's luma at full size) when there is a full-size term."""
+    measured = statistic.measure(luma, candidates)
+    if full_size is None:
+        return measured
+    return np.column_stack([measured, full_size.peaks(full_size_luma, candidates)])
 
 
 def _quantile(values: np.ndarray, q: float) -> float:

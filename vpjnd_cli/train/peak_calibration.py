@@ -23,7 +23,13 @@ import torch
 from vpjnd_cli.errors import UsageError
 from vpjnd_cli.judges.base import Judge
 from vpjnd_cli.judges.vpjndnet import NetworkJudge
-from vpjnd_cli.model.peak import FULL_SIZE_SIGMA, LumaPeak, PeakCalibration, fit_peak_calibration
+from vpjnd_cli.model.peak import (
+    FULL_SIZE_SIGMA,
+    LumaPeak,
+    PeakCalibration,
+    calibration_columns,
+    fit_peak_calibration,
+)
 from vpjnd_cli.model.weights import load_model, read_header, save_weights
 from vpjnd_cli.train.dataset import JndDataset
 from vpjnd_cli.train.evaluation import PairScores, pair_scores
@@ -130,10 +136,7 @@ class _PeakRecordingJudge(Judge):
     def probabilities(self, prepared: tuple[Any, np.ndarray, np.ndarray | None],
                       candidates: Sequence[np.ndarray]) -> np.ndarray:
         network, luma, full_size_luma = prepared
-        measured = self.statistic.measure(luma, candidates)
-        if self.full_size is not None and full_size_luma is not None:
-            measured = np.column_stack([measured, self.full_size.peaks(full_size_luma, candidates)])
-        self.measured.append(measured)
+        self.measured.append(calibration_columns(self.statistic, self.full_size, luma, full_size_luma, candidates))
         return self.network.probabilities(network, candidates)
 
 
