@@ -46,7 +46,8 @@ def test_each_shipped_file_names_its_criterion():
         path = locate.shipped_weights_path(criterion)
         assert locate.default_weights_path(criterion) == path and path.is_file()
         assert locate.trained_criterion(path) == criterion == read_header(path).training.get("criterion", "paper")
-    assert set(locate.trained_codecs(locate.shipped_weights_path("strict")) or ()) == {"jpeg", "avif", "webp"}
+    assert set(locate.trained_codecs(locate.shipped_weights_path("strict")) or ()) == {
+        "jpeg", "bpg", "heic", "avif", "webp"}
 
 
 def test_strict_settings_take_its_network_and_both_samplings():
@@ -100,8 +101,7 @@ def test_judge_names_the_criterion_and_strict_is_harder_to_pass(tmp_path, capsys
 
 @pytest.mark.parametrize(("output", "args", "message"), [
     ("out.jpg", ("--judge", "pjnd"), "the pjnd rule is fitted to the paper criterion"),
-    ("out.heic", (), "it has no judge for heic yet"),
-    ("out.bpg", (), "it has no judge for bpg yet"),
+    ("out.jxl", (), "it has no judge for jxl yet"),
     ("out.jpg", ("--weights", str(locate.shipped_weights_path("paper"))), "for the paper criterion, not strict"),
 ])
 def test_what_the_strict_criterion_cannot_judge_is_a_usage_error(tmp_path, capsys, source, output, args, message):
@@ -110,18 +110,23 @@ def test_what_the_strict_criterion_cannot_judge_is_a_usage_error(tmp_path, capsy
     assert not list(tmp_path.glob("out.*"))
 
 
-def test_a_strict_file_is_refused_for_the_paper_criterion_and_a_heic_for_strict_judging(tmp_path, capsys, source):
+def test_a_strict_file_is_refused_for_the_paper_criterion_and_a_jxl_for_strict_judging(tmp_path, capsys, source):
     strict_weights = str(locate.shipped_weights_path("strict"))
     assert run(["predict", str(source), "--weights", strict_weights]) == 2
     assert "was trained for the strict criterion, not paper" in capsys.readouterr().err
-    heic = tmp_path / "in.heic"
-    codec = get_codec("heic")
-    heic.write_bytes(codec.encode(np.asarray(Image.open(source).convert("RGB")), codec.levels()[10]))
-    assert run(["judge", str(source), str(heic), *STRICT]) == 2
-    assert "no judge for heic" in capsys.readouterr().err
-    webp = tmp_path / "in.webp"
-    Image.open(source).save(webp, quality=90)  # AVIF and WebP have their strict heads
-    assert run(["judge", str(source), str(webp), *STRICT, "--device", "cpu"]) == 0
+    rgb = np.asarray(Image.open(source).convert("RGB"))
+    jxl = tmp_path / "in.jxl"
+    jxl.write_bytes(get_codec("jxl").encode(rgb, get_codec("jxl").levels()[10]))
+    assert run(["judge", str(source), str(jxl), *STRICT]) == 2
+    assert "no judge for jxl" in capsys.readouterr().err
+    for name in ("heic", "bpg"):  # HEIC and BPG have their strict heads, with the full-size term
+        codec = get_codec(name)
+        candidate = tmp_path / f"in.{name}"
+        candidate.write_bytes(codec.encode(rgb, codec.levels()[10]))
+        code, strict = run_json(capsys, "judge", str(source), str(candidate), *STRICT, "--device", "cpu")
+        _, paper = run_json(capsys, "judge", str(source), str(candidate), "--device", "cpu")
+        assert code == 0 and strict["criterion"] == "strict" and strict["judge"] == "vpjndnet"
+        assert strict["probability"] < paper["probability"]
 
 
 def test_an_unknown_criterion_is_refused_and_the_strict_file_can_be_replaced(tmp_path, monkeypatch):

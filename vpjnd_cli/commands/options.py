@@ -103,7 +103,7 @@ Criterion = Annotated[
     typer.Option("--criterion", rich_help_panel=SEARCH,
                  help="What looks the same means. paper: the VP-JND paper's, MCL-JCI's first JND (lenient); "
                       "strict: no visible difference at 1:1 on a desktop, side by side (SSIMULACRA2 about 90 at "
-                      "--sur 0.75; JPEG, AVIF and WebP for now). Each has its own calibration of the network."),
+                      "--sur 0.75; JPEG, BPG, HEIC, AVIF and WebP). Each has its own calibration of the network."),
 ]
 Sur = Annotated[
     float,
