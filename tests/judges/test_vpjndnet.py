@@ -221,17 +221,9 @@ def test_a_head_with_a_norm_of_its_own_measures_the_error_its_way(tmp_path):
 
     from vpjnd_cli.judges.vpjndnet import NetworkJudge
     from vpjnd_cli.model.peak import LumaPeak, PeakCalibration
-    from vpjnd_cli.model.weights import load_model, save_weights
 
-    shared = PeakCalibration(net_scale=0.7, bias=-13.9, peak_slope=-2.8)
     head = PeakCalibration(net_scale=1.1, bias=-14.0, peak_slope=-1.9, norm=3.0, norm_slope=-1.2)
-    path = tmp_path / "norm-head.safetensors"
-    save_weights(load_model(SHIPPED, "cpu"), path, calibration=shared, codec_calibrations={"avif": head})
-    reference = natural_picture(64, 96, seed=3)
-    avif = get_codec("avif")
-    candidates = [avif.decode(avif.encode(reference, level)) for level in avif.levels()[::20]]
-    alone = NetworkJudge(path, device="cpu", peak_calibration=False)
-    network = alone.probabilities(alone.prepare(reference, jnd_map(reference, "epc")), candidates)
+    path, _, reference, candidates, network = _file_with_a_head(tmp_path, "avif", head, seed=3, step=20)
     judge = NetworkJudge(path, device="cpu")
     prepared = judge.prepare(reference, jnd_map(reference, "epc"))
     three_norm = LumaPeak(norm=3.0)
@@ -255,15 +247,8 @@ def test_a_head_with_a_full_size_term_reads_the_luma_at_full_size(tmp_path):
     from vpjnd_cli.model.peak import LumaPeak, PeakCalibration
     from vpjnd_cli.model.weights import load_model, save_weights
 
-    shared = PeakCalibration(net_scale=0.7, bias=-13.9, peak_slope=-2.8)
     head = PeakCalibration(net_scale=1.0, bias=-20.0, peak_slope=-1.5, full_size_quantile=0.9999, full_size_slope=-1.8)
-    path = tmp_path / "full-size-head.safetensors"
-    save_weights(load_model(SHIPPED, "cpu"), path, calibration=shared, codec_calibrations={"heic": head})
-    reference = natural_picture(64, 96, seed=5)
-    heic = get_codec("heic")
-    candidates = [heic.decode(heic.encode(reference, level)) for level in heic.levels()[::12]]
-    alone = NetworkJudge(path, device="cpu", peak_calibration=False)
-    network = alone.probabilities(alone.prepare(reference, jnd_map(reference, "epc")), candidates)
+    path, shared, reference, candidates, network = _file_with_a_head(tmp_path, "heic", head, seed=5, step=12)
     peaks = LumaPeak().peaks(LumaPeak().reference(reference), candidates)
     full_size = LumaPeak(sigma=1.0, quantile=0.9999, downscale=1)
     full_size_peaks = full_size.peaks(full_size.reference(reference), candidates)
@@ -282,3 +267,21 @@ def test_a_head_with_a_full_size_term_reads_the_luma_at_full_size(tmp_path):
     save_weights(load_model(SHIPPED, "cpu"), plain, calibration=shared)
     plain_judge = NetworkJudge(plain, device="cpu")  # no term reads it: no full-size luma is made
     assert plain_judge.prepare(reference, jnd_map(reference, "epc")).full_size_luma is None
+
+
+def _file_with_a_head(tmp_path, codec_name, head, *, seed, step):
+    """The shipped network with a shared calibration and ``head`` for one codec, written to a file; a
+    reference, that codec's candidates at every ``step``-th level, and the network's own answer."""
+    from vpjnd_cli.judges.vpjndnet import NetworkJudge
+    from vpjnd_cli.model.peak import PeakCalibration
+    from vpjnd_cli.model.weights import load_model, save_weights
+
+    shared = PeakCalibration(net_scale=0.7, bias=-13.9, peak_slope=-2.8)
+    path = tmp_path / f"{codec_name}-head.safetensors"
+    save_weights(load_model(SHIPPED, "cpu"), path, calibration=shared, codec_calibrations={codec_name: head})
+    reference = natural_picture(64, 96, seed=seed)
+    codec = get_codec(codec_name)
+    candidates = [codec.decode(codec.encode(reference, level)) for level in codec.levels()[::step]]
+    alone = NetworkJudge(path, device="cpu", peak_calibration=False)
+    network = alone.probabilities(alone.prepare(reference, jnd_map(reference, "epc")), candidates)
+    return path, shared, reference, candidates, network
