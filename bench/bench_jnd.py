@@ -97,7 +97,7 @@ def torch_rows(picture: np.ndarray, models: list[str], device_name: str, runs: i
 
     from vpjnd_cli.jnd.on_torch import jnd_map_on
     from vpjnd_cli.model.device import resolve_device
-    from vpjnd_cli.model.peak import LumaPeak
+    from vpjnd_cli.model.peak import FULL_SIZE_SIGMA, LumaPeak
     from vpjnd_cli.model.peak_on_torch import TorchLumaPeak
 
     device = resolve_device(device_name)
@@ -111,8 +111,7 @@ def torch_rows(picture: np.ndarray, models: list[str], device_name: str, runs: i
     rng = np.random.default_rng(0)
     block = [np.clip(picture + rng.integers(-6, 7, picture.shape), 0, 255).astype(np.uint8) for _ in range(32)]
     # the shipped peak, and the full-size term of a head such as HEIC's (PeakCalibration.full_size)
-    for name, statistic in (("peak", LumaPeak()), ("full-size peak", LumaPeak(sigma=1.0, quantile=0.9999,
-                                                                              downscale=1))):
+    for name, statistic in (("peak", LumaPeak()), ("full-size peak", LumaPeak(FULL_SIZE_SIGMA, 0.9999, downscale=1))):
         cpu, on_torch = statistic, TorchLumaPeak(statistic, device)
         cpu_reference, torch_reference = cpu.reference(picture), on_torch.reference(picture)
         expected = cpu.peaks(cpu_reference, block)

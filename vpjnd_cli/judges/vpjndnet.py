@@ -105,9 +105,12 @@ class NetworkJudge(Judge):
         head = self.codec_calibrations.get(codec)
         if head is None or head == self.calibration or self.calibration is None:
             return self
-        judge = copy.copy(self)
+        judge = copy.copy(self)  # the full-size reference luma's statistic is the file's, shared
         judge.calibration = head
-        judge._place_statistics()
+        if head.statistic != self.calibration.statistic:
+            judge.peak = self._peak_for(head.statistic)
+        if head.full_size != self.calibration.full_size:
+            judge.full_size_peak = None if head.full_size is None else self._peak_for(head.full_size)
         return judge
 
     def _maths_where_the_network_runs(self, device: str) -> None:
