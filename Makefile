@@ -37,11 +37,10 @@ bench:
 # HEIC, AVIF and WebP at 4:2:0 at every size, BPG and JPEG 4:4:4 at the two smaller sizes (the time
 # a 2-core machine allows; their runs reuse the calibration the first run fitted). Then train one
 # MODEL_ARCH network (vpjnd_cli/model/variants.py) on all of it, which ends by fitting the luma-peak
-# calibration on the training pairs; calibrate it again with a head for WebP alone (the one codec a
-# head was measured to help on held-out photos: MODEL_CARD.md), add an AVIF head that also reads the
-# luma error's 3-norm (--peak-norm 3, measured the same way) and a HEIC head that also reads its peak
-# at full size (--full-size-quantile 0.9999, for a saturated graphic), and refit the weight-free pjnd judge
-# on the same corpus. MODEL_RUN/shipped.safetensors is what ships as
+# calibration on the training pairs; add heads for the codecs where one was measured to help on
+# held-out photos (MODEL_CARD.md): AVIF's also reads the luma error's 3-norm (--peak-norm 3), HEIC's
+# its peak at full size (--full-size-quantile 0.9999, for a saturated graphic), WebP's both; then refit
+# the weight-free pjnd judge on the same corpus. MODEL_RUN/shipped.safetensors is what ships as
 # vpjnd_cli/weights/vpjndnet.safetensors, and `make graph` then writes the shipped ONNX graph from it.
 # The shipped file's JPEG 4:2:0 labels predate the hard pictures (MODEL_CARD.md, "Data"), so this
 # recipe, which labels them, makes the next file rather than that one bit for bit.
@@ -63,9 +62,10 @@ model:
 	$(MODEL_LABEL) --codec bpg --chroma 420 $(MODEL_SMALLER)
 	$(MODEL_LABEL) --codec jpeg --chroma 444 $(MODEL_SMALLER)
 	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd train $(MODEL_CORPUS) -o $(MODEL_RUN) --arch $(MODEL_ARCH) --epochs $(MODEL_EPOCHS) --device cpu $(MODEL_TRAIN_ARGS)
-	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/best.safetensors $(MODEL_CORPUS) --heads webp --device cpu -f -o $(MODEL_RUN)/webp-head.safetensors
-	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/webp-head.safetensors $(MODEL_CORPUS) --codec avif --heads-only --peak-norm 3 --device cpu -f -o $(MODEL_RUN)/avif-head.safetensors
-	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/avif-head.safetensors $(MODEL_CORPUS) --codec heic --heads-only --full-size-quantile 0.9999 --device cpu -f -o $(MODEL_RUN)/shipped.safetensors
+	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/best.safetensors $(MODEL_CORPUS) --heads none --device cpu -f -o $(MODEL_RUN)/shared.safetensors
+	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/shared.safetensors $(MODEL_CORPUS) --codec avif --heads-only --peak-norm 3 --device cpu -f -o $(MODEL_RUN)/avif-head.safetensors
+	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/avif-head.safetensors $(MODEL_CORPUS) --codec heic --heads-only --full-size-quantile 0.9999 --device cpu -f -o $(MODEL_RUN)/heic-head.safetensors
+	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/heic-head.safetensors $(MODEL_CORPUS) --codec webp --heads-only --peak-norm 3 --full-size-quantile 0.9999 --device cpu -f -o $(MODEL_RUN)/shipped.safetensors
 	$(PY) scripts/calibrate_pjnd.py $(MODEL_CORPUS) --write
 
 # The strict criterion's network (vpjnd_cli/weights/vpjndnet-strict.safetensors): the shipped paper
