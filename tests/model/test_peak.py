@@ -89,6 +89,34 @@ def test_the_fit_recovers_a_full_size_term_after_the_norm():
         fit_peak_calibration(net, measured, truth.apply(net, measured), LumaPeak(norm=3.0), full_size=LumaPeak())
 
 
+def test_a_full_size_floor_makes_the_term_only_penalise():
+    """Below the floor the full-size term reads the floor: a tiny full-size peak earns no reward;
+    above it the term is unchanged, and the fit recovers a floored head given its floor."""
+    rng = np.random.default_rng(7)
+    net = rng.uniform(0.01, 0.99, 3000)
+    measured = np.exp(rng.uniform(-6, -1, (3000, 2)))
+    full_size = LumaPeak(sigma=1.0, quantile=0.9999, downscale=1)
+    plain = PeakCalibration(net_scale=1.2, bias=-7.0, peak_slope=-1.0, full_size_quantile=0.9999,
+                            full_size_slope=-1.5)
+    floored = replace(plain, full_size_floor=0.02)
+    low = measured[:, 1] < 0.02
+    assert 0 < low.sum() < len(low)
+    np.testing.assert_array_equal(floored.apply(net, measured)[~low], plain.apply(net, measured)[~low])
+    at_floor = np.column_stack([measured[:, 0], np.full(len(net), 0.02)])
+    np.testing.assert_allclose(floored.apply(net, measured)[low], plain.apply(net, at_floor)[low], rtol=1e-12)
+    assert np.all(floored.apply(net, measured)[low] < plain.apply(net, measured)[low])
+    fitted = fit_peak_calibration(net, measured, floored.apply(net, measured), full_size=full_size,
+                                  full_size_floor=0.02)
+    assert fitted.full_size_floor == 0.02 and fitted.full_size_slope == pytest.approx(-1.5, abs=1e-3)
+    assert PeakCalibration.from_dict(fitted.to_dict()) == fitted
+    with pytest.raises(ValueError, match="needs the full-size term"):
+        fit_peak_calibration(net, measured[:, :1], plain.apply(net, measured), full_size_floor=0.02)
+    for bad in ({"full_size_floor": 0.02, "full_size_quantile": 0.0, "full_size_slope": 0.0},
+                {"full_size_floor": -0.1}):
+        with pytest.raises(ValueError, match="full_size_floor"):
+            replace(plain, **bad)
+
+
 def test_a_head_written_before_norm_slope_keeps_its_meaning():
     """Such a head read the p-norm instead of the peak: its one slope is the norm's."""
     legacy = PeakCalibration.from_dict({"net_scale": 1.3, "bias": -31.4, "peak_slope": -4.4, "norm": 3.0})

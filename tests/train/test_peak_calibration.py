@@ -125,6 +125,10 @@ def test_heads_only_adds_a_head_and_moves_no_other_codec(two_codec_corpus, tmp_p
     webp = read_header(full).codec_calibrations["webp"]
     assert webp.full_size == LumaPeak(sigma=1.0, quantile=0.9999, downscale=1) and webp.full_size_slope != 0
     assert webp.statistic == shared.statistic and read_header(full).calibration == shared
+    floored = tmp_path / "floored.safetensors"
+    assert run(["calibrate", str(weights), str(two_codec_corpus), "--codec", "webp", "--heads-only",
+                "--full-size-quantile", "0.9999", "--full-size-floor", "0.5", "-o", str(floored)]) == 0
+    assert read_header(floored).codec_calibrations["webp"].full_size_floor > 0  # the median of its pairs' peaks
     save_weights(VPJNDNet(NET), weights, training={"codec": "jpeg"}, calibration=shared)  # before the codec list
     assert run(["calibrate", str(weights), str(two_codec_corpus), "--codec", "webp", "--heads-only", "-f",
                 "-o", str(output)]) == 0
@@ -168,4 +172,6 @@ def test_heads_names_the_codecs_that_get_one(two_codec_corpus, tmp_path):
     assert run(["calibrate", str(weights), str(two_codec_corpus), "--peak-norm", "3", "-o", str(tmp_path / "z")]) == 2
     assert run(["calibrate", str(weights), str(two_codec_corpus), "--full-size-quantile", "0.9999", "-o",
                 str(tmp_path / "w")]) == 2
-    assert not any((tmp_path / name).exists() for name in "xyzw")
+    assert run(["calibrate", str(weights), str(two_codec_corpus), "--codec", "webp", "--heads-only",
+                "--full-size-floor", "0.5", "-o", str(tmp_path / "v")]) == 2
+    assert not any((tmp_path / name).exists() for name in "xyzwv")

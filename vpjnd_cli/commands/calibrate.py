@@ -38,6 +38,11 @@ def calibrate_command(
         help="With --heads-only: the new heads also read this quantile (0.9999: the top 0.01 %) of the luma "
         "error measured at full size, blurred 1 px, where 4:2:0's thin lines along saturated edges show, as "
         "one more term.")] = None,
+    full_size_floor: Annotated[float | None, typer.Option(
+        "--full-size-floor", metavar="F", min=0.0, max=0.99, show_default=False,
+        help="With --full-size-quantile: the term reads no full-size peak lower than this quantile of the "
+        "codec's training pairs' ones (0.5: their median), so that a smooth gradient's tiny peak earns no "
+        "reward.")] = None,
     force: opt.Force = False,
 ) -> None:
     """Fit the network's luma-peak calibration on CORPUS's training pairs, with heads per codec, and
@@ -68,7 +73,7 @@ def calibrate_command(
     chosen = [] if heads is not None and heads.strip().lower() == "none" else codec_list(heads)
     fit = recalibrate(weights, corpus, output, codecs=codec_list(codec), device=resolve_device(device),
                       jnd_model=jnd_model, heads=chosen, heads_only=heads_only, norm=norm,
-                      full_size_quantile=full_size_quantile)
+                      full_size_quantile=full_size_quantile, full_size_floor=full_size_floor)
     named = f"; a head for {', '.join(fit.heads)}" if fit.heads else ""
     console.note(f"{output}: calibrated on {fit.pairs} training pairs of {corpus}{named}; training BCE "
                  f"{fit.network_bce:.4f} (the network alone) -> {fit.calibrated_bce:.4f}")

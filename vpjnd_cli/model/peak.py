@@ -169,11 +169,14 @@ class PeakCalibration:
     + full_size_slope * ln(full-size peak), the peak and the p-norm measured by LumaPeak(sigma,
     quantile, downscale, norm), the full-size peak by LumaPeak(full_size_sigma, full_size_quantile,
     downscale 1); without ``norm`` (0) there is no p-norm term, without ``full_size_quantile`` (0)
-    no full-size term.
+    no full-size term. With ``full_size_floor`` > 0 the full-size term reads ln max(full-size peak,
+    floor) instead.
 
     Why a full-size term: averaging a saturated colour's chroma (4:2:0) changes its luminance along
     its edges, in lines one or two pixels wide, which the 2x2 area average under the peak cancels;
-    measured at full size they show (docs/experiments.md, HEIC's saturated graphic)."""
+    measured at full size they show (docs/experiments.md, HEIC's saturated graphic). Why a floor: on
+    a smooth gradient the full-size peak stays tiny while banding shows, and its term would reward
+    the tiny value; read no lower than the floor, the term only penalises (docs/experiments.md)."""
 
     net_scale: float
     bias: float
@@ -186,6 +189,7 @@ class PeakCalibration:
     full_size_quantile: float = 0.0
     full_size_sigma: float = FULL_SIZE_SIGMA
     full_size_slope: float = 0.0
+    full_size_floor: float = 0.0
 
     def __post_init__(self) -> None:
         values = asdict(self).values()
@@ -202,8 +206,11 @@ class PeakCalibration:
         if not 0 < self.full_size_sigma <= MAX_SIGMA or not 0 <= self.full_size_quantile < 1:
             raise ValueError(f"peak calibration: full_size_sigma must be in (0, {MAX_SIGMA:g}] and "
                              "full_size_quantile 0 (no full-size term) or within (0, 1)")
-        if self.full_size_slope and not self.full_size_quantile:
-            raise ValueError("peak calibration: a full_size_slope needs the full_size_quantile it weighs")
+        if (self.full_size_slope or self.full_size_floor) and not self.full_size_quantile:
+            raise ValueError("peak calibration: a full_size_slope or full_size_floor needs the full_size_quantile "
+                             "it applies to")
+        if self.full_size_floor < 0:
+            raise ValueError("peak calibration: full_size_floor must be 0 (none) or positive")
 
     @property
     def statistic(self) -> LumaPeak:
@@ -223,7 +230,7 @@ class PeakCalibration:
         if self.norm:
             z += self.norm_slope * logs[:, 1]
         if self.full_size_quantile:
-            z += self.full_size_slope * logs[:, self.statistic.columns]
+            z += self.full_size_slope * floored_log(logs[:, self.statistic.columns], self.full_size_floor)
         return 1.0 / (1.0 + np.exp(-np.clip(z, -_Z_CLIP, _Z_CLIP)))
 
     def to_dict(self) -> dict[str, Any]:
@@ -251,11 +258,12 @@ def heads_problem(calibration: PeakCalibration | None, heads: Mapping[str, PeakC
 
 def fit_peak_calibration(
     net_probabilities: np.ndarray, measured: np.ndarray, labels: np.ndarray, statistic: LumaPeak = LumaPeak(),
-    *, full_size: LumaPeak | None = None, iterations: int = 50,
+    *, full_size: LumaPeak | None = None, full_size_floor: float = 0.0, iterations: int = 50,
 ) -> PeakCalibration:
     """Maximum-likelihood logistic regression of the (soft) labels on [logit P_net, 1, ln peak] (and
-    ln p-norm when ``statistic`` has a norm, ln full-size peak with ``full_size``); ``measured`` must be
-    ``statistic.measure``'s, then ``full_size.peaks`` as one more column (PeakCalibration.apply).
+    ln p-norm when ``statistic`` has a norm, ln max(full-size peak, ``full_size_floor``) with
+    ``full_size``); ``measured`` must be ``statistic.measure``'s, then ``full_size.peaks`` as one more
+    column (PeakCalibration.apply).
 
     Newton's method (IRLS) in float64 from zero: the problem is convex, so it converges to the one
     optimum whatever the data order, and the answer is deterministic. A tiny ridge keeps it finite
@@ -265,10 +273,14 @@ def fit_peak_calibration(
         raise ValueError("peak calibration needs at least 3 pairs with a probability, a peak and a label each")
     if full_size is not None and full_size.downscale != 1:
         raise ValueError("peak calibration: the full-size term is measured at downscale 1")
+    if full_size_floor and full_size is None:
+        raise ValueError("peak calibration: a full-size floor needs the full-size term")
     columns = statistic.columns + (full_size is not None)
     logs = log_peak(measured).reshape(len(labels), -1)[:, :columns]
     if logs.shape[1] != columns:
         raise ValueError("peak calibration: a norm or a full-size term needs its statistic measured beside each peak")
+    if full_size is not None:
+        logs[:, -1] = floored_log(logs[:, -1], full_size_floor)
     x = np.column_stack([_logit(net_probabilities), np.ones(len(labels)), logs])
     y = np.asarray(labels, np.float64)
     ridge = 1e-9 * len(y) * np.eye(x.shape[1])
@@ -284,12 +296,17 @@ def fit_peak_calibration(
     if full_size is None:
         return fitted
     return replace(fitted, full_size_quantile=full_size.quantile, full_size_sigma=full_size.sigma,
-                   full_size_slope=float(coef[-1]))
+                   full_size_slope=float(coef[-1]), full_size_floor=full_size_floor)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(np.asarray(p, np.float64), _P_CLIP, 1 - _P_CLIP)
     return np.log(p / (1 - p))
+
+
+def floored_log(logs: np.ndarray, floor: float) -> np.ndarray:
+    """``logs`` (ln peaks) read no lower than ln ``floor`` (unchanged when ``floor`` is 0)."""
+    return np.maximum(logs, math.log(floor)) if floor else logs
 
 
 def log_peak(peaks: np.ndarray) -> np.ndarray:

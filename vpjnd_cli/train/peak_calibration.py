@@ -53,7 +53,8 @@ MIN_HEAD_PAIRS = 30  # fewer training pairs of a codec leave it to the shared ca
 def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd_model: str, *,
                       output: Path | None = None, training: dict[str, Any] | None = None,
                       heads: list[str] | None = None, heads_only: bool = False,
-                      norm: float | None = None, full_size_quantile: float | None = None) -> CalibrationFit:
+                      norm: float | None = None, full_size_quantile: float | None = None,
+                      full_size_floor: float | None = None) -> CalibrationFit:
     """Fit the calibration of the network in ``path`` on ``dataset``'s train split, and a head for
     each codec of ``heads`` (default: every codec, when the set has several), and write the network
     with them to ``output`` (default: rewrite ``path``), its training record replaced by
@@ -61,7 +62,8 @@ def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd
     is fitted for each of the set's codecs, even one; ``norm`` (heads_only only) gives those heads
     a second term, the luma error's p-norm beside the file's quantile (LumaPeak), and
     ``full_size_quantile`` (heads_only only) one more, that quantile of the error at full size
-    (PeakCalibration.full_size).
+    (PeakCalibration.full_size), read no lower than the ``full_size_floor`` quantile of each codec's
+    training pairs' full-size peaks when given (PeakCalibration.full_size_floor).
 
     Why heads: the network learned one scale for every codec, but its answer runs a few levels
     conservative on some codecs and not on others; a codec's own three numbers remove that offset
@@ -72,6 +74,8 @@ def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd
     kept = header.calibration if heads_only else None
     if heads_only and kept is None:
         raise UsageError("no calibration to keep beside new heads: calibrate the file whole first", path)
+    if full_size_floor is not None and full_size_quantile is None:
+        raise UsageError("--full-size-floor floors the term that --full-size-quantile adds; add it")
     if (norm is not None or full_size_quantile is not None) and not heads_only:
         raise UsageError("--peak-norm and --full-size-quantile shape the heads that --heads-only adds; "
                          "add --heads-only")
@@ -95,8 +99,9 @@ def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd
     measured = np.concatenate(judge.measured) if judge.measured else np.zeros((0, columns))
 
     def fit(mine: np.ndarray) -> PeakCalibration:
+        floor = 0.0 if full_size_floor is None else float(np.quantile(measured[mine, -1], full_size_floor))
         return fit_peak_calibration(network.probabilities[mine], measured[mine], network.labels[mine], statistic,
-                                    full_size=full_size)
+                                    full_size=full_size, full_size_floor=floor)
 
     calibration = kept if kept is not None else fit(np.ones(codecs.size, bool))
     fitted = dict(header.codec_calibrations) if kept is not None else {}
@@ -142,7 +147,8 @@ class _PeakRecordingJudge(Judge):
 
 def recalibrate(weights: Path, corpus: Path, output: Path, *, codecs: list[str] | None, device: torch.device,
                 jnd_model: str, heads: list[str] | None = None, heads_only: bool = False,
-                norm: float | None = None, full_size_quantile: float | None = None) -> CalibrationFit:
+                norm: float | None = None, full_size_quantile: float | None = None,
+                full_size_floor: float | None = None) -> CalibrationFit:
     """``vpjnd calibrate``: the network of ``weights`` with a calibration (and heads) fitted on
     ``corpus``'s training pairs (heads: ``calibrate_weights``), written to ``output`` with its ONNX
     graph when onnx is installed.
@@ -170,7 +176,8 @@ def recalibrate(weights: Path, corpus: Path, output: Path, *, codecs: list[str] 
         record = {**training, "codec": "+".join(judged), "codecs": judged,
                   "heads": {**training.get("heads", {}), **dict.fromkeys(dataset.codecs, source)}}
     fit = calibrate_weights(weights, dataset, device, jnd_model, output=output, training=record, heads=heads,
-                            heads_only=heads_only, norm=norm, full_size_quantile=full_size_quantile)
+                            heads_only=heads_only, norm=norm, full_size_quantile=full_size_quantile,
+                            full_size_floor=full_size_floor)
     with contextlib.suppress(ToolMissingError):  # without onnx, torch runs the file
         export_graph(output)
     return fit
