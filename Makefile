@@ -38,8 +38,9 @@ bench:
 # a 2-core machine allows; their runs reuse the calibration the first run fitted). Then train one
 # MODEL_ARCH network (vpjnd_cli/model/variants.py) on all of it, which ends by fitting the luma-peak
 # calibration on the training pairs; add heads for the codecs where one was measured to help on
-# held-out photos (MODEL_CARD.md): AVIF's also reads the luma error's 3-norm (--peak-norm 3), HEIC's
-# its peak at full size (--full-size-quantile 0.9999, for a saturated graphic), WebP's both; then refit
+# held-out photos (MODEL_CARD.md): AVIF's, HEIC's and WebP's also read the luma error's 3-norm
+# (--peak-norm 3) and its peak at full size (--full-size-quantile 0.9999, for a saturated graphic),
+# read no lower than its training pairs' median (--full-size-floor 0.5, for a smooth gradient); then refit
 # the weight-free pjnd judge on the same corpus. MODEL_RUN/shipped.safetensors is what ships as
 # vpjnd_cli/weights/vpjndnet.safetensors, and `make graph` then writes the shipped ONNX graph from it.
 # The shipped file's JPEG 4:2:0 labels predate the hard pictures (MODEL_CARD.md, "Data"), so this
@@ -55,6 +56,7 @@ MODEL_ARCH ?= vpjndnet-small
 MODEL_TRAIN_ARGS ?= --weight-activation relu
 MODEL_LABEL = $(VENV)/bin/vpjnd label $(MODEL_PHOTOS) -o $(MODEL_CORPUS) --teacher butteraugli --synthetic 8 --jobs 2
 MODEL_SMALLER = --size 1280x720 --size 640x480 --calibration $(MODEL_CORPUS)/calibration.json
+MODEL_HEAD = --heads-only --peak-norm 3 --full-size-quantile 0.9999 --full-size-floor 0.5 --device cpu -f
 
 model:
 	$(if $(MODEL_PHOTOS),,$(error set MODEL_PHOTOS to a folder of photos))
@@ -63,9 +65,9 @@ model:
 	$(MODEL_LABEL) --codec jpeg --chroma 444 $(MODEL_SMALLER)
 	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd train $(MODEL_CORPUS) -o $(MODEL_RUN) --arch $(MODEL_ARCH) --epochs $(MODEL_EPOCHS) --device cpu $(MODEL_TRAIN_ARGS)
 	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/best.safetensors $(MODEL_CORPUS) --heads none --device cpu -f -o $(MODEL_RUN)/shared.safetensors
-	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/shared.safetensors $(MODEL_CORPUS) --codec avif --heads-only --peak-norm 3 --device cpu -f -o $(MODEL_RUN)/avif-head.safetensors
-	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/avif-head.safetensors $(MODEL_CORPUS) --codec heic --heads-only --full-size-quantile 0.9999 --device cpu -f -o $(MODEL_RUN)/heic-head.safetensors
-	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/heic-head.safetensors $(MODEL_CORPUS) --codec webp --heads-only --peak-norm 3 --full-size-quantile 0.9999 --device cpu -f -o $(MODEL_RUN)/shipped.safetensors
+	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/shared.safetensors $(MODEL_CORPUS) --codec avif $(MODEL_HEAD) -o $(MODEL_RUN)/avif-head.safetensors
+	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/avif-head.safetensors $(MODEL_CORPUS) --codec heic $(MODEL_HEAD) -o $(MODEL_RUN)/heic-head.safetensors
+	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/heic-head.safetensors $(MODEL_CORPUS) --codec webp $(MODEL_HEAD) -o $(MODEL_RUN)/shipped.safetensors
 	$(PY) scripts/calibrate_pjnd.py $(MODEL_CORPUS) --write
 
 # The strict criterion's network (vpjnd_cli/weights/vpjndnet-strict.safetensors): the shipped paper
