@@ -290,6 +290,8 @@ def label_corpus(
         pictures += hard
         splits |= hard_splits if settings.split is None else dict.fromkeys(hard_splits, settings.split)
     pictures = [p for p in pictures if not p.augmented or splits[p.source] == "train"]
+    views = {(name, chroma) for name in settings.codecs for chroma in _samplings(name, settings.chroma)}
+    kept = kept_rows(corpus, views, teacher.name, splits)  # refused here, before any scoring
     for picture in pictures:
         if not picture_path(corpus, picture.id).is_file():
             write_picture(corpus, picture.id, picture.rgb)
@@ -305,35 +307,33 @@ def label_corpus(
                              float(calibration.psychometric.probability(d)), picture.kind)
                          for i, d in scores.items()]
                 log(f"scored {name} {chroma} {number}/{len(pictures)}: {picture.id} ({len(scores)} levels)")
-    rows = kept_rows(corpus, rows, splits, calibration, log) + rows
+    if kept:
+        names = ", ".join(sorted({f"{row.codec} {row.chroma}" for row in kept}))
+        log(f"kept {len(kept)} labels of {names} from the manifest")
+    rows = [replace(row, probability=float(calibration.psychometric.probability(row.distortion)))
+            for row in kept] + rows  # the kept views follow this run's calibration
     record = {**calibration.to_dict(), "teacher": teacher.name}  # --calibration refuses another teacher's fit
     write_atomic(corpus / CALIBRATION, dumps(record, indent=2).encode(), force=True)
     write_manifest(corpus, rows)
     return calibration
 
 
-def kept_rows(
-    corpus: Path, labelled: list[Row], splits: dict[str, str], calibration: Calibration, log: Log
-) -> list[Row]:
-    """The rows of the corpus's manifest for the (codec, chroma) views this run did not label, so that
+def kept_rows(corpus: Path, views: set[tuple[str, str]], teacher: str, splits: dict[str, str]) -> list[Row]:
+    """The rows of the corpus's manifest for the (codec, chroma) views this run will not label, so that
     views can be labelled one run at a time (JPEG at both samplings, then WebP at 4:2:0, ...).
 
-    Their probabilities follow this run's calibration; a source that this run splits otherwise than
-    the manifest does means other photos or another seed, and is refused rather than mixed.
+    A source that this run splits otherwise than the manifest does means other photos (another
+    set of sizes keeps other photos) or another seed, and is refused rather than mixed: before
+    the scoring, which can take an hour.
     """
     if not (corpus / MANIFEST).is_file():
         return []
-    views = {(row.codec, row.chroma) for row in labelled}
-    teacher = labelled[0].teacher if labelled else None
     kept = [row for row in read_manifest(corpus) if (row.codec, row.chroma) not in views and row.teacher == teacher]
     moved = sorted({row.source for row in kept if splits.get(row.source, row.split) != row.split})
     if moved:
         raise ValueError(f"{corpus / MANIFEST} puts {moved[0]} (and {len(moved) - 1} more) in another split than "
-                         "this run; label with the same photos and --seed, or into a new corpus")
-    if kept:
-        names = ", ".join(sorted({f"{codec} {chroma}" for codec, chroma in {(r.codec, r.chroma) for r in kept}}))
-        log(f"kept {len(kept)} labels of {names} from the manifest")
-    return [replace(row, probability=float(calibration.psychometric.probability(row.distortion))) for row in kept]
+                         "this run; label with the same photos, sizes and --seed, or into a new corpus")
+    return kept
 
 
 def _samplings(codec: str, chroma: str) -> list[str]:
