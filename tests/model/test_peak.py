@@ -14,6 +14,7 @@ from vpjnd_cli.model.peak import (
     LumaPeak,
     PeakCalibration,
     fit_peak_calibration,
+    local_contrast,
     opsin_luma,
 )
 
@@ -115,6 +116,54 @@ def test_a_full_size_floor_makes_the_term_only_penalise():
                 {"full_size_floor": -0.1}):
         with pytest.raises(ValueError, match="full_size_floor"):
             replace(plain, **bad)
+
+
+def test_the_fit_recovers_a_masked_term_between_the_norm_and_the_full_size_peak():
+    rng = np.random.default_rng(8)
+    net = rng.uniform(0.01, 0.99, 3000)
+    measured = np.exp(rng.uniform(-6, -1, (3000, 4)))
+    truth = PeakCalibration(net_scale=1.1, bias=-20.0, peak_slope=-0.5, norm=3.0, norm_slope=-1.0, masking=0.001,
+                            masking_slope=-1.2, full_size_quantile=0.9999, full_size_slope=-0.8)
+    assert truth.statistic == LumaPeak(norm=3.0, masking=0.001) and truth.statistic.columns == 3
+    fitted = fit_peak_calibration(net, measured, truth.apply(net, measured), truth.statistic,
+                                  full_size=truth.full_size)
+    assert fitted.masking == 0.001 and fitted.masking_slope == pytest.approx(-1.2, abs=1e-3)
+    assert fitted.norm_slope == pytest.approx(-1.0, abs=1e-3)
+    assert fitted.full_size_slope == pytest.approx(-0.8, abs=1e-3)
+    assert PeakCalibration.from_dict(fitted.to_dict()) == fitted
+    for bad in ({"norm": 0.0, "norm_slope": 0.0}, {"masking": -0.001}, {"masking": 0.0}, {"masking_sigma": 0.0}):
+        with pytest.raises(ValueError, match="masking"):
+            replace(truth, **bad)
+    with pytest.raises(ValueError, match="needs the norm"):
+        LumaPeak(masking=0.001)
+
+
+def test_the_masked_norm_weighs_an_error_on_a_smooth_area_over_the_same_error_in_texture():
+    """The same faint error on the flat half and on the textured half: the 3-norm cannot tell them
+    apart, the masked 3-norm can."""
+    rng = np.random.default_rng(2)
+    reference = np.full((96, 192, 3), 120, np.uint8)
+    reference[:, 96:] = np.clip(120 + rng.normal(0, 25, (96, 96, 1)), 0, 255).astype(np.uint8)
+    on_flat, in_texture = reference.copy(), reference.copy()
+    on_flat[30:60, 30:60] += 3
+    in_texture[30:60, 126:156] += 3
+    statistic = LumaPeak(norm=3.0, masking=0.001)
+    _, norms, masked = statistic.measure(statistic.reference(reference), [on_flat, in_texture]).T
+    assert norms[0] == pytest.approx(norms[1], rel=0.1)
+    assert masked[0] > 2 * masked[1]
+
+
+def test_the_masked_norm_matches_its_textbook_formula():
+    rgb = natural_picture(64, 96, seed=9)
+    candidate = np.clip(rgb.astype(int) + np.random.default_rng(3).integers(-6, 7, rgb.shape), 0, 255).astype(np.uint8)
+    statistic = LumaPeak(downscale=1, norm=3.0, masking=0.002, masking_sigma=2.0)
+    reference = opsin_luma(rgb).astype(np.float64)
+    local_mean = cv2.GaussianBlur(reference, (0, 0), 2.0)
+    contrast = np.sqrt(cv2.GaussianBlur((reference - local_mean) ** 2, (0, 0), 2.0))
+    np.testing.assert_allclose(local_contrast(opsin_luma(rgb), 2.0), contrast, atol=1e-6)
+    error = np.abs(cv2.GaussianBlur(opsin_luma(candidate).astype(np.float64) - reference, (0, 0), 3.0))
+    masked = np.mean((error / (contrast + 0.002)) ** 3) ** (1 / 3)
+    assert statistic.measure(statistic.reference(rgb), [candidate])[0, 2] == pytest.approx(masked, rel=1e-4)
 
 
 def test_a_head_written_before_norm_slope_keeps_its_meaning():

@@ -25,8 +25,8 @@ def _candidates(reference: np.ndarray) -> list[np.ndarray]:
 @pytest.mark.parametrize(
     "statistic",
     [LumaPeak(), LumaPeak(downscale=1), LumaPeak(sigma=5.0, quantile=0.5, downscale=3), LumaPeak(quantile=0.9999),
-     LumaPeak(norm=3.0)],
-    ids=["shipped", "full-size", "median", "top-rank", "3-norm"],
+     LumaPeak(norm=3.0), LumaPeak(norm=3.0, masking=0.001)],
+    ids=["shipped", "full-size", "median", "top-rank", "3-norm", "masked"],
 )
 @pytest.mark.parametrize("size", [(96, 128), (75, 101)], ids=["even", "odd"])
 def test_the_torch_peaks_are_lumapeaks(statistic: LumaPeak, size: tuple[int, int]) -> None:

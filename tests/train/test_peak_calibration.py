@@ -129,6 +129,11 @@ def test_heads_only_adds_a_head_and_moves_no_other_codec(two_codec_corpus, tmp_p
     assert run(["calibrate", str(weights), str(two_codec_corpus), "--codec", "webp", "--heads-only",
                 "--full-size-quantile", "0.9999", "--full-size-floor", "0.5", "-o", str(floored)]) == 0
     assert read_header(floored).codec_calibrations["webp"].full_size_floor > 0  # the median of its pairs' peaks
+    masked = tmp_path / "masked.safetensors"
+    assert run(["calibrate", str(weights), str(two_codec_corpus), "--codec", "webp", "--heads-only", "--peak-norm",
+                "3", "--masking", "0.001", "-o", str(masked)]) == 0
+    webp = read_header(masked).codec_calibrations["webp"]
+    assert webp.statistic == replace(shared.statistic, norm=3.0, masking=0.001) and webp.masking_slope != 0
     save_weights(VPJNDNet(NET), weights, training={"codec": "jpeg"}, calibration=shared)  # before the codec list
     assert run(["calibrate", str(weights), str(two_codec_corpus), "--codec", "webp", "--heads-only", "-f",
                 "-o", str(output)]) == 0
@@ -149,6 +154,9 @@ def test_heads_only_refuses_a_file_it_cannot_extend(two_codec_corpus, tmp_path, 
     assert run(["calibrate", str(strict), str(two_codec_corpus), "--codec", "webp", "--heads-only", "-o",
                 str(output)]) == 2
     assert "criterion" in capsys.readouterr().err and not output.exists()
+    assert run(["calibrate", str(bare), str(two_codec_corpus), "--codec", "webp", "--heads-only", "--masking",
+                "0.001", "-o", str(output)]) == 2
+    assert "--peak-norm adds" in capsys.readouterr().err.replace("\n", " ") and not output.exists()
 
 
 def test_heads_names_the_codecs_that_get_one(two_codec_corpus, tmp_path):

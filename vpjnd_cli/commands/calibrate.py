@@ -33,6 +33,11 @@ def calibrate_command(
                                                help="With --heads-only: the new heads also read the luma error's "
                                                "P-norm (3: as butteraugli's 3-norm), beside the file's 99.9th "
                                                "percentile, as a second term.")] = None,
+    masking: Annotated[float | None, typer.Option(
+        "--masking", metavar="C", min=1e-5, max=1.0, show_default=False,
+        help="With --peak-norm: the new heads also read the P-norm of the luma error divided by the "
+        "reference's local contrast plus C (0.001: a faint texture), so that an error on a smooth area "
+        "weighs more than one hidden in texture, as one more term.")] = None,
     full_size_quantile: Annotated[float | None, typer.Option(
         "--full-size-quantile", metavar="Q", min=0.5, max=0.99999, show_default=False,
         help="With --heads-only: the new heads also read this quantile (0.9999: the top 0.01 %) of the luma "
@@ -59,6 +64,7 @@ def calibrate_command(
     vpjnd calibrate vpjndnet.safetensors webp-corpus --codec webp --heads-only -o mine.safetensors
     vpjnd calibrate vpjndnet.safetensors corpus --codec avif --heads-only --peak-norm 3 -o mine.safetensors
     vpjnd calibrate vpjndnet.safetensors corpus --codec heic --heads-only --full-size-quantile 0.9999 -o out.safetensors
+    vpjnd calibrate strict.safetensors corpus --codec bpg --heads-only --peak-norm 3 --masking 0.002 -o out.safetensors
     """
     from vpjnd_cli.console import Console
     from vpjnd_cli.errors import UsageError
@@ -72,7 +78,7 @@ def calibrate_command(
         raise UsageError("--heads-only fits a head for each --codec; drop --heads")
     chosen = [] if heads is not None and heads.strip().lower() == "none" else codec_list(heads)
     fit = recalibrate(weights, corpus, output, codecs=codec_list(codec), device=resolve_device(device),
-                      jnd_model=jnd_model, heads=chosen, heads_only=heads_only, norm=norm,
+                      jnd_model=jnd_model, heads=chosen, heads_only=heads_only, norm=norm, masking=masking,
                       full_size_quantile=full_size_quantile, full_size_floor=full_size_floor)
     named = f"; a head for {', '.join(fit.heads)}" if fit.heads else ""
     console.note(f"{output}: calibrated on {fit.pairs} training pairs of {corpus}{named}; training BCE "

@@ -11,8 +11,9 @@ butteraugli and JPEG XL measure in. ``PeakCalibration`` combines the two by logi
 
 fitted after training on the training pairs (``fit_peak_calibration``), so it needs no held-out
 picture; docs/experiments.md ("The JPEG-only model") has the measurements behind the choice of
-statistic. A codec's head may add the error's p-norm (``norm``) and the peak of the error measured
-at the picture's own size (``full_size_quantile``) as further terms.
+statistic. A codec's head may add the error's p-norm (``norm``), the p-norm of the error masked by
+the reference's local contrast (``masking``) and the peak of the error measured at the picture's own
+size (``full_size_quantile``) as further terms.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ DEFAULT_SIGMA = 3.0  # px of the full picture: the blur that turns ringing into 
 DEFAULT_QUANTILE = 0.999  # 2,000 pixels of a 1920x1080 picture: one small blotch is enough
 DEFAULT_DOWNSCALE = 2  # measured on the picture area-averaged 2x2: 4x less work, see LumaPeak
 FULL_SIZE_SIGMA = 1.0  # px: the full-size term's blur, narrow enough to keep 4:2:0's one- or two-pixel lines
+MASKING_SIGMA = 4.0  # px of the full picture: the neighbourhood whose contrast masks an error
 _PEAK_FLOOR = 1e-6  # ln(0) guard: an identical candidate gets a very large, finite ln(peak) step
 _P_CLIP = 1e-6  # the network's probability is clipped before its logit
 _Z_CLIP = 500.0  # keeps exp below float64's overflow (709); P there is within 1e-217 of 0 or 1
@@ -81,12 +83,25 @@ class LumaPeak:
     candidate of a search needs the statistic, and at full size it cost 24 ms per 1920x1080
     candidate (0.8 s of a JPEG search) against 6 ms. The blur spans several pixels of the small
     picture, so the peak changes little: ln(peak) moved by 0.01 +- 0.1 on corpus pictures.
+
+    With ``masking`` > 0 (and a ``norm``) ``measure`` gives one more column: the p-norm of the
+    blurred error divided by the reference's local contrast plus ``masking`` (``local_contrast``
+    in a window of ``masking_sigma`` px). Why: an error hides in texture and shows on
+    a smooth area, as butteraugli's masking models; the plain statistics count both alike, and
+    where the network saturates (the strict criterion's few-level errors) nothing else tells them
+    apart (docs/experiments.md, strict BPG).
     """
 
     sigma: float = DEFAULT_SIGMA
     quantile: float = DEFAULT_QUANTILE
     downscale: int = DEFAULT_DOWNSCALE
     norm: float = 0.0  # 0: the quantile alone, no p-norm
+    masking: float = 0.0  # 0: no masked p-norm; else the contrast added to the reference's local contrast
+    masking_sigma: float = MASKING_SIGMA
+
+    def __post_init__(self) -> None:
+        if self.masking and not self.norm:
+            raise ValueError("a masked p-norm needs the norm's power p")
 
     def reference(self, rgb: np.ndarray) -> np.ndarray:
         """The reference's luma, computed once per picture."""
@@ -94,12 +109,18 @@ class LumaPeak:
 
     @property
     def columns(self) -> int:
-        """How many statistics ``measure`` gives per candidate: the quantile, and the p-norm when ``norm``."""
-        return 2 if self.norm else 1
+        """How many statistics ``measure`` gives per candidate: the quantile, the p-norm when ``norm``,
+        the masked p-norm when ``masking``."""
+        return 1 + bool(self.norm) + bool(self.masking)
 
     def measure(self, reference_luma: np.ndarray, candidates: Sequence[np.ndarray]) -> np.ndarray:
-        """[N, columns]: each candidate's quantile, then its p-norm when ``norm``, from one blur."""
+        """[N, columns]: each candidate's quantile, then its p-norm when ``norm`` and its masked p-norm
+        when ``masking``, from one blur."""
         measured = np.empty((len(candidates), self.columns))
+        mask = None
+        if self.masking and candidates:
+            mask = local_contrast(reference_luma, self.masking_sigma / self.downscale).ravel()
+            mask += np.float32(self.masking)
         for i, candidate in enumerate(candidates):
             error = opsin_luma(self.shrink(candidate))
             error -= reference_luma
@@ -107,6 +128,8 @@ class LumaPeak:
             measured[i, 0] = _quantile(blurred, self.quantile)
             if self.norm:
                 measured[i, 1] = p_norm(blurred, self.norm)
+            if mask is not None:
+                measured[i, 2] = p_norm(blurred / mask, self.norm)
         return measured
 
     def peaks(self, reference_luma: np.ndarray, candidates: Sequence[np.ndarray]) -> np.ndarray:
@@ -127,6 +150,14 @@ class LumaStatistic(Protocol):
     def measure(self, reference_luma: Any, candidates: Sequence[np.ndarray]) -> np.ndarray: ...
 
     def peaks(self, reference_luma: Any, candidates: Sequence[np.ndarray]) -> np.ndarray: ...
+
+
+def local_contrast(luma: np.ndarray, sigma: float) -> np.ndarray:
+    """The RMS deviation of ``luma`` [H, W] float32 from its local mean, both in a Gaussian window of
+    ``sigma`` px. Deviations, not the mean square minus the squared mean: that difference of two
+    numbers near 0.5 loses the small contrasts of a smooth area to float32 rounding."""
+    deviation = luma - cv2.GaussianBlur(luma, (0, 0), sigma)
+    return np.sqrt(cv2.GaussianBlur(deviation * deviation, (0, 0), sigma))
 
 
 def calibration_columns(statistic: LumaStatistic, full_size: LumaStatistic | None, luma: Any, full_size_luma: Any,
@@ -166,11 +197,12 @@ def interpolate(lower: np.float32, upper: np.float32, fraction: float) -> float:
 @dataclass(frozen=True)
 class PeakCalibration:
     """logit P = net_scale * logit(P_net) + bias + peak_slope * ln(peak) + norm_slope * ln(p-norm)
-    + full_size_slope * ln(full-size peak), the peak and the p-norm measured by LumaPeak(sigma,
-    quantile, downscale, norm), the full-size peak by LumaPeak(full_size_sigma, full_size_quantile,
-    downscale 1); without ``norm`` (0) there is no p-norm term, without ``full_size_quantile`` (0)
-    no full-size term. With ``full_size_floor`` > 0 the full-size term reads ln max(full-size peak,
-    floor) instead.
+    + masking_slope * ln(masked p-norm) + full_size_slope * ln(full-size peak), the peak and the two
+    p-norms measured by LumaPeak(sigma, quantile, downscale, norm, masking, masking_sigma), the
+    full-size peak by LumaPeak(full_size_sigma, full_size_quantile, downscale 1); without ``norm``
+    (0) there is no p-norm term, without ``masking`` (0) no masked one, without
+    ``full_size_quantile`` (0) no full-size term. With ``full_size_floor`` > 0 the full-size term
+    reads ln max(full-size peak, floor) instead.
 
     Why a full-size term: averaging a saturated colour's chroma (4:2:0) changes its luminance along
     its edges, in lines one or two pixels wide, which the 2x2 area average under the peak cancels;
@@ -186,6 +218,9 @@ class PeakCalibration:
     downscale: int = DEFAULT_DOWNSCALE
     norm: float = 0.0
     norm_slope: float = 0.0
+    masking: float = 0.0
+    masking_sigma: float = MASKING_SIGMA
+    masking_slope: float = 0.0
     full_size_quantile: float = 0.0
     full_size_sigma: float = FULL_SIZE_SIGMA
     full_size_slope: float = 0.0
@@ -203,6 +238,11 @@ class PeakCalibration:
             raise ValueError(f"peak calibration: norm must be 0 (the quantile alone) or a power up to {MAX_NORM:g}")
         if self.norm_slope and not self.norm:
             raise ValueError("peak calibration: a norm_slope needs the norm it weighs")
+        if self.masking < 0 or (self.masking and not self.norm) or not 0 < self.masking_sigma <= MAX_SIGMA:
+            raise ValueError("peak calibration: masking must be 0 (none) or a positive contrast beside a norm, "
+                             f"masking_sigma in (0, {MAX_SIGMA:g}]")
+        if self.masking_slope and not self.masking:
+            raise ValueError("peak calibration: a masking_slope needs the masking it weighs")
         if not 0 < self.full_size_sigma <= MAX_SIGMA or not 0 <= self.full_size_quantile < 1:
             raise ValueError(f"peak calibration: full_size_sigma must be in (0, {MAX_SIGMA:g}] and "
                              "full_size_quantile 0 (no full-size term) or within (0, 1)")
@@ -214,7 +254,7 @@ class PeakCalibration:
 
     @property
     def statistic(self) -> LumaPeak:
-        return LumaPeak(self.sigma, self.quantile, self.downscale, self.norm)
+        return LumaPeak(self.sigma, self.quantile, self.downscale, self.norm, self.masking, self.masking_sigma)
 
     @property
     def full_size(self) -> LumaPeak | None:
@@ -229,6 +269,8 @@ class PeakCalibration:
         z = self.net_scale * _logit(net_probabilities) + self.bias + self.peak_slope * logs[:, 0]
         if self.norm:
             z += self.norm_slope * logs[:, 1]
+        if self.masking:
+            z += self.masking_slope * logs[:, 2]
         if self.full_size_quantile:
             z += self.full_size_slope * floored_log(logs[:, self.statistic.columns], self.full_size_floor)
         return 1.0 / (1.0 + np.exp(-np.clip(z, -_Z_CLIP, _Z_CLIP)))
@@ -261,9 +303,9 @@ def fit_peak_calibration(
     *, full_size: LumaPeak | None = None, full_size_floor: float = 0.0, iterations: int = 50,
 ) -> PeakCalibration:
     """Maximum-likelihood logistic regression of the (soft) labels on [logit P_net, 1, ln peak] (and
-    ln p-norm when ``statistic`` has a norm, ln max(full-size peak, ``full_size_floor``) with
-    ``full_size``); ``measured`` must be ``statistic.measure``'s, then ``full_size.peaks`` as one more
-    column (PeakCalibration.apply).
+    ln p-norm when ``statistic`` has a norm, ln masked p-norm when it has masking, ln max(full-size
+    peak, ``full_size_floor``) with ``full_size``); ``measured`` must be ``statistic.measure``'s,
+    then ``full_size.peaks`` as one more column (PeakCalibration.apply).
 
     Newton's method (IRLS) in float64 from zero: the problem is convex, so it converges to the one
     optimum whatever the data order, and the answer is deterministic. A tiny ridge keeps it finite
@@ -292,7 +334,8 @@ def fit_peak_calibration(
         if np.max(np.abs(step)) < 1e-10:
             break
     fitted = PeakCalibration(float(coef[0]), float(coef[1]), float(coef[2]), **asdict(statistic),
-                             norm_slope=float(coef[3]) if statistic.norm else 0.0)
+                             norm_slope=float(coef[3]) if statistic.norm else 0.0,
+                             masking_slope=float(coef[4]) if statistic.masking else 0.0)
     if full_size is None:
         return fitted
     return replace(fitted, full_size_quantile=full_size.quantile, full_size_sigma=full_size.sigma,

@@ -28,9 +28,8 @@ class TorchLumaPeak:
 
     def __init__(self, statistic: LumaPeak, device: torch.device) -> None:
         self.statistic, self.device = statistic, device
-        sigma = statistic.sigma / statistic.downscale
-        size = round(sigma * 8 + 1) | 1  # the size cv2.GaussianBlur picks for a float32 picture
-        self._blur = torch.from_numpy(cv2.getGaussianKernel(size, sigma, cv2.CV_32F)).to(device).flatten()
+        self._blur = self._kernel(statistic.sigma / statistic.downscale)
+        self._masking_blur = self._kernel(statistic.masking_sigma / statistic.downscale) if statistic.masking else None
         self._red_green = [[torch.from_numpy(t).to(device) for t in cone] for cone in peak.RED_GREEN_TABLES]
         self._blue = torch.from_numpy(peak.BLUE_TABLE).to(device)
 
@@ -39,26 +38,37 @@ class TorchLumaPeak:
         return self._opsin_luma([rgb])[0]
 
     def measure(self, reference_luma: Tensor, candidates: Sequence[np.ndarray]) -> np.ndarray:
-        """``LumaPeak.measure``: [N, columns], the quantile and, with a norm, the p-norm."""
+        """``LumaPeak.measure``: [N, columns], the quantile and, with a norm, the p-norm (and with
+        masking the masked p-norm)."""
         columns = self.statistic.columns
         if not candidates:
             return np.empty((0, columns))
-        pad = len(self._blur) // 2
-        if min(reference_luma.shape) <= pad:  # too small to mirror the blur's border: the CPU path
+        widest = max(len(k) for k in (self._blur, self._masking_blur) if k is not None)
+        if min(reference_luma.shape) <= widest // 2:  # too small to mirror the blur's border: the CPU path
             return self.statistic.measure(reference_luma.cpu().numpy(), candidates)
         with torch.inference_mode():
-            error = (self._opsin_luma(candidates) - reference_luma)[:, None]
-            error = F.pad(error, (pad,) * 4, mode="reflect")  # cv2's default border, gfedcb|abcdefgh
-            error = F.conv2d(error, self._blur[None, None, None, :])
-            error = F.conv2d(error, self._blur[None, None, :, None]).abs().flatten(1)
+            error = _blurred(self._opsin_luma(candidates) - reference_luma, self._blur).abs().flatten(1)
             low, high, fraction = quantile_ranks(error.shape[1], self.statistic.quantile)
             lower, upper = (error.kthvalue(rank + 1, dim=1).values.cpu().numpy() for rank in (low, high))
             measured = np.empty((len(candidates), columns))
             measured[:, 0] = [interpolate(a, b, fraction) for a, b in zip(lower, upper, strict=True)]
             if self.statistic.norm:
-                power = self.statistic.norm
-                measured[:, 1] = error.double().pow(power).mean(dim=1).pow(1 / power).cpu().numpy()
+                measured[:, 1] = _p_norms(error, self.statistic.norm)
+            if self._masking_blur is not None:
+                mask = self._local_contrast(reference_luma).flatten() + self.statistic.masking
+                measured[:, 2] = _p_norms(error / mask, self.statistic.norm)
         return measured
+
+    def _local_contrast(self, luma: Tensor) -> Tensor:
+        """``peak.local_contrast`` of the reference luma [H, W] on the device."""
+        assert self._masking_blur is not None
+        deviation = luma - _blurred(luma[None], self._masking_blur)[0]
+        return _blurred((deviation * deviation)[None], self._masking_blur)[0].sqrt()
+
+    def _kernel(self, sigma: float) -> Tensor:
+        """The Gaussian kernel cv2.GaussianBlur picks for a float32 picture, on the device."""
+        size = round(sigma * 8 + 1) | 1
+        return torch.from_numpy(cv2.getGaussianKernel(size, sigma, cv2.CV_32F)).to(self.device).flatten()
 
     def peaks(self, reference_luma: Tensor, candidates: Sequence[np.ndarray]) -> np.ndarray:
         """[N]: each candidate's quantile (``LumaPeak.peaks``)."""
@@ -74,3 +84,15 @@ class TorchLumaPeak:
             cones = [(red_table[red] + green_table[green] + blue_term).pow(1 / 3)
                      for red_table, green_table in self._red_green]
             return (cones[0] + cones[1]) * 0.5
+
+
+def _blurred(pictures: Tensor, kernel: Tensor) -> Tensor:
+    """[N, H, W] blurred by the separable ``kernel`` with cv2's default border (gfedcb|abcdefgh)."""
+    pad = len(kernel) // 2
+    padded = F.pad(pictures[:, None], (pad,) * 4, mode="reflect")
+    return F.conv2d(F.conv2d(padded, kernel[None, None, None, :]), kernel[None, None, :, None])[:, 0]
+
+
+def _p_norms(values: Tensor, power: float) -> np.ndarray:
+    """[N]: (mean values^power)^(1/power) of each row of ``values`` [N, M], summed in float64 (peak.p_norm)."""
+    return values.double().pow(power).mean(dim=1).pow(1 / power).cpu().numpy()

@@ -53,14 +53,16 @@ MIN_HEAD_PAIRS = 30  # fewer training pairs of a codec leave it to the shared ca
 def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd_model: str, *,
                       output: Path | None = None, training: dict[str, Any] | None = None,
                       heads: list[str] | None = None, heads_only: bool = False,
-                      norm: float | None = None, full_size_quantile: float | None = None,
+                      norm: float | None = None, masking: float | None = None,
+                      full_size_quantile: float | None = None,
                       full_size_floor: float | None = None) -> CalibrationFit:
     """Fit the calibration of the network in ``path`` on ``dataset``'s train split, and a head for
     each codec of ``heads`` (default: every codec, when the set has several), and write the network
     with them to ``output`` (default: rewrite ``path``), its training record replaced by
     ``training`` when given. With ``heads_only``, the file's calibration and heads stay and a head
     is fitted for each of the set's codecs, even one; ``norm`` (heads_only only) gives those heads
-    a second term, the luma error's p-norm beside the file's quantile (LumaPeak), and
+    a second term, the luma error's p-norm beside the file's quantile (LumaPeak), ``masking`` (with
+    ``norm``) one more, that p-norm masked by the reference's local contrast plus ``masking``, and
     ``full_size_quantile`` (heads_only only) one more, that quantile of the error at full size
     (PeakCalibration.full_size), read no lower than the ``full_size_floor`` quantile of each codec's
     training pairs' full-size peaks when given (PeakCalibration.full_size_floor).
@@ -70,6 +72,8 @@ def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd
     without touching the network. Why some codecs only: a head measured to help one codec can be
     added without moving the answers of the codecs it does not help.
     """
+    if masking is not None and norm is None:
+        raise UsageError("--masking weighs the p-norm that --peak-norm adds; add it")
     header = read_header(path)
     kept = header.calibration if heads_only else None
     if heads_only and kept is None:
@@ -91,7 +95,7 @@ def calibrate_weights(path: Path, dataset: JndDataset, device: torch.device, jnd
     model = load_model(path, device)
     statistic = kept.statistic if kept is not None else LumaPeak()
     if norm is not None:
-        statistic = replace(statistic, norm=norm)
+        statistic = replace(statistic, norm=norm, masking=masking or 0.0)
     full_size = None if full_size_quantile is None else LumaPeak(FULL_SIZE_SIGMA, full_size_quantile, downscale=1)
     judge = _PeakRecordingJudge(NetworkJudge.from_model(model, device), statistic, full_size)
     network = pair_scores(dataset, judge, pictures, jnd_model)
@@ -147,7 +151,7 @@ class _PeakRecordingJudge(Judge):
 
 def recalibrate(weights: Path, corpus: Path, output: Path, *, codecs: list[str] | None, device: torch.device,
                 jnd_model: str, heads: list[str] | None = None, heads_only: bool = False,
-                norm: float | None = None, full_size_quantile: float | None = None,
+                norm: float | None = None, masking: float | None = None, full_size_quantile: float | None = None,
                 full_size_floor: float | None = None) -> CalibrationFit:
     """``vpjnd calibrate``: the network of ``weights`` with a calibration (and heads) fitted on
     ``corpus``'s training pairs (heads: ``calibrate_weights``), written to ``output`` with its ONNX
@@ -176,7 +180,7 @@ def recalibrate(weights: Path, corpus: Path, output: Path, *, codecs: list[str] 
         record = {**training, "codec": "+".join(judged), "codecs": judged,
                   "heads": {**training.get("heads", {}), **dict.fromkeys(dataset.codecs, source)}}
     fit = calibrate_weights(weights, dataset, device, jnd_model, output=output, training=record, heads=heads,
-                            heads_only=heads_only, norm=norm, full_size_quantile=full_size_quantile,
+                            heads_only=heads_only, norm=norm, masking=masking, full_size_quantile=full_size_quantile,
                             full_size_floor=full_size_floor)
     with contextlib.suppress(ToolMissingError):  # without onnx, torch runs the file
         export_graph(output)
