@@ -73,9 +73,9 @@ model:
 # The strict criterion's network (vpjnd_cli/weights/vpjndnet-strict.safetensors): the shipped paper
 # network with its luma-peak calibration fitted again, a head per codec, on the same photos labelled
 # by the teacher calibrated to SSIMULACRA2's targets (--criterion strict): JPEG, HEIC, AVIF and WebP
-# at 4:2:0 at every size, JPEG 4:4:4 and BPG at the two smaller ones (`vpjnd calibrate`; the HEIC and
-# BPG heads, added beside the others, also read the luma error's 3-norm and its peak at full size:
-# weights/MODEL_CARD_STRICT.md).
+# at 4:2:0 at every size, JPEG 4:4:4 at the two smaller ones (`vpjnd calibrate`; the HEIC and BPG
+# heads, added beside the others, also read the luma error's 3-norm and its peak at full size, and
+# BPG's the 3-norm masked by the reference's local contrast: weights/MODEL_CARD_STRICT.md).
 # Most of the teacher's scores are those `make model` cached when STRICT_CORPUS starts as a copy of
 # MODEL_CORPUS. `make graph` then writes its ONNX graph.
 STRICT_CORPUS ?= model-corpus-strict
@@ -86,9 +86,10 @@ model-strict:
 	$(STRICT_LABEL) --codec jpeg,avif,webp --chroma 420
 	$(STRICT_LABEL) --codec jpeg --chroma 444 --size 1280x720 --size 640x480 --calibration $(STRICT_CORPUS)/calibration.json
 	$(STRICT_LABEL) --codec heic --chroma 420 --calibration $(STRICT_CORPUS)/calibration.json
-	$(STRICT_LABEL) --codec bpg --chroma 420 --size 1280x720 --size 640x480 --calibration $(STRICT_CORPUS)/calibration.json
+	$(STRICT_LABEL) --codec bpg --chroma 420 --calibration $(STRICT_CORPUS)/calibration.json
 	$(VENV)/bin/vpjnd calibrate vpjnd_cli/weights/vpjndnet.safetensors $(STRICT_CORPUS) --codec jpeg,avif,webp --device cpu -f -o $(STRICT_CORPUS)/jpeg-avif-webp.safetensors
-	$(VENV)/bin/vpjnd calibrate $(STRICT_CORPUS)/jpeg-avif-webp.safetensors $(STRICT_CORPUS) --codec heic,bpg --heads-only --peak-norm 3 --full-size-quantile 0.9999 --device cpu -f -o vpjnd_cli/weights/vpjndnet-strict.safetensors
+	$(VENV)/bin/vpjnd calibrate $(STRICT_CORPUS)/jpeg-avif-webp.safetensors $(STRICT_CORPUS) --codec heic --heads-only --peak-norm 3 --full-size-quantile 0.9999 --device cpu -f -o $(STRICT_CORPUS)/heic-head.safetensors
+	$(VENV)/bin/vpjnd calibrate $(STRICT_CORPUS)/heic-head.safetensors $(STRICT_CORPUS) --codec bpg --heads-only --peak-norm 3 --masking 0.002 --full-size-quantile 0.9999 --device cpu -f -o vpjnd_cli/weights/vpjndnet-strict.safetensors
 
 # The shipped networks' ONNX graphs, which the judge runs on the CPU without torch (model/graph.py),
 # written from the shipped weights and naming their SHA-256: run it whenever a shipped .safetensors
