@@ -41,7 +41,9 @@ bench:
 # held-out photos (MODEL_CARD.md): AVIF's, HEIC's and WebP's also read the luma error's 3-norm
 # (--peak-norm 3) and its peak at full size (--full-size-quantile 0.9999, for a saturated graphic),
 # read no lower than its training pairs' median (--full-size-floor 0.5, for a smooth gradient); then refit
-# the weight-free pjnd judge on the same corpus. MODEL_RUN/shipped.safetensors is what ships as
+# the weight-free pjnd judge on the same corpus. The heads are fitted on the network's probability
+# for the patches as cut; the shipped file then averages it with the patches' mirror images
+# (test-time flips, scripts/set_flip_average.py). MODEL_RUN/shipped.safetensors is what ships as
 # vpjnd_cli/weights/vpjndnet.safetensors, and `make graph` then writes the shipped ONNX graph from it.
 # The shipped file's JPEG 4:2:0 labels predate the hard pictures (MODEL_CARD.md, "Data"), so this
 # recipe, which labels them, makes the next file rather than that one bit for bit.
@@ -67,7 +69,8 @@ model:
 	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/best.safetensors $(MODEL_CORPUS) --heads none --device cpu -f -o $(MODEL_RUN)/shared.safetensors
 	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/shared.safetensors $(MODEL_CORPUS) --codec avif $(MODEL_HEAD) -o $(MODEL_RUN)/avif-head.safetensors
 	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/avif-head.safetensors $(MODEL_CORPUS) --codec heic $(MODEL_HEAD) -o $(MODEL_RUN)/heic-head.safetensors
-	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/heic-head.safetensors $(MODEL_CORPUS) --codec webp $(MODEL_HEAD) -o $(MODEL_RUN)/shipped.safetensors
+	OMP_NUM_THREADS=1 $(VENV)/bin/vpjnd calibrate $(MODEL_RUN)/heic-head.safetensors $(MODEL_CORPUS) --codec webp $(MODEL_HEAD) -o $(MODEL_RUN)/heads.safetensors
+	$(PY) scripts/set_flip_average.py $(MODEL_RUN)/heads.safetensors on -o $(MODEL_RUN)/shipped.safetensors
 	$(PY) scripts/calibrate_pjnd.py $(MODEL_CORPUS) --write
 
 # The strict criterion's network (vpjnd_cli/weights/vpjndnet-strict.safetensors): the shipped paper
@@ -76,8 +79,9 @@ model:
 # at 4:2:0 at every size, JPEG 4:4:4 at the two smaller ones (`vpjnd calibrate`; the HEIC and BPG
 # heads, added beside the others, also read the luma error's 3-norm and its peak at full size, and
 # BPG's the 3-norm masked by the reference's local contrast: weights/MODEL_CARD_STRICT.md).
-# Most of the teacher's scores are those `make model` cached when STRICT_CORPUS starts as a copy of
-# MODEL_CORPUS. `make graph` then writes its ONNX graph.
+# It judges without test-time flips, as its heads were fitted and measured. Most of the teacher's
+# scores are those `make model` cached when STRICT_CORPUS starts as a copy of MODEL_CORPUS.
+# `make graph` then writes its ONNX graph.
 STRICT_CORPUS ?= model-corpus-strict
 STRICT_LABEL = $(VENV)/bin/vpjnd label $(MODEL_PHOTOS) -o $(STRICT_CORPUS) --teacher butteraugli --synthetic 8 --jobs 2 --criterion strict
 
@@ -87,7 +91,8 @@ model-strict:
 	$(STRICT_LABEL) --codec jpeg --chroma 444 --size 1280x720 --size 640x480 --calibration $(STRICT_CORPUS)/calibration.json
 	$(STRICT_LABEL) --codec heic --chroma 420 --calibration $(STRICT_CORPUS)/calibration.json
 	$(STRICT_LABEL) --codec bpg --chroma 420 --calibration $(STRICT_CORPUS)/calibration.json
-	$(VENV)/bin/vpjnd calibrate vpjnd_cli/weights/vpjndnet.safetensors $(STRICT_CORPUS) --codec jpeg,avif,webp --device cpu -f -o $(STRICT_CORPUS)/jpeg-avif-webp.safetensors
+	$(PY) scripts/set_flip_average.py vpjnd_cli/weights/vpjndnet.safetensors off -o $(STRICT_CORPUS)/paper.safetensors
+	$(VENV)/bin/vpjnd calibrate $(STRICT_CORPUS)/paper.safetensors $(STRICT_CORPUS) --codec jpeg,avif,webp --device cpu -f -o $(STRICT_CORPUS)/jpeg-avif-webp.safetensors
 	$(VENV)/bin/vpjnd calibrate $(STRICT_CORPUS)/jpeg-avif-webp.safetensors $(STRICT_CORPUS) --codec heic --heads-only --peak-norm 3 --full-size-quantile 0.9999 --device cpu -f -o $(STRICT_CORPUS)/heic-head.safetensors
 	$(VENV)/bin/vpjnd calibrate $(STRICT_CORPUS)/heic-head.safetensors $(STRICT_CORPUS) --codec bpg --heads-only --peak-norm 3 --masking 0.002 --full-size-quantile 0.9999 --device cpu -f -o vpjnd_cli/weights/vpjndnet-strict.safetensors
 
